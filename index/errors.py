@@ -1,0 +1,38 @@
+"""The core's exceptions: each message tells the user what to do."""
+
+from __future__ import annotations
+
+
+class NewsQuoteError(Exception):
+    """Base class for every error the core raises on purpose."""
+
+
+class CorpusError(NewsQuoteError):
+    """The corpus folder is missing or unusable as a whole."""
+
+
+class ArticleError(NewsQuoteError):
+    """One article (file or JSONL line) is bad; the build skips it and goes on."""
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
+
+
+class IndexNotFound(NewsQuoteError):
+    """No index exists where one was expected."""
+
+
+class IndexMismatch(NewsQuoteError):
+    """The index on disk was built with another model or format version."""
+
+
+class IndexLocked(NewsQuoteError):
+    """Another build holds the index lock."""
+
+
+class EmbedderError(NewsQuoteError):
+    """The embedding model could not be loaded."""

@@ -1,0 +1,66 @@
+"""Data that crosses module boundaries: articles, quotes and answers (pydantic models)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Article(BaseModel):
+    """One news article, as parsed from the corpus; `text` is what quotes are cut from."""
+
+    id: str = Field(description="Stable across rebuilds: from the file path or the JSONL `id`.")
+    title: str
+    date: dt.date | None = None
+    url: str | None = None
+    source: str = Field(description="Path of the file relative to the corpus folder (with #line for JSONL).")
+    text: str
+    content_hash: str = Field(description="Hash of everything that changes the index: text, title, date, url.")
+    language: str = "unknown"
+
+
+class SkippedInput(BaseModel):
+    """An input the build could not use, and why."""
+
+    path: str
+    line: int | None = None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.reason}"
+
+
+class Quote(BaseModel):
+    """A verbatim passage: `text == article.text[start:end]`."""
+
+    text: str
+    article_id: str
+    title: str
+    date: dt.date | None
+    source: str = Field(description="The article's url when it has one, else its corpus path.")
+    url: str | None = None
+    start: int
+    end: int
+    score: float
+    # The sentence that best matches the question, as offsets inside `text` (for bold in the bot).
+    highlight_start: int = 0
+    highlight_end: int = 0
+    also_in: list[str] = Field(default_factory=list, description="Other articles that carry the same passage.")
+
+
+AnswerStatus = Literal["answered", "no_answer", "invalid_question", "empty_index"]
+
+
+class Answer(BaseModel):
+    """What the answerer returns for one question; the bot, the CLI and the tests all read this."""
+
+    question: str
+    answered: bool
+    status: AnswerStatus
+    message: str = Field(default="", description="A sentence for the user when there is no answer.")
+    quotes: list[Quote] = Field(default_factory=list, description="Best first.")
+    took_ms: float = 0.0
+    index_built_at: dt.datetime | None = None
