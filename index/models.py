@@ -64,3 +64,54 @@ class Answer(BaseModel):
     quotes: list[Quote] = Field(default_factory=list, description="Best first.")
     took_ms: float = 0.0
     index_built_at: dt.datetime | None = None
+
+
+class IndexStats(BaseModel):
+    """What `python -m index stats` and the bot's /about show."""
+
+    articles: int
+    chunks: int
+    sentences: int
+    model: str
+    dimension: int
+    built_at: dt.datetime
+    format_version: int
+    index_type: str
+    size_bytes: int
+    path: str
+
+
+class BuildSummary(BaseModel):
+    """The outcome of one `python -m index build`."""
+
+    up_to_date: bool = Field(description="Nothing changed, so no new index was written.")
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[SkippedInput] = Field(default_factory=list)
+    duplicates: int = 0
+    articles: int = 0
+    chunks: int = 0
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+    index_path: str = ""
+
+    @property
+    def chunks_per_second(self) -> float:
+        """Embedded chunks per second of build time."""
+        return self.embedded_chunks / self.seconds if self.seconds > 0 else 0.0
+
+    def describe(self) -> str:
+        """One human line summarising the build."""
+        if self.up_to_date:
+            head = f"Index is up to date: {self.articles} articles, {self.chunks} chunks"
+        else:
+            head = (
+                f"Built index: {self.added} added, {self.changed} changed, {self.removed} removed, "
+                f"{self.unchanged} unchanged; {self.articles} articles, {self.chunks} chunks"
+            )
+        tail = f"; {len(self.skipped)} skipped" if self.skipped else ""
+        dup = f"; {self.duplicates} duplicates" if self.duplicates else ""
+        speed = f" ({self.chunks_per_second:.0f} chunks/s)" if self.embedded_chunks else ""
+        return f"{head}{tail}{dup} in {self.seconds:.1f}s{speed}."
