@@ -17,7 +17,9 @@ class Article(BaseModel):
     url: str | None = None
     source: str = Field(description="Path of the file relative to the corpus folder (with #line for JSONL).")
     text: str
-    content_hash: str = Field(description="Hash of everything that changes the index: text, title, date, url.")
+    content_hash: str = Field(
+        description="Hash of everything that changes the index: text, title, date, url."
+    )
     language: str = "unknown"
 
 
@@ -48,7 +50,9 @@ class Quote(BaseModel):
     # The sentence that best matches the question, as offsets inside `text` (for bold in the bot).
     highlight_start: int = 0
     highlight_end: int = 0
-    also_in: list[str] = Field(default_factory=list, description="Other articles that carry the same passage.")
+    also_in: list[str] = Field(
+        default_factory=list, description="Other articles that carry the same passage."
+    )
 
 
 AnswerStatus = Literal["answered", "no_answer", "invalid_question", "empty_index"]

@@ -1,0 +1,65 @@
+"""Text -> BM25 terms: lowercase words, stopwords dropped, Snowball-stemmed per language, accents folded."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_SPANISH
+
+from index.language import detect_language
+from index.lemmas import IRREGULAR_EN
+
+ANALYZER_VERSION = "words-lemma-snowball-en-es-v2"
+_WORD = re.compile(r"\w+", re.UNICODE)
+# NLTK lists "won" (from "won't"); in news it is the past of "win".
+_STOPWORDS = {"en": frozenset(STOPWORDS_EN_PLUS) - {"won"}, "es": frozenset(STOPWORDS_SPANISH)}
+_STEMMERS = {"en": "english", "es": "spanish"}
+# Articles of unknown language are treated as English: most of the corpus is.
+_FALLBACK = "en"
+
+
+@lru_cache(maxsize=4)
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(_STEMMERS[language])
+
+
+@lru_cache(maxsize=200_000)
+def _fold(term: str) -> str:
+    # Users type "Atletico" for "Atlético": fold accents after stemming, which needs them.
+    decomposed = unicodedata.normalize("NFKD", term)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _known(language: str) -> str:
+    return language if language in _STEMMERS else _FALLBACK
+
+
+def _words(text: str, stop: frozenset[str], language: str) -> list[str]:
+    words = [w for w in _WORD.findall(text.lower()) if w not in stop and w != "_"]
+    if language == "en":
+        words = [IRREGULAR_EN.get(w, w) for w in words]
+    return words
+
+
+def analyze(text: str, language: str) -> list[str]:
+    """Terms of a document written in `language` ("en", "es"; anything else is read as English)."""
+    lang = _known(language)
+    stop = _STOPWORDS[lang]
+    words = _words(text, stop, lang)
+    return [_fold(s) for s in _stemmer(lang).stemWords(words)]
+
+
+def analyze_query(question: str) -> list[str]:
+    """Distinct terms of a question, stemmed both ways so it matches English and Spanish articles."""
+    lang = detect_language(question)
+    stop = _STOPWORDS[lang] if lang in _STOPWORDS else _STOPWORDS["en"] | _STOPWORDS["es"]
+    words = _words(question, stop, lang if lang == "es" else "en")
+    terms: dict[str, None] = {}
+    # Names and loanwords stem differently per language ("Osorio" -> "osorio" / "osori"); keep both.
+    for stemmer_lang in ("en", "es") if lang != "es" else ("es", "en"):
+        for term in _stemmer(stemmer_lang).stemWords(words):
+            terms.setdefault(_fold(term), None)
+    return list(terms)

@@ -1,0 +1,161 @@
+"""The Answerer: a question in, verbatim quotes with sources and scores out (or a plain "no answer")."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+
+import numpy as np
+
+from index.analysis import analyze_query
+from index.embedding import Embedder
+from index.handle import IndexHandle
+from index.models import Answer, IndexStats, Quote
+from index.quoting import Passage, choose_passages, score_sentences
+from index.search import hybrid_search
+from index.store import Snapshot, directory_size
+
+log = logging.getLogger(__name__)
+
+NO_ANSWER = "The articles don't answer this. The closest passage is shown for reference."
+_CACHE_SIZE = 1024
+
+
+class Answerer:
+    """Answers questions from the current index; safe to call from several threads."""
+
+    def __init__(
+        self,
+        handle: IndexHandle,
+        embedder: Embedder,
+        *,
+        max_quotes: int = 3,
+        min_score: float | None = None,
+        max_question_chars: int = 500,
+    ) -> None:
+        self._handle = handle
+        self._embedder = embedder
+        self.max_quotes = max_quotes
+        self._min_score = min_score
+        self.max_question_chars = max_question_chars
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def ask(self, question: str, max_quotes: int | None = None) -> Answer:
+        """Answer one question with up to `max_quotes` quotes, best first."""
+        started = time.perf_counter()
+        text = " ".join(question.split())
+        problem = self._check_question(text)
+        snap = self._handle.snapshot() if problem is None else None
+        if problem is not None:
+            answer = Answer(question=question, answered=False, status="invalid_question", message=problem)
+        elif snap is None or snap.manifest.chunks == 0:
+            answer = Answer(
+                question=question,
+                answered=False,
+                status="empty_index",
+                message="There are no articles indexed yet: add some to the corpus and run "
+                "`python -m index build`.",
+            )
+        else:
+            answer = self._answer(snap, question, text, max_quotes or self.max_quotes)
+        answer.took_ms = (time.perf_counter() - started) * 1000
+        log.info(
+            "answered=%s quotes=%d top=%.3f took_ms=%.1f",
+            answer.answered,
+            len(answer.quotes),
+            answer.quotes[0].score if answer.quotes else 0.0,
+            answer.took_ms,
+        )
+        log.debug("question=%r", question)
+        return answer
+
+    def warm_up(self) -> None:
+        """Load the model now, so that the first question is not slow."""
+        self._embedder.embed_query("warm up")
+
+    def _check_question(self, text: str) -> str | None:
+        if not text:
+            return "Please ask a question: the message is empty."
+        if len(text) > self.max_question_chars:
+            return (
+                f"Your question is {len(text)} characters long; please keep it under "
+                f"{self.max_question_chars}."
+            )
+        if not re.search(r"\w", text):
+            return "Please ask a question in words."
+        return None
+
+    def _answer(self, snap: Snapshot, question: str, text: str, count: int) -> Answer:
+        query_vector = self._embed(text)
+        terms = analyze_query(text)
+        hits = hybrid_search(snap, query_vector, terms)
+        scored = score_sentences(snap, query_vector, terms, hits)
+        quotes = [_to_quote(snap, p) for p in choose_passages(snap, scored, count)]
+        threshold = self._min_score if self._min_score is not None else snap.manifest.min_score
+        answered = bool(quotes) and quotes[0].score >= threshold
+        return Answer(
+            question=question,
+            answered=answered,
+            status="answered" if answered else "no_answer",
+            message="" if answered else NO_ANSWER,
+            quotes=quotes if answered else quotes[:1],
+            index_built_at=snap.manifest.built_at,
+        )
+
+    def _embed(self, text: str) -> np.ndarray:
+        key = text.lower()
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        vector = self._embedder.embed_query(text)
+        with self._cache_lock:
+            self._cache[key] = vector
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return vector
+
+    def stats(self) -> IndexStats | None:
+        """Counts and provenance of the loaded index; None when there is none."""
+        snap = self._handle.snapshot()
+        if snap is None:
+            return None
+        m = snap.manifest
+        return IndexStats(
+            articles=m.articles,
+            chunks=m.chunks,
+            sentences=m.sentences,
+            model=m.model,
+            dimension=m.dimension,
+            built_at=m.built_at,
+            format_version=m.format_version,
+            index_type=m.index_type,
+            size_bytes=directory_size(snap.path),
+            path=str(snap.path),
+        )
+
+
+def _to_quote(snap: Snapshot, passage: Passage) -> Quote:
+    data = snap.data
+    article = data.articles[passage.article_row]
+    start, end = int(data.sentences[passage.first, 1]), int(data.sentences[passage.last - 1, 2])
+    best_start, best_end = int(data.sentences[passage.best, 1]), int(data.sentences[passage.best, 2])
+    return Quote(
+        text=article.text[start:end],
+        article_id=article.id,
+        title=article.title,
+        date=article.date,
+        source=article.url or article.source,
+        url=article.url,
+        start=start,
+        end=end,
+        score=round(passage.score, 4),
+        highlight_start=best_start - start,
+        highlight_end=best_end - start,
+        also_in=[data.articles[r].title for r in passage.also_in],
+    )

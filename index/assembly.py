@@ -1,0 +1,102 @@
+"""Per-article pieces of an index (sentences, chunks, vectors) and their concatenation into IndexData."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.chunking import ArticleChunks
+from index.models import Article
+from index.store import IndexData
+
+EMBED_TEMPLATE = "title-date-v1"
+
+
+@dataclass
+class ArticlePiece:
+    """One article's share of the index, with sentence numbers local to the article."""
+
+    article: Article
+    sentences: np.ndarray  # (k, 2) start, end
+    spans: np.ndarray  # (k,)
+    chunks: np.ndarray  # (c, 2) first, last (exclusive), local sentence numbers
+    chunk_vectors: np.ndarray | None = None  # (c, d)
+    sentence_vectors: np.ndarray | None = None  # (k, d)
+
+
+def piece_from_chunks(article: Article, cut: ArticleChunks) -> ArticlePiece:
+    """A piece for a freshly chunked article (vectors still to compute)."""
+    return ArticlePiece(
+        article=article,
+        sentences=np.asarray(cut.sentences, dtype=np.int32).reshape(-1, 2),
+        spans=np.asarray(cut.span_of_sentence, dtype=np.int32),
+        chunks=np.asarray(cut.chunks, dtype=np.int32).reshape(-1, 2),
+    )
+
+
+def chunk_text(piece: ArticlePiece, row: int) -> str:
+    """The verbatim text of one chunk."""
+    first, last = piece.chunks[row]
+    return piece.article.text[piece.sentences[first, 0] : piece.sentences[last - 1, 1]]
+
+
+def embedding_text(article: Article, text: str) -> str:
+    """What the model sees for a chunk: the article's title and date give it context."""
+    when = f" ({article.date.isoformat()})" if article.date else ""
+    return f"{article.title}{when}\n{text}"
+
+
+def split_pieces(data: IndexData) -> dict[str, ArticlePiece]:
+    """Cut a loaded index back into per-article pieces, keyed by article id (for incremental builds)."""
+    sent_bounds = np.searchsorted(data.sentences[:, 0], np.arange(len(data.articles) + 1))
+    chunk_bounds = np.searchsorted(data.chunks[:, 0], np.arange(len(data.articles) + 1))
+    pieces = {}
+    for row, article in enumerate(data.articles):
+        s0, s1 = sent_bounds[row], sent_bounds[row + 1]
+        c0, c1 = chunk_bounds[row], chunk_bounds[row + 1]
+        chunks = data.chunks[c0:c1, 1:3] - s0
+        pieces[article.id] = ArticlePiece(
+            article=article,
+            sentences=np.array(data.sentences[s0:s1, 1:3]),
+            spans=np.array(data.sentence_spans[s0:s1]),
+            chunks=np.array(chunks),
+            chunk_vectors=np.array(data.chunk_vectors[c0:c1]),
+            sentence_vectors=np.array(data.sentence_vectors[s0:s1]),
+        )
+    return pieces
+
+
+def concatenate(pieces: list[ArticlePiece], dimension: int) -> IndexData:
+    """Join pieces (all with vectors) into global arrays, in the given order."""
+    sentences, chunks, spans = [], [], []
+    offset = 0
+    for row, piece in enumerate(pieces):
+        n = len(piece.sentences)
+        sentences.append(np.column_stack([np.full(n, row), piece.sentences]))
+        chunks.append(np.column_stack([np.full(len(piece.chunks), row), piece.chunks + offset]))
+        spans.append(piece.spans)
+        offset += n
+    return IndexData(
+        articles=[p.article for p in pieces],
+        sentences=_stack_int(sentences, 3),
+        sentence_spans=np.concatenate(spans).astype(np.int32) if spans else np.zeros(0, np.int32),
+        chunks=_stack_int(chunks, 3),
+        chunk_vectors=_stack_vec([p.chunk_vectors for p in pieces], dimension),
+        sentence_vectors=_stack_vec([p.sentence_vectors for p in pieces], dimension),
+    )
+
+
+def _stack_int(parts: list[np.ndarray], width: int) -> np.ndarray:
+    if not parts:
+        return np.zeros((0, width), dtype=np.int32)
+    return np.concatenate(parts).astype(np.int32).reshape(-1, width)
+
+
+def _stack_vec(parts: list[np.ndarray | None], dimension: int) -> np.ndarray:
+    arrays = [p for p in parts if p is not None]
+    if len(arrays) != len(parts):
+        raise ValueError("every piece needs its vectors before concatenation")
+    if not arrays:
+        return np.zeros((0, dimension), dtype=np.float16)
+    return np.concatenate(arrays).astype(np.float16)

@@ -1,0 +1,52 @@
+"""Hybrid retrieval: FAISS and BM25 rankings of chunks fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.store import Snapshot
+
+RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very first ranks
+
+
+@dataclass
+class ChunkHit:
+    """One retrieved chunk with the evidence behind its rank."""
+
+    row: int
+    fused: float
+    dense: float  # cosine with the question (0 when only BM25 found it)
+    sparse: float  # BM25 score (0 when only FAISS found it)
+
+
+def reciprocal_rank_fusion(
+    rankings: list[np.ndarray], weights: list[float], k: int = RRF_K
+) -> dict[int, float]:
+    """Fuse ranked id lists: score(id) = sum of weight / (k + rank)."""
+    fused: dict[int, float] = {}
+    for ids, weight in zip(rankings, weights, strict=True):
+        for rank, row in enumerate(ids.tolist()):
+            fused[row] = fused.get(row, 0.0) + weight / (k + rank + 1)
+    return fused
+
+
+def hybrid_search(
+    snap: Snapshot,
+    query_vector: np.ndarray,
+    terms: list[str],
+    depth: int = 50,
+    weights: tuple[float, float] = (1.0, 1.0),
+) -> list[ChunkHit]:
+    """The chunks that best match the question, best first, from both retrievers."""
+    dense_ids, dense_scores = snap.dense.search(query_vector, depth)
+    sparse_ids, sparse_scores = snap.sparse.search(terms, depth)
+    fused = reciprocal_rank_fusion([dense_ids, sparse_ids], list(weights))
+    dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist(), strict=True))
+    sparse_of = dict(zip(sparse_ids.tolist(), sparse_scores.tolist(), strict=True))
+    hits = [
+        ChunkHit(row, score, dense_of.get(row, 0.0), sparse_of.get(row, 0.0)) for row, score in fused.items()
+    ]
+    hits.sort(key=lambda h: (-h.fused, h.row))
+    return hits

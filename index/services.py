@@ -1,0 +1,45 @@
+"""Wiring: settings -> embedder, builder, answerer. The bot, the CLI and the Docker image all start here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.answer import Answerer
+from index.build import IndexBuilder
+from index.embedding import Embedder, make_embedder
+from index.handle import IndexHandle
+from index.settings import CoreSettings
+
+# Below this, the default model's best sentence rarely answers the question (see `python -m index eval`).
+DEFAULT_MIN_SCORE = 0.35
+
+
+@dataclass
+class Services:
+    """The core objects the entry points use; the embedder is shared and loads lazily."""
+
+    embedder: Embedder
+    handle: IndexHandle
+    builder: IndexBuilder
+    answerer: Answerer
+
+
+def build_services(settings: CoreSettings, reload_interval: float = 2.0) -> Services:
+    """Create the core objects from settings."""
+    embedder = make_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+    handle = IndexHandle(settings.index_dir, embedder.name, check_interval=reload_interval)
+    builder = IndexBuilder(
+        settings.corpus_dir,
+        settings.index_dir,
+        embedder,
+        max_file_bytes=int(settings.max_file_mb * 2**20),
+        min_score=DEFAULT_MIN_SCORE,
+    )
+    answerer = Answerer(
+        handle,
+        embedder,
+        max_quotes=settings.max_quotes,
+        min_score=settings.min_score,
+        max_question_chars=settings.max_question_chars,
+    )
+    return Services(embedder=embedder, handle=handle, builder=builder, answerer=answerer)

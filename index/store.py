@@ -1,0 +1,184 @@
+"""On-disk layout: generations written in a temp dir, swapped in atomically through a `current` symlink."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.dense import DenseIndex
+from index.errors import IndexLocked, IndexMismatch, IndexNotFound
+from index.manifest import Manifest
+from index.models import Article
+from index.sparse import SparseIndex
+
+log = logging.getLogger(__name__)
+
+CURRENT = "current"
+LOCK_NAME = ".build.lock"
+KEEP_GENERATIONS = 2  # the current one and the one a running bot may still be reading
+
+
+@dataclass
+class IndexData:
+    """The arrays an index is made of; rows of `sentences` and `chunks` point into `articles`."""
+
+    articles: list[Article]
+    sentences: np.ndarray  # (n, 3) int32: article row, start, end (offsets in article.text)
+    sentence_spans: np.ndarray  # (n,) int32: paragraph-aware span of the sentence within its article
+    chunks: np.ndarray  # (m, 3) int32: article row, first sentence row, last sentence row (exclusive)
+    chunk_vectors: np.ndarray  # (m, d) float16
+    sentence_vectors: np.ndarray  # (n, d) float16
+
+
+@dataclass
+class Snapshot:
+    """A loaded, immutable index generation."""
+
+    path: Path
+    manifest: Manifest
+    data: IndexData
+    dense: DenseIndex
+    sparse: SparseIndex
+
+
+def generation_path(index_dir: Path) -> Path | None:
+    """The generation `current` points to, or None when no index was built yet."""
+    link = index_dir / CURRENT
+    try:
+        return index_dir / os.readlink(link)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IndexNotFound(f"{link} is not an index link ({exc}); delete it and rebuild") from exc
+
+
+def write_generation(
+    index_dir: Path, data: IndexData, dense: DenseIndex, sparse: SparseIndex, manifest: Manifest
+) -> Path:
+    """Write a complete generation beside the current one and make it current in one rename."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir()
+    try:
+        _write_files(tmp, data, dense, sparse)
+        manifest.write(tmp)  # last: a directory with a manifest is complete
+        _fsync_tree(tmp)
+        final = index_dir / f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _point_current(index_dir, final.name)
+    prune_generations(index_dir)
+    return final
+
+
+def _write_files(directory: Path, data: IndexData, dense: DenseIndex, sparse: SparseIndex) -> None:
+    with (directory / "articles.jsonl").open("w", encoding="utf-8") as fh:
+        for article in data.articles:
+            fh.write(article.model_dump_json() + "\n")
+    np.save(directory / "sentences.npy", data.sentences)
+    np.save(directory / "sentence_spans.npy", data.sentence_spans)
+    np.save(directory / "chunks.npy", data.chunks)
+    np.save(directory / "chunk_vectors.npy", data.chunk_vectors)
+    np.save(directory / "sentence_vectors.npy", data.sentence_vectors)
+    dense.save(directory / "dense.faiss")
+    (directory / "bm25").mkdir()
+    sparse.save(directory / "bm25")
+
+
+def _fsync_tree(directory: Path) -> None:
+    # Durable before the swap: a power cut must not leave `current` pointing at half-written files.
+    for path in [*directory.rglob("*"), directory]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _point_current(index_dir: Path, name: str) -> None:
+    tmp_link = index_dir / f".{CURRENT}-{uuid.uuid4().hex[:8]}"
+    os.symlink(name, tmp_link)
+    os.replace(tmp_link, index_dir / CURRENT)  # atomic on POSIX: readers see the old or the new index
+    fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def prune_generations(index_dir: Path) -> None:
+    """Delete leftovers of crashed builds and all but the newest generations."""
+    current = generation_path(index_dir)
+    gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
+    keep = set(gens[-KEEP_GENERATIONS:]) | ({current} if current else set())
+    for path in gens:
+        if path not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.glob(".tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    """Load one generation; big arrays are memory-mapped."""
+    manifest = Manifest.read(path)
+    try:
+        articles = [
+            Article.model_validate_json(line)
+            for line in (path / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
+        data = IndexData(
+            articles=articles,
+            sentences=np.load(path / "sentences.npy"),
+            sentence_spans=np.load(path / "sentence_spans.npy"),
+            chunks=np.load(path / "chunks.npy"),
+            chunk_vectors=np.load(path / "chunk_vectors.npy", mmap_mode="r"),
+            sentence_vectors=np.load(path / "sentence_vectors.npy", mmap_mode="r"),
+        )
+        dense = DenseIndex.load(path / "dense.faiss")
+        sparse = SparseIndex.load(path / "bm25")
+    except (OSError, ValueError) as exc:
+        raise IndexMismatch(
+            f"The index in {path} is damaged ({exc}); rebuild: python -m index build --full"
+        ) from exc
+    return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse)
+
+
+def directory_size(path: Path) -> int:
+    """Bytes used by the files under `path`."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the inter-process build lock; without `wait`, refuse at once if another build holds it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path = index_dir / LOCK_NAME
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError as exc:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            raise IndexLocked(
+                f"Another build is running on {index_dir} (pid {holder}); wait for it, or pass --wait"
+            ) from exc
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
