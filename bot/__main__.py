@@ -1,0 +1,113 @@
+"""`python -m bot`: read settings, wire the core into the bot, and run it until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import signal
+import sys
+
+import discord
+from pydantic import ValidationError
+
+from bot.client import NewsQuoteBot
+from bot.protocols import BuilderLike
+from bot.settings import BotSettings
+
+log = logging.getLogger("bot")
+
+NO_TOKEN = (
+    "DISCORD_TOKEN is not set: put the bot token from the Developer Portal (Bot -> Reset Token) in .env."
+)
+BAD_TOKEN = (
+    "Discord rejected DISCORD_TOKEN: reset the token in the Developer Portal (Bot -> Reset Token) "
+    "and update .env."
+)
+INTENTS = (
+    "The Message Content intent is not enabled for this bot: turn on 'Message Content Intent' under "
+    "Bot -> Privileged Gateway Intents in the Developer Portal, then restart."
+)
+
+
+def fail(message: str) -> int:
+    """Log one clear line (no traceback) and return the exit status."""
+    log.error("%s", message)
+    return 1
+
+
+def load_settings() -> BotSettings | None:
+    """Read settings; on invalid values log one line per problem and return None."""
+    try:
+        return BotSettings()  # type: ignore[call-arg]  # pydantic-settings fills fields from the env
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]).upper()
+            log.error("Invalid setting %s: %s", field, err["msg"])
+        return None
+
+
+def ensure_index(builder: BuilderLike) -> None:
+    """Build the index first when none exists, so the bot has something to quote."""
+    if builder.has_index():
+        return
+    log.info("No index found: building it from the corpus first (this can take a while)")
+    summary = builder.build()
+    log.info("%s", summary.describe())
+
+
+async def run(bot: NewsQuoteBot, token: str) -> None:
+    """Run the bot until it closes; SIGTERM and SIGINT close the gateway connection cleanly."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, functools.partial(_request_close, bot, sig))
+    async with bot:
+        await bot.start(token)
+
+
+def _request_close(bot: NewsQuoteBot, sig: signal.Signals) -> None:
+    log.info("Received %s: closing the connection", sig.name)
+    asyncio.get_running_loop().create_task(bot.close())
+
+
+def main() -> int:
+    """Entry point: returns the process exit status."""
+    settings = load_settings_with_logging()
+    if settings is None:
+        return 2
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        return fail(NO_TOKEN)
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base
+    from index.errors import NewsQuoteError
+    from index.services import build_services
+
+    try:
+        services = build_services(settings)
+        ensure_index(services.builder)
+    except NewsQuoteError as exc:
+        return fail(str(exc))
+    bot = NewsQuoteBot(settings, services.answerer, services.builder)
+    try:
+        asyncio.run(run(bot, settings.discord_token.get_secret_value()))
+    except discord.LoginFailure:
+        return fail(BAD_TOKEN)
+    except discord.PrivilegedIntentsRequired:
+        return fail(INTENTS)
+    except KeyboardInterrupt:
+        pass
+    log.info("Bot stopped")
+    return 0
+
+
+def load_settings_with_logging() -> BotSettings | None:
+    """Set up logging (at the configured level) and load settings."""
+    discord.utils.setup_logging(level=logging.INFO)
+    settings = load_settings()
+    if settings is not None:
+        logging.getLogger().setLevel(settings.log_level.upper())
+    return settings
+
+
+if __name__ == "__main__":
+    sys.exit(main())

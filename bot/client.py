@@ -1,0 +1,100 @@
+"""The commands.Bot subclass: settings, answerer and builder come in through the constructor."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.protocols import AnswererLike, BuilderLike
+from bot.settings import BotSettings
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry — something went wrong with that command. Please try again in a moment."
+
+
+def bot_intents() -> discord.Intents:
+    """Default intents plus message content, which mentions and Q&A channels need (privileged)."""
+    intents = discord.Intents.default()
+    intents.message_content = True
+    return intents
+
+
+class QuoteTree(app_commands.CommandTree):
+    """Command tree whose errors are logged with a traceback and answered with an apology."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        """Log a failed slash command with its traceback and apologise to the user."""
+        log.exception(
+            "Slash command %s failed", interaction.command and interaction.command.name, exc_info=error
+        )
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(APOLOGY, ephemeral=True)
+            else:
+                await interaction.response.send_message(APOLOGY, ephemeral=True)
+        except discord.HTTPException as exc:
+            log.warning("Could not send the apology: %s", exc)
+
+
+class NewsQuoteBot(commands.Bot):
+    """Answers questions with verbatim quotes; cogs are added in `setup_hook`."""
+
+    def __init__(self, settings: BotSettings, answerer: AnswererLike, builder: BuilderLike) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=bot_intents(),
+            # Nothing the bot says may ping anyone, whatever the question or article contains.
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=QuoteTree,
+        )
+        self.settings = settings
+        self.answerer = answerer
+        self.builder = builder
+
+    async def setup_hook(self) -> None:
+        """Add the cogs and sync the slash commands (globally, and to the test guild if set)."""
+        from bot.cogs.admin import AdminCog
+        from bot.cogs.ask import AskCog
+
+        if self.settings.discord_api_base:
+            await self.use_local_gateway()
+        await self.add_cog(AskCog(self))
+        await self.add_cog(AdminCog(self))
+        await self.sync_commands()
+
+    async def use_local_gateway(self) -> None:
+        """Connect the websocket to the gateway URL the API base reports (for the fake Discord in tests)."""
+        _shards, url, _limits = await self.http.get_bot_gateway()
+        # discord.py connects a non-sharded client to DEFAULT_GATEWAY; point it where GET /gateway/bot says.
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        log.info("Using the gateway at %s", url)
+
+    async def sync_commands(self) -> None:
+        """Sync app commands; a failure is logged and the bot keeps running with the old commands."""
+        try:
+            synced = await self.tree.sync()
+            log.info("Synced %d global commands", len(synced))
+            if self.settings.discord_guild_id:
+                guild = discord.Object(id=self.settings.discord_guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("Synced %d commands to guild %s", len(synced), guild.id)
+        except discord.HTTPException as exc:
+            log.warning("Could not sync slash commands (%s); existing ones stay registered", exc)
+
+    async def on_ready(self) -> None:
+        """Log who we are once the gateway says we're in."""
+        log.info(
+            "Logged in as %s (id %s) in %d guilds", self.user, self.user and self.user.id, len(self.guilds)
+        )
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Do nothing here: there are no prefix commands; the ask cog's listener handles messages."""

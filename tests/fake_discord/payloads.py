@@ -1,0 +1,150 @@
+"""JSON payloads shaped like Discord's, just complete enough for discord.py to parse them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from typing import Any
+
+from aiohttp import web
+
+_ids = itertools.count(1_300_000_000_000_000_000)
+
+ALL_PERMISSIONS = str((1 << 50) - 1)
+MEMBER_PERMISSIONS = str(0x400 | 0x800 | 0x4000 | 0x10000)  # view, send, embed links, read history
+MANAGE_GUILD = 0x20
+
+
+def snowflake() -> str:
+    """A fresh, increasing id."""
+    return str(next(_ids))
+
+
+def now() -> str:
+    """An ISO timestamp as Discord sends it."""
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    """A user object."""
+    return {
+        "id": user_id,
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "flags": 0,
+        "public_flags": 0,
+    }
+
+
+def member(user_obj: dict[str, Any] | None, roles: list[str]) -> dict[str, Any]:
+    """A guild member object (with `user` unless it rides along a message)."""
+    data: dict[str, Any] = {"roles": roles, "joined_at": now(), "deaf": False, "mute": False, "flags": 0}
+    if user_obj is not None:
+        data["user"] = user_obj
+    return data
+
+
+def text_channel(channel_id: str, name: str, guild_id: str | None = None) -> dict[str, Any]:
+    """A guild text channel."""
+    data: dict[str, Any] = {
+        "id": channel_id,
+        "type": 0,
+        "name": name,
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+    }
+    if guild_id:
+        data["guild_id"] = guild_id
+    return data
+
+
+def thread_channel(thread_id: str, name: str, parent_id: str, guild_id: str, owner_id: str) -> dict[str, Any]:
+    """A public thread started from a message."""
+    return {
+        "id": thread_id,
+        "type": 11,
+        "name": name,
+        "guild_id": guild_id,
+        "parent_id": parent_id,
+        "owner_id": owner_id,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": now(),
+            "locked": False,
+        },
+        "flags": 0,
+    }
+
+
+def role(role_id: str, name: str, permissions: str, *, bot_id: str | None = None) -> dict[str, Any]:
+    """A role; with `bot_id` it is the bot's managed role."""
+    data: dict[str, Any] = {
+        "id": role_id,
+        "name": name,
+        "color": 0,
+        "hoist": False,
+        "position": 1 if bot_id else 0,
+        "permissions": permissions,
+        "managed": bot_id is not None,
+        "mentionable": False,
+        "flags": 0,
+    }
+    if bot_id:
+        data["tags"] = {"bot_id": bot_id}
+    return data
+
+
+def message(
+    *,
+    channel_id: str,
+    guild_id: str | None,
+    author: dict[str, Any],
+    content: str,
+    author_roles: list[str] | None = None,
+    mentions: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A message object, as sent in MESSAGE_CREATE or returned by REST."""
+    data: dict[str, Any] = {
+        "id": snowflake(),
+        "type": 0,
+        "channel_id": channel_id,
+        "author": author,
+        "content": content,
+        "timestamp": now(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": mentions or [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "components": [],
+        "pinned": False,
+        "flags": 0,
+    }
+    if guild_id:
+        data["guild_id"] = guild_id
+        data["member"] = member(None, author_roles or [])
+    data.update(extra)
+    return data
+
+
+def jsonr(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """A JSON response with exactly `application/json` (discord.py compares the header verbatim)."""
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)

@@ -1,0 +1,161 @@
+"""REST API v10 handlers of the fake Discord: login, gateway, commands, messages, threads, interactions."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from . import payloads as p
+from .payloads import jsonr
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+
+API = "/api/v10"
+
+
+def add_routes(app: web.Application, fake: FakeDiscord) -> None:
+    """Register every endpoint the bot uses; anything else gets a recorded 404."""
+    w = fake.world
+
+    def authorized(request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bot {fake.token}"
+
+    async def users_me(request: web.Request) -> web.Response:
+        if not authorized(request):
+            return jsonr({"message": "401: Unauthorized", "code": 0}, status=401)
+        return jsonr(w.bot_user)
+
+    async def application(request: web.Request) -> web.Response:
+        return jsonr(
+            {
+                "id": w.app_id,
+                "name": "NewsQuote",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": w.other,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "interactions_endpoint_url": None,
+            }
+        )
+
+    async def gateway_bot(request: web.Request) -> web.Response:
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return jsonr({"url": fake.gateway_url, "shards": 1, "session_start_limit": limit})
+
+    async def sync_commands(request: web.Request) -> web.Response:
+        commands = request["json"] or []
+        guild_id = request.match_info.get("guild_id")
+        out = [{**c, "id": p.snowflake(), "application_id": w.app_id, "version": "1"} for c in commands]
+        for c in out:
+            if guild_id:
+                c["guild_id"] = guild_id
+        return jsonr(out)
+
+    async def create_message(request: web.Request) -> web.Response:
+        body = request["json"] or {}
+        channel_id = request.match_info["channel_id"]
+        extra = {k: body[k] for k in ("embeds", "components", "message_reference") if k in body}
+        msg = p.message(
+            channel_id=channel_id,
+            guild_id=w.guild_id,
+            author=w.bot_user,
+            content=body.get("content") or "",
+            **extra,
+        )
+        fake.messages[msg["id"]] = msg
+        return jsonr(msg)
+
+    async def edit_message(request: web.Request) -> web.Response:
+        msg = fake.messages.get(request.match_info["message_id"])
+        if msg is None:
+            return jsonr({"message": "Unknown Message", "code": 10008}, status=404)
+        msg.update(
+            {k: v for k, v in (request["json"] or {}).items() if k in ("content", "embeds", "components")}
+        )
+        return jsonr(msg)
+
+    async def no_content(request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    async def create_thread(request: web.Request) -> web.Response:
+        body = request["json"] or {}
+        thread = p.thread_channel(
+            request.match_info["message_id"],
+            body.get("name", ""),
+            request.match_info["channel_id"],
+            w.guild_id,
+            w.app_id,
+        )
+        return jsonr(thread, status=201)
+
+    async def interaction_callback(request: web.Request) -> web.Response:
+        body = request["json"] or {}
+        interaction_id = request.match_info["interaction_id"]
+        data = body.get("data") or {}
+        if body.get("type") == 4:  # CHANNEL_MESSAGE_WITH_SOURCE: the response becomes @original
+            msg = p.message(
+                channel_id=w.channel_id,
+                guild_id=w.guild_id,
+                author=w.bot_user,
+                content=data.get("content") or "",
+            )
+            msg.update({k: data[k] for k in ("embeds", "components", "flags") if k in data})
+            fake.messages[msg["id"]] = msg
+        interaction = {
+            "id": interaction_id,
+            "type": 2,
+            "response_message_loading": body.get("type") == 5,
+            "response_message_ephemeral": bool(data.get("flags", 0) & 64),
+        }
+        return jsonr({"interaction": interaction, "resource": {"type": body.get("type")}})
+
+    async def followup(request: web.Request) -> web.Response:
+        body = request["json"] or {}
+        msg = p.message(
+            channel_id=w.channel_id,
+            guild_id=w.guild_id,
+            author=w.bot_user,
+            content=body.get("content") or "",
+            webhook_id=w.app_id,
+        )
+        msg.update({k: body[k] for k in ("embeds", "components", "flags") if k in body})
+        fake.messages[msg["id"]] = msg
+        return jsonr(msg)
+
+    async def edit_original(request: web.Request) -> web.Response:
+        body = request["json"] or {}
+        msg = p.message(
+            channel_id=w.channel_id, guild_id=w.guild_id, author=w.bot_user, content=body.get("content") or ""
+        )
+        msg.update({k: body[k] for k in ("embeds", "components") if k in body})
+        return jsonr(msg)
+
+    async def not_found(request: web.Request) -> web.Response:
+        return jsonr({"message": "404: Not Found (fake Discord)", "code": 0}, status=404)
+
+    r = app.router
+    r.add_get(f"{API}/users/@me", users_me)
+    r.add_get(f"{API}/oauth2/applications/@me", application)
+    r.add_get(f"{API}/gateway/bot", gateway_bot)
+    r.add_put(f"{API}/applications/{{app_id}}/commands", sync_commands)
+    r.add_put(f"{API}/applications/{{app_id}}/guilds/{{guild_id}}/commands", sync_commands)
+    r.add_post(f"{API}/channels/{{channel_id}}/messages", create_message)
+    r.add_patch(f"{API}/channels/{{channel_id}}/messages/{{message_id}}", edit_message)
+    r.add_delete(f"{API}/channels/{{channel_id}}/messages/{{message_id}}", no_content)
+    r.add_post(f"{API}/channels/{{channel_id}}/typing", no_content)
+    r.add_post(f"{API}/channels/{{channel_id}}/messages/{{message_id}}/threads", create_thread)
+    r.add_post(f"{API}/interactions/{{interaction_id}}/{{token}}/callback", interaction_callback)
+    r.add_post(f"{API}/webhooks/{{app_id}}/{{token}}", followup)
+    r.add_patch(f"{API}/webhooks/{{app_id}}/{{token}}/messages/@original", edit_original)
+    r.add_route("*", API + "/{tail:.*}", not_found)
+
+
+def new_token() -> str:
+    """An interaction token."""
+    return secrets.token_urlsafe(24)

@@ -1,0 +1,152 @@
+"""Rate limiting, permission checks, settings, message triggers, feedback and the ask flow with fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from fake_discord.fakes import FakeAnswerer, FakeBuilder, make_quote
+
+from bot.client import NewsQuoteBot
+from bot.cogs import ask as ask_cog
+from bot.cogs.admin import may_reindex, member_may_reindex
+from bot.cogs.ask import AskCog, parse_message
+from bot.feedback import FeedbackLog, hash_user
+from bot.ratelimit import InFlight, RateLimiter
+from bot.settings import BotSettings
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def settings(tmp_path: Path, **values: object) -> BotSettings:
+    return BotSettings(_env_file=None, feedback_file=tmp_path / "feedback.jsonl", **values)  # type: ignore[call-arg]
+
+
+def test_rate_limiter_allows_n_per_window_per_user() -> None:
+    clock = Clock()
+    limiter = RateLimiter(5, 60, clock=clock)
+    assert all(limiter.hit(1) is None for _ in range(5))
+    retry = limiter.hit(1)
+    assert retry == pytest.approx(60)
+    assert limiter.hit(2) is None  # other users are unaffected
+    clock.now += 30
+    assert limiter.hit(1) == pytest.approx(30)
+    clock.now += 30.001
+    assert limiter.hit(1) is None
+
+
+def test_in_flight_cap_times_out_when_full() -> None:
+    async def scenario() -> tuple[bool, bool, bool]:
+        cap = InFlight(1)
+        first = await cap.acquire(0)
+        second = await cap.acquire(0.01)
+        cap.release()
+        third = await cap.acquire(0)
+        return first, second, third
+
+    assert asyncio.run(scenario()) == (True, False, True)
+
+
+@pytest.mark.parametrize(
+    ("manage", "roles", "admin", "allowed"),
+    [(True, [], [], True), (False, [5], [5, 6], True), (False, [7], [5], False), (False, [], [], False)],
+)
+def test_reindex_permission(manage: bool, roles: list[int], admin: list[int], allowed: bool) -> None:
+    assert may_reindex(manage, roles, admin) is allowed
+
+
+def test_reindex_needs_a_guild_member() -> None:
+    dm_user = SimpleNamespace(id=1)
+    assert member_may_reindex(dm_user, [1]) is False  # type: ignore[arg-type]
+
+
+def test_settings_parse_ids_and_hide_the_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "very-secret-token")
+    monkeypatch.setenv("QA_CHANNEL_IDS", "11, 12,")
+    monkeypatch.setenv("ADMIN_ROLE_IDS", "")
+    monkeypatch.setenv("DISCORD_GUILD_ID", "")
+    s = BotSettings(_env_file=None)  # type: ignore[call-arg]
+    assert s.qa_channel_ids == [11, 12] and s.admin_role_ids == [] and s.discord_guild_id is None
+    assert "very-secret-token" not in repr(s) and "very-secret-token" not in str(s.model_dump())
+    assert s.rate_limit_questions == 5 and s.rate_limit_seconds == 60
+
+
+def test_settings_reject_a_non_http_api_base() -> None:
+    with pytest.raises(ValueError, match="DISCORD_API_BASE"):
+        BotSettings(_env_file=None, discord_api_base="discord.com")  # type: ignore[call-arg]
+
+
+def test_message_triggers() -> None:
+    common = {"bot_id": 42, "self_role_id": 7, "qa_channel_ids": {100}}
+    assert parse_message("hello", channel_id=1, **common) is None  # type: ignore[arg-type]
+    t = parse_message("<@42> who won?", channel_id=1, **common)  # type: ignore[arg-type]
+    assert t is not None and (t.kind, t.question) == ("mention", "who won?")
+    t = parse_message("<@!42>  who <@&7> won?", channel_id=1, **common)  # type: ignore[arg-type]
+    assert t is not None and t.question == "who won?"
+    t = parse_message("who won?", channel_id=100, **common)  # type: ignore[arg-type]
+    assert t is not None and t.kind == "qa_channel"
+    assert parse_message("<@43> who won?", channel_id=1, **common) is None  # type: ignore[arg-type]
+
+
+def test_feedback_log_appends_jsonl_with_hashed_user(tmp_path: Path) -> None:
+    log = FeedbackLog(tmp_path / "sub" / "feedback.jsonl")
+    answer = FakeAnswerer([make_quote(article_id="a1")]).ask("who?")
+    threads = [threading.Thread(target=log.record, args=(answer, 99, "up")) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    log.record(answer, 100, "down")
+    lines = [json.loads(line) for line in log.path.read_text().splitlines()]
+    assert len(lines) == 6
+    assert lines[-1]["vote"] == "down" and lines[-1]["question"] == "who?"
+    assert lines[-1]["user"] == hash_user(100) and "100" not in lines[-1]["user"]
+    assert lines[-1]["quote_ids"] == [f"a1:0-{len(answer.quotes[0].text)}"]
+    with pytest.raises(ValueError):
+        log.record(answer, 1, "sideways")
+
+
+def run_reply(
+    answerer: FakeAnswerer, tmp_path: Path, question: str = "who won?"
+) -> tuple[dict[str, object], object]:
+    async def scenario() -> tuple[dict[str, object], object]:
+        client = NewsQuoteBot(settings(tmp_path), answerer, FakeBuilder())
+        return await AskCog(client).reply_parts(question, asker_id=1)
+
+    return asyncio.run(scenario())
+
+
+def test_answers_run_off_the_event_loop_and_come_with_buttons(tmp_path: Path) -> None:
+    answerer = FakeAnswerer()
+    kwargs, view = run_reply(answerer, tmp_path)
+    assert "embed" in kwargs and view is not None
+    assert answerer.threads and answerer.threads[0] != threading.main_thread().name
+    labels = {getattr(c, "label", None) or str(getattr(c, "emoji", "")) for c in view.children}  # type: ignore[attr-defined]
+    assert labels == {"👍", "👎"}  # one page only: no pager
+
+
+def test_a_failing_answer_is_an_apology(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    kwargs, view = run_reply(FakeAnswerer(fail=True), tmp_path)
+    assert kwargs == {"content": ask_cog.APOLOGY} and view is None
+    assert any(r.exc_info for r in caplog.records)  # logged with its traceback
+
+
+def test_invalid_questions_get_the_answerers_message(tmp_path: Path) -> None:
+    kwargs, view = run_reply(FakeAnswerer([], status="invalid_question"), tmp_path)
+    assert kwargs == {"content": "The articles don't answer this."} and view is None
+
+
+def test_many_quotes_get_a_pager(tmp_path: Path) -> None:
+    quotes = [make_quote(article_id=f"a{i}") for i in range(7)]
+    _kwargs, view = run_reply(FakeAnswerer(quotes), tmp_path)
+    assert view is not None and any(getattr(c, "label", "") == "More quotes" for c in view.children)  # type: ignore[attr-defined]
