@@ -1,0 +1,90 @@
+"""Shared fixtures: a fake embedder, a tiny corpus, an index built into tmp_path, the real model once."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from index.answer import Answerer
+from index.build import IndexBuilder
+from index.embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from index.handle import IndexHandle
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_CORPUS = REPO / "corpus"
+
+TINY_ARTICLES = {
+    "volcano.txt": " date 2024-03-02 The Etna volcano erupted on Sunday night, covering Catania in ash.\n\n"
+    "Flights at Catania airport were suspended for six hours. Officials said no one was hurt.\n\n"
+    "The last major eruption of Etna happened in 2021.",
+    "budget.md": "---\ntitle: City approves budget\ndate: 2023-11-30\nurl: https://news.example/budget\n---\n"
+    "The city council approved a budget of 4.2 billion euros on Thursday. Most of the money goes to "
+    "public transport and schools.\n\nThe mayor called the vote historic.",
+    "sport.jsonl": '{"id": "final-2022", "title": "Cup final", "date": "2022-05-28", "text": '
+    '"Real Madrid won the Champions League final 1-0 against Liverpool in Paris. Vinicius Junior '
+    'scored the only goal in the 59th minute."}\n',
+}
+
+
+def write_corpus(folder: Path, articles: dict[str, str]) -> Path:
+    """Write articles (file name -> content) into a corpus folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in articles.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def fake_embedder() -> Embedder:
+    """A deterministic bag-of-words embedder: no torch, no model."""
+    return HashingEmbedder(256)
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    """Three small articles, one per format."""
+    return write_corpus(tmp_path / "corpus", TINY_ARTICLES)
+
+
+@pytest.fixture
+def make_builder(tmp_path: Path, fake_embedder: Embedder) -> Callable[..., IndexBuilder]:
+    """Builders over a corpus folder, writing into tmp_path/index."""
+
+    def make(corpus: Path, embedder: Embedder | None = None) -> IndexBuilder:
+        return IndexBuilder(corpus, tmp_path / "index", embedder or fake_embedder, min_score=0.2)
+
+    return make
+
+
+@pytest.fixture
+def tiny_answerer(
+    tiny_corpus: Path, make_builder: Callable[..., IndexBuilder], fake_embedder: Embedder
+) -> Answerer:
+    """An answerer over the tiny corpus with the fake embedder."""
+    builder = make_builder(tiny_corpus)
+    builder.build(interactive=False)
+    return Answerer(IndexHandle(builder.index_dir, fake_embedder.name), fake_embedder, min_score=0.2)
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> SentenceTransformerEmbedder:
+    """The default model, loaded once per test session."""
+    embedder = SentenceTransformerEmbedder()
+    embedder.embed_query("load")
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def seed_answerer(
+    real_embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Answerer]:
+    """An answerer over the product's default corpus with the real model (built once per session)."""
+    root = tmp_path_factory.mktemp("seed")
+    corpus = root / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    builder = IndexBuilder(corpus, root / "index", real_embedder)
+    builder.build(interactive=False)
+    yield Answerer(IndexHandle(root / "index", real_embedder.name), real_embedder)

@@ -1,0 +1,74 @@
+"""The Answerer with the fake embedder: exact quotes, sources, the no-answer and invalid-question paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.answer import Answerer
+from index.build import IndexBuilder
+from index.embedding import HashingEmbedder
+from index.handle import IndexHandle
+from index.store import generation_path, load_snapshot
+
+
+def test_quotes_are_exact_substrings_with_sources(tiny_answerer: Answerer, tiny_corpus: Path) -> None:
+    answer = tiny_answerer.ask("When was the Etna volcano eruption and was anyone hurt?")
+    assert answer.answered and answer.status == "answered" and answer.quotes
+    snap = load_snapshot(generation_path(tiny_corpus.parent / "index"))  # type: ignore[arg-type]
+    texts = {a.id: a.text for a in snap.data.articles}
+    for quote in answer.quotes:
+        assert texts[quote.article_id][quote.start : quote.end] == quote.text
+        assert 0 <= quote.highlight_start < quote.highlight_end <= len(quote.text)
+        assert quote.text.count(".") <= 3 + quote.text.count("4.2")
+    top = answer.quotes[0]
+    assert top.article_id == "volcano"
+    assert str(top.date) == "2024-03-02" and top.source == "volcano.txt"
+    assert answer.took_ms > 0 and answer.index_built_at is not None
+
+
+def test_url_is_the_source_when_present(tiny_answerer: Answerer) -> None:
+    top = tiny_answerer.ask("How big is the budget the city council approved?").quotes[0]
+    assert top.article_id == "budget" and top.source == "https://news.example/budget"
+    assert top.title == "City approves budget"
+
+
+def test_quotes_never_repeat_a_passage(tiny_answerer: Answerer) -> None:
+    quotes = tiny_answerer.ask("Catania ash volcano flights", max_quotes=5).quotes
+    spans = [(q.article_id, q.start, q.end) for q in quotes]
+    for i, (aid, start, end) in enumerate(spans):
+        for other, ostart, oend in spans[i + 1 :]:
+            assert aid != other or end <= ostart or oend <= start
+
+
+def test_unrelated_question_is_not_answered_but_shows_closest(tiny_answerer: Answerer) -> None:
+    answer = tiny_answerer.ask("What is the recipe for tiramisu?")
+    assert not answer.answered and answer.status == "no_answer"
+    assert "don't answer" in answer.message
+    assert len(answer.quotes) <= 1
+
+
+def test_invalid_questions_get_a_message_not_an_exception(tiny_answerer: Answerer) -> None:
+    for question, words in [("", "empty"), ("   \n ", "empty"), ("?!?", "words"), ("x" * 600, "500")]:
+        answer = tiny_answerer.ask(question)
+        assert answer.status == "invalid_question" and not answer.answered and not answer.quotes
+        assert words in answer.message
+
+
+def test_empty_index_says_how_to_build(tmp_path: Path) -> None:
+    embedder = HashingEmbedder(64)
+    answer = Answerer(IndexHandle(tmp_path / "none", embedder.name), embedder).ask("anything?")
+    assert answer.status == "empty_index" and "python -m index build" in answer.message
+
+
+def test_spanish_question_finds_spanish_article(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "es.txt").write_text("El Gobierno aprobó ayer la reforma de las pensiones en el Congreso.\n\n"
+                                   "La oposición votó en contra de la reforma.", encoding="utf-8")
+    (corpus / "en.txt").write_text("The parliament debated the new pension reform on Tuesday.", encoding="utf-8")
+    embedder = HashingEmbedder(256)
+    builder = IndexBuilder(corpus, tmp_path / "index", embedder)
+    builder.build(interactive=False)
+    answer = Answerer(IndexHandle(builder.index_dir, embedder.name), embedder, min_score=0.0).ask(
+        "¿Qué aprobó el Gobierno?")
+    assert answer.quotes[0].article_id == "es" and "aprobó" in answer.quotes[0].text

@@ -1,0 +1,183 @@
+"""Index builds: summary, incremental updates, atomic swaps, locking, manifest checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.build import IndexBuilder
+from index.embedding import HashingEmbedder
+from index.errors import IndexLocked, IndexMismatch
+from index.handle import IndexHandle
+from index.manifest import FORMAT_VERSION, MANIFEST_NAME
+from index.store import build_lock, generation_path, load_snapshot
+
+from conftest import REPO, write_corpus
+
+
+class CountingEmbedder(HashingEmbedder):
+    """Counts the texts it embeds, to prove what an incremental build re-embeds."""
+
+    def __init__(self) -> None:
+        super().__init__(256)
+        self.embedded: list[str] = []
+
+    def embed(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        self.embedded.extend(texts)
+        return super().embed(texts, progress)
+
+
+def test_first_build_summary_counts_everything(
+    tiny_corpus: Path, make_builder: Callable[..., IndexBuilder]
+) -> None:
+    (tiny_corpus / "broken.txt").write_bytes(b"\xff\xfe not utf-8")
+    (tiny_corpus / "copy.txt").write_text((tiny_corpus / "volcano.txt").read_text())
+    summary = make_builder(tiny_corpus).build(interactive=False)
+    assert (summary.added, summary.changed, summary.removed, summary.articles) == (3, 0, 0, 3)
+    assert summary.duplicates == 1
+    assert [s.path for s in summary.skipped] == ["broken.txt"]
+    assert "UTF-8" in summary.skipped[0].reason
+    assert summary.chunks > 0 and summary.embedded_chunks == summary.chunks
+    assert "3 added" in summary.describe() and "1 skipped" in summary.describe()
+
+
+def test_manifest_records_build_parameters(
+    tiny_corpus: Path, make_builder: Callable[..., IndexBuilder]
+) -> None:
+    builder = make_builder(tiny_corpus)
+    builder.build(interactive=False)
+    path = generation_path(builder.index_dir)
+    assert path is not None
+    manifest = json.loads((path / MANIFEST_NAME).read_text())
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["model"] == "hashing:256" and manifest["dimension"] == 256
+    assert manifest["chunking"]["max_sentences"] >= 1
+    assert set(manifest["article_hashes"]) == {"volcano", "budget", "final-2022"}
+    assert manifest["articles"] == 3 and manifest["chunks"] > 0 and manifest["built_at"]
+
+
+def test_rebuild_embeds_only_new_and_changed_articles(tmp_path: Path, tiny_corpus: Path) -> None:
+    embedder = CountingEmbedder()
+    builder = IndexBuilder(tiny_corpus, tmp_path / "index", embedder)
+    builder.build(interactive=False)
+    again = builder.build(interactive=False)
+    assert again.up_to_date and again.embedded_chunks == 0
+
+    embedder.embedded.clear()
+    (tiny_corpus / "volcano.txt").write_text(" date 2024-03-03 Etna erupted again on Monday.")
+    (tiny_corpus / "budget.md").unlink()
+    write_corpus(tiny_corpus, {"new.txt": "A new bridge opened in Porto on Friday."})
+    summary = builder.build(interactive=False)
+    assert (summary.added, summary.changed, summary.removed, summary.unchanged) == (1, 1, 1, 1)
+    assert all("Porto" in t or "Etna" in t for t in embedder.embedded)
+    snap = load_snapshot(generation_path(builder.index_dir))  # type: ignore[arg-type]
+    assert sorted(a.id for a in snap.data.articles) == ["final-2022", "new", "volcano"]
+
+
+def test_incremental_index_equals_full_rebuild(tmp_path: Path, tiny_corpus: Path) -> None:
+    builder = IndexBuilder(tiny_corpus, tmp_path / "index", HashingEmbedder(256))
+    builder.build(interactive=False)
+    write_corpus(tiny_corpus, {"new.txt": "A new bridge opened in Porto on Friday. It cost 30 million."})
+    builder.build(interactive=False)
+    incremental = load_snapshot(generation_path(builder.index_dir))  # type: ignore[arg-type]
+    builder.build(full=True, interactive=False)
+    full = load_snapshot(generation_path(builder.index_dir))  # type: ignore[arg-type]
+    assert np.array_equal(incremental.data.chunks, full.data.chunks)
+    assert np.array_equal(incremental.data.sentences, full.data.sentences)
+    assert np.allclose(incremental.data.chunk_vectors, full.data.chunk_vectors, atol=1e-3)
+
+
+def test_second_build_refuses_while_one_holds_the_lock(
+    tiny_corpus: Path, make_builder: Callable[..., IndexBuilder]
+) -> None:
+    builder = make_builder(tiny_corpus)
+    with build_lock(builder.index_dir), pytest.raises(IndexLocked, match="Another build is running"):
+        builder.build(interactive=False)
+
+
+def test_index_built_with_another_model_is_refused(
+    tiny_corpus: Path, make_builder: Callable[..., IndexBuilder]
+) -> None:
+    builder = make_builder(tiny_corpus)
+    builder.build(interactive=False)
+    handle = IndexHandle(builder.index_dir, "sentence-transformers/all-MiniLM-L6-v2")
+    with pytest.raises(IndexMismatch, match="EMBEDDING_MODEL"):
+        handle.snapshot()
+
+
+def test_other_format_version_says_rebuild(
+    tiny_corpus: Path, make_builder: Callable[..., IndexBuilder]
+) -> None:
+    builder = make_builder(tiny_corpus)
+    builder.build(interactive=False)
+    path = generation_path(builder.index_dir)
+    assert path is not None
+    manifest = json.loads((path / MANIFEST_NAME).read_text())
+    manifest["format_version"] = 0
+    (path / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="rebuild"):
+        load_snapshot(path)
+
+
+_SLOW_BUILD = """
+import sys, time
+from pathlib import Path
+from index.build import IndexBuilder
+from index.embedding import HashingEmbedder
+
+class Slow(HashingEmbedder):
+    def embed(self, texts, progress=None):
+        print("embedding", flush=True)
+        time.sleep(60)
+        return super().embed(texts, progress)
+
+IndexBuilder(Path(sys.argv[1]), Path(sys.argv[2]), Slow(256)).build(interactive=False)
+"""
+
+
+def test_killed_build_leaves_previous_index_loadable(tmp_path: Path, tiny_corpus: Path) -> None:
+    builder = IndexBuilder(tiny_corpus, tmp_path / "index", HashingEmbedder(256))
+    builder.build(interactive=False)
+    before = generation_path(builder.index_dir)
+    write_corpus(tiny_corpus, {"new.txt": "A new bridge opened in Porto on Friday."})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_BUILD, str(tiny_corpus), str(builder.index_dir)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "embedding"
+        with pytest.raises(IndexLocked):  # the running build holds the lock
+            builder.build(interactive=False)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert generation_path(builder.index_dir) == before
+    assert load_snapshot(before).manifest.articles == 3  # type: ignore[arg-type]
+    summary = builder.build(interactive=False)  # the lock died with the process
+    assert summary.added == 1
+
+
+def test_hot_reload_serves_old_index_until_new_one_is_loaded(tmp_path: Path, tiny_corpus: Path) -> None:
+    builder = IndexBuilder(tiny_corpus, tmp_path / "index", HashingEmbedder(256))
+    builder.build(interactive=False)
+    handle = IndexHandle(builder.index_dir, "hashing:256", check_interval=0.0)
+    first = handle.snapshot()
+    assert first is not None and first.manifest.articles == 3
+    write_corpus(tiny_corpus, {"new.txt": "A new bridge opened in Porto on Friday."})
+    builder.build(interactive=False)
+    deadline = time.monotonic() + 20
+    while (snap := handle.snapshot()) is not None and snap.manifest.articles == 3:
+        assert time.monotonic() < deadline, "the new index was never picked up"
+        time.sleep(0.05)
+    assert snap is not None and snap.manifest.articles == 4
