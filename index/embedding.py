@@ -99,6 +99,10 @@ class SentenceTransformerEmbedder:
                 self._model = load_sentence_transformer(self._model_ref, self._device)
             return self._model
 
+    def raw_model(self) -> object:
+        """The loaded SentenceTransformer (for benchmarks and tools)."""
+        return self._load()
+
     def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         """Embed documents in batches, longest first so that padding is small."""
         model = self._load()

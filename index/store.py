@@ -146,7 +146,8 @@ def load_snapshot(path: Path) -> Snapshot:
             chunk_vectors=np.load(path / "chunk_vectors.npy", mmap_mode="r"),
             sentence_vectors=np.load(path / "sentence_vectors.npy", mmap_mode="r"),
         )
-        dense = DenseIndex.load(path / "dense.faiss")
+        dense = DenseIndex.load(path / "dense.faiss", manifest.index_type, manifest.index_params)
+        dense.attach_vectors(data.chunk_vectors)
         sparse = SparseIndex.load(path / "bm25")
     except (OSError, ValueError) as exc:
         raise IndexMismatch(
