@@ -168,6 +168,14 @@ def render_quote(quote: Quote, budget: int) -> str:
     return fit_quote(quote.text, quote.highlight_start, quote.highlight_end, room) + "\n" + meta
 
 
+def keep_relevant(quotes: Sequence[Quote], ratio: float) -> list[Quote]:
+    """The best quote plus those scoring at least `ratio` times its score (the tail is noise)."""
+    if not quotes:
+        return []
+    floor = quotes[0].score * ratio
+    return [quotes[0]] + [q for q in quotes[1:] if quotes[0].score > 0 and q.score >= floor]
+
+
 def paginate(quotes: Sequence[Quote], per_page: int) -> list[list[Quote]]:
     """Group ranked quotes into pages, preferring supporting quotes from other articles on each page."""
     remaining = list(quotes)

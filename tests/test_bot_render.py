@@ -135,3 +135,12 @@ def test_notice_and_thread_name_fit() -> None:
     assert len(render.notice("word " * 1000)) <= render.MESSAGE_LIMIT
     name = render.thread_name("  what   happened\n" + "x " * 200)
     assert len(name) <= 100 and name.startswith("what happened x")
+
+
+def test_weak_supporting_quotes_are_dropped() -> None:
+    qs = [
+        make_quote(article_id=a).model_copy(update={"score": s})
+        for a, s in [("x", 0.8), ("y", 0.5), ("z", 0.1)]
+    ]
+    assert [q.article_id for q in render.keep_relevant(qs, 0.4)] == ["x", "y"]
+    assert render.keep_relevant([], 0.4) == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -12,6 +12,8 @@ from .payloads import jsonr
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
+
+JSON_BODY: web.RequestKey[Any] = web.RequestKey("json_body", object)
 
 API = "/api/v10"
 
@@ -49,7 +51,7 @@ def add_routes(app: web.Application, fake: FakeDiscord) -> None:
         return jsonr({"url": fake.gateway_url, "shards": 1, "session_start_limit": limit})
 
     async def sync_commands(request: web.Request) -> web.Response:
-        commands = request["json"] or []
+        commands = request[JSON_BODY] or []
         guild_id = request.match_info.get("guild_id")
         out = [{**c, "id": p.snowflake(), "application_id": w.app_id, "version": "1"} for c in commands]
         for c in out:
@@ -58,7 +60,7 @@ def add_routes(app: web.Application, fake: FakeDiscord) -> None:
         return jsonr(out)
 
     async def create_message(request: web.Request) -> web.Response:
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         channel_id = request.match_info["channel_id"]
         extra = {k: body[k] for k in ("embeds", "components", "message_reference") if k in body}
         msg = p.message(
@@ -76,7 +78,7 @@ def add_routes(app: web.Application, fake: FakeDiscord) -> None:
         if msg is None:
             return jsonr({"message": "Unknown Message", "code": 10008}, status=404)
         msg.update(
-            {k: v for k, v in (request["json"] or {}).items() if k in ("content", "embeds", "components")}
+            {k: v for k, v in (request[JSON_BODY] or {}).items() if k in ("content", "embeds", "components")}
         )
         return jsonr(msg)
 
@@ -84,7 +86,7 @@ def add_routes(app: web.Application, fake: FakeDiscord) -> None:
         return web.Response(status=204)
 
     async def create_thread(request: web.Request) -> web.Response:
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         thread = p.thread_channel(
             request.match_info["message_id"],
             body.get("name", ""),
@@ -95,7 +97,7 @@ def add_routes(app: web.Application, fake: FakeDiscord) -> None:
         return jsonr(thread, status=201)
 
     async def interaction_callback(request: web.Request) -> web.Response:
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         interaction_id = request.match_info["interaction_id"]
         data = body.get("data") or {}
         if body.get("type") == 4:  # CHANNEL_MESSAGE_WITH_SOURCE: the response becomes @original
@@ -116,7 +118,7 @@ def add_routes(app: web.Application, fake: FakeDiscord) -> None:
         return jsonr({"interaction": interaction, "resource": {"type": body.get("type")}})
 
     async def followup(request: web.Request) -> web.Response:
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         msg = p.message(
             channel_id=w.channel_id,
             guild_id=w.guild_id,
@@ -129,7 +131,7 @@ def add_routes(app: web.Application, fake: FakeDiscord) -> None:
         return jsonr(msg)
 
     async def edit_original(request: web.Request) -> web.Response:
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         msg = p.message(
             channel_id=w.channel_id, guild_id=w.guild_id, author=w.bot_user, content=body.get("content") or ""
         )

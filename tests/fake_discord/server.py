@@ -17,7 +17,7 @@ from aiohttp import WSMsgType, web
 from . import payloads as p
 from .actions import Actions
 from .payloads import jsonr
-from .routes import add_routes
+from .routes import JSON_BODY, add_routes
 
 MESSAGE_CONTENT_INTENT = 1 << 15
 
@@ -151,7 +151,7 @@ class FakeDiscord(Actions):
         if fault is not None:
             response: web.StreamResponse = _fault_response(fault)
         else:
-            request["json"] = body
+            request[JSON_BODY] = body
             response = await handler(request)
         self._record(Recorded(request.method, path, dict(request.query), body, response.status))
         return response
