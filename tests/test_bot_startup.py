@@ -1,0 +1,129 @@
+"""Start-up and shutdown of `python -m bot`: clear one-line failures, first build, hot index swap, SIGTERM."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fake_discord import FakeDiscord
+from fake_discord.harness import BotProcess, clean_env, write_article, write_corpus
+
+from bot.__main__ import BAD_TOKEN, INTENTS, NO_TOKEN
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def assert_one_clear_line(output: str, message: str, secret: str | None = None) -> None:
+    assert message in output, output
+    assert "Traceback" not in output, output
+    if secret:
+        assert secret not in output
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    write_corpus(tmp_path / "corpus")
+    return tmp_path / "corpus"
+
+
+def settings_for(tmp_path: Path, corpus: Path) -> dict[str, str]:
+    return {
+        "CORPUS_DIR": str(corpus),
+        "INDEX_DIR": str(tmp_path / "data" / "index"),
+        "RATE_LIMIT_QUESTIONS": "1000",
+    }
+
+
+def test_missing_token_exits_with_one_line(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "bot"]
+    done = subprocess.run(cmd, env=clean_env(), cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert_one_clear_line(done.stdout + done.stderr, NO_TOKEN)
+
+
+def test_bad_token_exits_with_one_line_and_never_logs_it(tmp_path: Path, corpus: Path) -> None:
+    fake = FakeDiscord(token="the-right-token").start()
+    try:
+        bot = BotProcess(fake, tmp_path, **settings_for(tmp_path, corpus))
+        bot.env["DISCORD_TOKEN"] = "wrong.token-value"
+        assert bot.start().wait_exit() == 1
+    finally:
+        fake.stop()
+    assert_one_clear_line(bot.log(), BAD_TOKEN, secret="wrong.token-value")
+
+
+def test_privileged_intent_not_enabled_exits_with_one_line(tmp_path: Path, corpus: Path) -> None:
+    fake = FakeDiscord(deny_privileged=True).start()
+    try:
+        bot = BotProcess(fake, tmp_path, **settings_for(tmp_path, corpus)).start()
+        assert bot.wait_exit() == 1
+    finally:
+        fake.stop()
+    assert_one_clear_line(bot.log(), INTENTS, secret=fake.token)
+
+
+def ask(fake: FakeDiscord, question: str) -> dict:
+    """Mention the bot and return the body of its reply."""
+    msg = fake.post_message(question, mention_bot=True)
+
+    def is_reply(r: object) -> bool:
+        body = getattr(r, "body", None)
+        return (
+            isinstance(body, dict)
+            and str((body.get("message_reference") or {}).get("message_id")) == msg["id"]
+        )
+
+    return fake.wait_for("POST", r"/messages$", lambda r: is_reply(r) and r.status == 200).body
+
+
+def test_first_build_hot_swap_and_clean_sigterm(tmp_path: Path, corpus: Path) -> None:
+    fake = FakeDiscord().start()
+    bot = BotProcess(fake, tmp_path, **settings_for(tmp_path, corpus)).start()
+    try:
+        bot.wait_ready()
+        assert "No index found" in bot.log() and "Built index" in bot.log()
+        assert "Osorio" in ask(fake, "Who won the league with Atlético Nacional?")["embeds"][0]["description"]
+
+        write_article(
+            corpus,
+            "zeppelin.md",
+            "Zeppelin lands in Bogotá",
+            "2023-05-05",
+            None,
+            "A restored zeppelin landed in Bogotá on Friday after a flight from Cartagena.",
+        )
+        build = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "index",
+                "build",
+                "--corpus",
+                str(corpus),
+                "--index-dir",
+                bot.env["INDEX_DIR"],
+            ],
+            env=clean_env(),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        replies = []
+        # Keep asking while the new index is built and swapped in; every question must get a real answer.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            replies.append(ask(fake, "Where did the zeppelin land after its flight?"))
+            if build.poll() is not None and "Zeppelin lands" in str(replies[-1].get("embeds")):
+                break
+        assert build.wait(60) == 0, build.stderr.read() if build.stderr else ""
+        assert all(r.get("embeds") for r in replies), replies
+        assert "Zeppelin lands in Bogotá" in replies[-1]["embeds"][0]["description"]
+    finally:
+        status = bot.stop()
+        fake.stop()
+    assert status == 0
+    log = bot.log()
+    assert "Bot stopped" in log and "Traceback" not in log and fake.token not in log
