@@ -60,6 +60,11 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         fake.stop()
     assert status == 0, bot.log()
     assert fake.token not in bot.log()
+    # Every message the bot posted or edited in this module, whatever the path, could ping nobody.
+    for request in fake.requests():
+        payload = request.body.get("data", request.body) if isinstance(request.body, dict) else None
+        if isinstance(payload, dict) and ("content" in payload or "embeds" in payload):
+            assert no_pings(payload["allowed_mentions"]), (request.path, payload)
 
 
 def replying_to(message: dict[str, Any]) -> Any:
@@ -228,3 +233,9 @@ def test_about_shows_the_index(env: Env) -> None:
     body = env.fake.wait_for("POST", rf"^/interactions/{about['id']}/").body
     fields = {f["name"]: f["value"] for f in body["data"]["embeds"][0]["fields"]}
     assert fields["Articles"] == str(len(ARTICLES)) and fields["Model"] == "hashing:256"
+
+
+def test_a_refused_typing_indicator_does_not_stop_the_answer(env: Env) -> None:
+    env.fake.fail_next("POST", rf"^/channels/{env.w.channel_id}/typing$", status=403)
+    msg = env.fake.post_message("Which city got ash from the volcano?", mention_bot=True)
+    assert env.fake.wait_for("POST", r"/messages$", replying_to(msg)).body["embeds"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -58,6 +60,22 @@ def parse_message(
     if mentioned:
         return Trigger("mention", question)
     return None
+
+
+@contextlib.asynccontextmanager
+async def typing_indicator(channel: discord.abc.Messageable) -> AsyncIterator[None]:
+    """Show "typing…" while answering; a channel that refuses it must not stop the answer."""
+    typing = channel.typing()
+    try:
+        await typing.__aenter__()
+    except discord.HTTPException as exc:
+        log.debug("No typing indicator: %s", exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        await typing.__aexit__(None, None, None)
 
 
 class BusyError(Exception):
@@ -175,7 +193,7 @@ class AskCog(commands.Cog):
                 slow_down(retry_after), allowed_mentions=NONE, mention_author=False, delete_after=30
             )
             return
-        async with message.channel.typing():
+        async with typing_indicator(message.channel):
             kwargs, view = await self.reply_parts(trigger.question, message.author.id)
         threaded = trigger.kind == "qa_channel" and self.settings.answer_in_threads
         if threaded and await self.send_in_thread(message, trigger.question, kwargs, view):
