@@ -86,6 +86,9 @@ RUN CORPUS_DIR=/app/corpus INDEX_DIR=/app/seed/index python -m index build \
 # runtime: the final image. No compiler, no pip cache, no python3-venv; runs as an unprivileged user.
 FROM base AS runtime
 
+LABEL org.opencontainers.image.title="newsquote" \
+      org.opencontainers.image.description="Discord bot that answers questions by quoting news articles verbatim"
+
 ARG APP_UID=10001
 RUN groupadd --system --gid "$APP_UID" app \
     && useradd --system --uid "$APP_UID" --gid app --create-home --home-dir /home/app --shell /usr/sbin/nologin app \
@@ -103,6 +106,7 @@ ENV HF_HUB_OFFLINE=1 \
     HF_HUB_DISABLE_TELEMETRY=1 \
     CORPUS_DIR=/app/corpus \
     INDEX_DIR=/app/data/index \
+    FEEDBACK_FILE=/app/data/feedback.jsonl \
     SEED_INDEX_DIR=/app/seed/index
 
 # Feedback and rebuilt indexes; the entrypoint copies the index built above into it when it has none.
