@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.chunking import ArticleChunks
+from index.embedding import text_keys
 from index.models import Article
 from index.store import IndexData
 
@@ -23,6 +24,8 @@ class ArticlePiece:
     chunks: np.ndarray  # (c, 2) first, last (exclusive), local sentence numbers
     chunk_vectors: np.ndarray | None = None  # (c, d)
     sentence_vectors: np.ndarray | None = None  # (k, d)
+    chunk_keys: np.ndarray | None = None  # (c,) uint64 hashes of the embedded texts
+    sentence_keys: np.ndarray | None = None  # (k,)
 
 
 def piece_from_chunks(article: Article, cut: ArticleChunks) -> ArticlePiece:
@@ -52,6 +55,7 @@ def split_pieces(data: IndexData) -> dict[str, ArticlePiece]:
     sent_bounds = np.searchsorted(data.sentences[:, 0], np.arange(len(data.articles) + 1))
     chunk_bounds = np.searchsorted(data.chunks[:, 0], np.arange(len(data.articles) + 1))
     pieces = {}
+    keyed = len(data.chunk_keys) == len(data.chunks) and len(data.sentence_keys) == len(data.sentences)
     for row, article in enumerate(data.articles):
         s0, s1 = sent_bounds[row], sent_bounds[row + 1]
         c0, c1 = chunk_bounds[row], chunk_bounds[row + 1]
@@ -63,6 +67,8 @@ def split_pieces(data: IndexData) -> dict[str, ArticlePiece]:
             chunks=np.array(chunks),
             chunk_vectors=np.array(data.chunk_vectors[c0:c1]),
             sentence_vectors=np.array(data.sentence_vectors[s0:s1]),
+            chunk_keys=data.chunk_keys[c0:c1] if keyed else None,
+            sentence_keys=data.sentence_keys[s0:s1] if keyed else None,
         )
     return pieces
 
@@ -84,7 +90,27 @@ def concatenate(pieces: list[ArticlePiece], dimension: int) -> IndexData:
         chunks=_stack_int(chunks, 3),
         chunk_vectors=_stack_vec([p.chunk_vectors for p in pieces], dimension),
         sentence_vectors=_stack_vec([p.sentence_vectors for p in pieces], dimension),
+        chunk_keys=_stack_keys([piece_keys(p)[0] for p in pieces]),
+        sentence_keys=_stack_keys([piece_keys(p)[1] for p in pieces]),
     )
+
+
+def embedded_texts(piece: ArticlePiece) -> tuple[list[str], list[str]]:
+    """What the model embeds for a piece: its chunk windows (with context) and its sentences."""
+    chunks = [embedding_text(piece.article, chunk_text(piece, r)) for r in range(len(piece.chunks))]
+    return chunks, [piece.article.text[s:e] for s, e in piece.sentences]
+
+
+def piece_keys(piece: ArticlePiece) -> tuple[np.ndarray, np.ndarray]:
+    """Cache keys of a piece's chunk and sentence texts, computed once."""
+    if piece.chunk_keys is None or piece.sentence_keys is None:
+        chunks, sentences = embedded_texts(piece)
+        piece.chunk_keys, piece.sentence_keys = text_keys(chunks), text_keys(sentences)
+    return piece.chunk_keys, piece.sentence_keys
+
+
+def _stack_keys(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.uint64) if parts else np.zeros(0, np.uint64)
 
 
 def _stack_int(parts: list[np.ndarray], width: int) -> np.ndarray:

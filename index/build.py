@@ -16,15 +16,14 @@ from index.articles import CorpusScan, scan_corpus
 from index.assembly import (
     EMBED_TEMPLATE,
     ArticlePiece,
-    chunk_text,
     concatenate,
-    embedding_text,
+    embedded_texts,
     piece_from_chunks,
     split_pieces,
 )
 from index.chunking import ChunkingParams, chunk_article
 from index.dense import DenseIndex
-from index.embedding import Embedder
+from index.embedding import Embedder, VectorCache, text_keys
 from index.errors import NewsQuoteError
 from index.manifest import Manifest, fingerprint
 from index.models import BuildSummary
@@ -73,7 +72,7 @@ class IndexBuilder:
         started = time.perf_counter()
         with build_lock(self.index_dir, wait=wait):
             scan = scan_corpus(self.corpus_dir, max_file_bytes=self._max_file_bytes)
-            previous = None if full else self._reusable_pieces()
+            previous, cache = self._previous(full)
             plan = self._plan(scan, previous)
             summary = BuildSummary(
                 up_to_date=previous is not None and not (plan.added or plan.changed or plan.removed),
@@ -89,34 +88,42 @@ class IndexBuilder:
                 summary.chunks = sum(len(p.chunks) for p in plan.pieces)
                 summary.index_path = str(generation_path(self.index_dir))
             else:
-                summary.embedded_chunks = self._embed(plan.pieces, interactive)
+                summary.embedded_chunks = self._embed(plan.pieces, cache, interactive)
                 path, data = self._write(plan.pieces, started)
                 summary.chunks, summary.index_path = len(data.chunks), str(path)
         summary.seconds = time.perf_counter() - started
         log.info("%s", summary.describe())
         return summary
 
-    def _reusable_pieces(self) -> dict[str, ArticlePiece] | None:
-        """Pieces of the current index when it was built the same way; None means start afresh."""
+    def _previous(self, full: bool) -> tuple[dict[str, ArticlePiece] | None, VectorCache | None]:
+        """Pieces of the current index when built the same way, and its vectors as a cache by text."""
         path = generation_path(self.index_dir)
         if path is None:
-            return None
+            return None, None
         try:
             snap = load_snapshot(path)
         except NewsQuoteError as exc:
             log.warning("Rebuilding everything: the current index cannot be reused (%s)", exc)
-            return None
+            return None, None
         m = snap.manifest
+        if m.model != self._embedder.name:
+            log.warning("Rebuilding everything: the embedding model changed since the last build")
+            return None, None
+        data = snap.data
+        # Vectors depend only on the model and the text, so they survive --full and chunking changes.
+        cache = VectorCache(
+            [data.chunk_keys, data.sentence_keys], [data.chunk_vectors, data.sentence_vectors]
+        )
         same = (
-            m.model == self._embedder.name
-            and m.chunking == self._chunking
+            m.chunking == self._chunking
             and m.analyzer == ANALYZER_VERSION
             and m.embed_template == EMBED_TEMPLATE
         )
-        if not same:
-            log.warning("Rebuilding everything: model, chunking or analyzer changed since the last build")
-            return None
-        return split_pieces(snap.data)
+        if full or not same:
+            if not full:
+                log.warning("Rebuilding everything: chunking or analyzer changed since the last build")
+            return None, cache
+        return split_pieces(data), cache
 
     def _plan(self, scan: CorpusScan, previous: dict[str, ArticlePiece] | None) -> _Plan:
         old = previous or {}
@@ -134,26 +141,32 @@ class IndexBuilder:
         removed = sum(1 for article_id in old if article_id not in current)
         return _Plan(pieces, added, changed, removed, len(pieces) - added - changed)
 
-    def _embed(self, pieces: list[ArticlePiece], interactive: bool | None) -> int:
-        """Embed the chunks and sentences of pieces that have no vectors yet; returns chunks embedded."""
+    def _embed(self, pieces: list[ArticlePiece], cache: VectorCache | None, interactive: bool | None) -> int:
+        """Give vectors to pieces that have none: from the cache by text, else from the model."""
         todo = [p for p in pieces if p.chunk_vectors is None]
-        chunk_texts = [
-            embedding_text(p.article, chunk_text(p, r)) for p in todo for r in range(len(p.chunks))
-        ]
-        sent_texts = [p.article.text[s:e] for p in todo for s, e in p.sentences]
-        progress = Progress(len(chunk_texts) + len(sent_texts), "Embedding", interactive=interactive)
+        texts = [embedded_texts(p) for p in todo]
+        flat = [t for chunks, sentences in texts for t in (*chunks, *sentences)]
+        vectors = np.zeros((len(flat), self._embedder.dimension), dtype=np.float32)
+        keys = text_keys(flat)
+        missing = cache.fill(keys, vectors) if cache is not None else np.arange(len(flat))
+        progress = Progress(len(missing), "Embedding", interactive=interactive)
         try:
-            vectors = self._embedder.embed(chunk_texts + sent_texts, progress=progress.advance)
+            if len(missing):
+                vectors[missing] = self._embedder.embed([flat[i] for i in missing], progress=progress.advance)
         finally:
             progress.close()
-        chunk_vecs, sent_vecs = vectors[: len(chunk_texts)], vectors[len(chunk_texts) :]
-        c_at = s_at = 0
-        for piece in todo:
-            piece.chunk_vectors = chunk_vecs[c_at : c_at + len(piece.chunks)]
-            piece.sentence_vectors = sent_vecs[s_at : s_at + len(piece.sentences)]
-            c_at += len(piece.chunks)
-            s_at += len(piece.sentences)
-        return len(chunk_texts)
+        at = 0
+        embedded_chunks = 0
+        fresh = np.zeros(len(flat), dtype=bool)
+        fresh[missing] = True
+        for piece, (chunks, sentences) in zip(todo, texts, strict=True):
+            c, s = at + len(chunks), at + len(chunks) + len(sentences)
+            piece.chunk_vectors, piece.sentence_vectors = vectors[at:c], vectors[c:s]
+            piece.chunk_keys, piece.sentence_keys = keys[at:c], keys[c:s]
+            embedded_chunks += int(fresh[at:c].sum())
+            at = s
+        log.info("Embedded %d texts, %d taken from the cache", len(missing), len(flat) - len(missing))
+        return embedded_chunks
 
     def _write(self, pieces: list[ArticlePiece], started: float) -> tuple[Path, IndexData]:
         data = concatenate(pieces, self._embedder.dimension)

@@ -177,6 +177,38 @@ def _quiet_transformers() -> None:
         pass
 
 
+def text_keys(texts: Sequence[str]) -> np.ndarray:
+    """A 64-bit content hash per text: the key under which its vector is cached between builds."""
+    keys = np.empty(len(texts), dtype=np.uint64)
+    for i, text in enumerate(texts):
+        keys[i] = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+    return keys
+
+
+class VectorCache:
+    """Vectors already computed by the same model, found by text key (from the previous generation)."""
+
+    def __init__(self, keys: Sequence[np.ndarray], vectors: Sequence[np.ndarray]) -> None:
+        self._arrays = list(vectors)
+        self._where: dict[int, tuple[int, int]] = {}
+        for which, array in enumerate(keys):
+            self._where.update((key, (which, row)) for row, key in enumerate(array.tolist()))
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def fill(self, keys: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Copy cached vectors into rows of `out`; returns the row numbers that still need embedding."""
+        missing = []
+        for row, key in enumerate(keys.tolist()):
+            hit = self._where.get(key)
+            if hit is None:
+                missing.append(row)
+            else:
+                out[row] = self._arrays[hit[0]][hit[1]]
+        return np.asarray(missing, dtype=np.int64)
+
+
 def make_embedder(model: str, batch_size: int = 32) -> Embedder:
     """The embedder for a configured model name: `hashing:N` or any sentence-transformers model."""
     match = _HASHING.match(model)

@@ -10,7 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,9 @@ class IndexData:
     chunks: np.ndarray  # (m, 3) int32: article row, first sentence row, last sentence row (exclusive)
     chunk_vectors: np.ndarray  # (m, d) float16
     sentence_vectors: np.ndarray  # (n, d) float16
+    # Content hashes of the embedded texts (uint64): the embedding cache of the next build.
+    chunk_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    sentence_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
 
 
 @dataclass
@@ -92,6 +95,8 @@ def _write_files(directory: Path, data: IndexData, dense: DenseIndex, sparse: Sp
     np.save(directory / "chunks.npy", data.chunks)
     np.save(directory / "chunk_vectors.npy", data.chunk_vectors)
     np.save(directory / "sentence_vectors.npy", data.sentence_vectors)
+    np.save(directory / "chunk_keys.npy", data.chunk_keys)
+    np.save(directory / "sentence_keys.npy", data.sentence_keys)
     dense.save(directory / "dense.faiss")
     (directory / "bm25").mkdir()
     sparse.save(directory / "bm25")
@@ -145,6 +150,8 @@ def load_snapshot(path: Path) -> Snapshot:
             chunks=np.load(path / "chunks.npy"),
             chunk_vectors=np.load(path / "chunk_vectors.npy", mmap_mode="r"),
             sentence_vectors=np.load(path / "sentence_vectors.npy", mmap_mode="r"),
+            chunk_keys=_load_keys(path / "chunk_keys.npy"),
+            sentence_keys=_load_keys(path / "sentence_keys.npy"),
         )
         dense = DenseIndex.load(path / "dense.faiss", manifest.index_type, manifest.index_params)
         dense.attach_vectors(data.chunk_vectors)
@@ -154,6 +161,11 @@ def load_snapshot(path: Path) -> Snapshot:
             f"The index in {path} is damaged ({exc}); rebuild: python -m index build --full"
         ) from exc
     return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse)
+
+
+def _load_keys(path: Path) -> np.ndarray:
+    # Generations written before the embedding cache have no keys: they simply cache nothing.
+    return np.load(path) if path.exists() else np.zeros(0, np.uint64)
 
 
 def directory_size(path: Path) -> int:
