@@ -11,7 +11,7 @@ from index.handle import IndexHandle
 from index.settings import CoreSettings
 
 # Below this, the default model's best sentence rarely answers the question (see `python -m index eval`).
-DEFAULT_MIN_SCORE = 0.35
+DEFAULT_MIN_SCORE = 0.45
 
 
 @dataclass
