@@ -42,7 +42,9 @@ class BotSettings(CoreSettings):
     supporting_min_ratio: float = Field(
         0.4, ge=0, le=1, description="Show further quotes only if they score this fraction of the best one."
     )
-    view_timeout_seconds: float = Field(900.0, gt=0, description="Buttons stop working after this.")
+    view_timeout_seconds: float = Field(
+        600.0, gt=0, le=840, description="Buttons stop working after this (under the 15-minute token life)."
+    )
     feedback_file: Path = Field(Path("data/feedback.jsonl"), description="Where 👍/👎 votes are appended.")
     discord_api_base: str | None = Field(
         None, description="REST base URL override, e.g. http://127.0.0.1:8080/api/v10 (tests only)."

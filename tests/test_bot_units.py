@@ -150,3 +150,10 @@ def test_many_quotes_get_a_pager(tmp_path: Path) -> None:
     quotes = [make_quote(article_id=f"a{i}") for i in range(7)]
     _kwargs, view = run_reply(FakeAnswerer(quotes), tmp_path)
     assert view is not None and any(getattr(c, "label", "") == "More quotes" for c in view.children)  # type: ignore[attr-defined]
+
+
+def test_env_example_parses_and_documents_every_setting() -> None:
+    path = Path(__file__).resolve().parents[1] / ".env.example"
+    text = path.read_text(encoding="utf-8")
+    BotSettings(_env_file=path)  # type: ignore[call-arg]
+    assert [n for n in BotSettings.model_fields if n.upper() + "=" not in text] == []
