@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.answer import Answerer
-from index.build import IndexBuilder
+from index.build import DEFAULT_MIN_SCORE, IndexBuilder
 from index.embedding import Embedder, make_embedder
 from index.handle import IndexHandle
 from index.settings import CoreSettings
-
-# Below this, the default model's best sentence rarely answers the question (see `python -m index eval`).
-DEFAULT_MIN_SCORE = 0.45
 
 
 @dataclass
