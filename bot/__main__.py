@@ -85,6 +85,8 @@ def main() -> int:
     try:
         services = build_services(settings)
         ensure_index(services.builder)
+        # Load the index now: a model mismatch or a broken index fails here, in one line, not per question.
+        services.answerer.stats()
     except NewsQuoteError as exc:
         return fail(str(exc))
     bot = NewsQuoteBot(settings, services.answerer, services.builder)

@@ -148,3 +148,45 @@ def jsonr(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     """A JSON response with exactly `application/json` (discord.py compares the header verbatim)."""
     all_headers = {"Content-Type": "application/json", **(headers or {})}
     return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
+
+
+def guild(w: Any) -> dict[str, Any]:
+    """The GUILD_CREATE payload: one guild, a general and a Q&A channel, the bot as a member."""
+    return {
+        "id": w.guild_id,
+        "name": "Test Guild",
+        "icon": None,
+        "owner_id": w.other["id"],
+        "unavailable": False,
+        "large": False,
+        "member_count": 3,
+        "joined_at": now(),
+        "roles": [
+            role(w.guild_id, "@everyone", MEMBER_PERMISSIONS),
+            role(w.bot_role_id, "NewsQuote", ALL_PERMISSIONS, bot_id=w.app_id),
+            role(w.admin_role_id, "Librarian", MEMBER_PERMISSIONS),
+        ],
+        "channels": [
+            text_channel(w.channel_id, "general"),
+            text_channel(w.qa_channel_id, "ask-the-news"),
+        ],
+        "threads": [],
+        "members": [member(w.bot_user, [w.bot_role_id])],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "presences": [],
+        "voice_states": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "premium_tier": 0,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "nsfw_level": 0,
+        "preferred_locale": "en-US",
+        "system_channel_id": None,
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+    }

@@ -225,7 +225,7 @@ class FakeDiscord(Actions):
             "application": {"id": w.app_id, "flags": 0},
         }
         await self._send_dispatch("READY", ready)
-        await self._send_dispatch("GUILD_CREATE", self.guild_payload())
+        await self._send_dispatch("GUILD_CREATE", p.guild(w))
         self.identified.set()
 
     async def _send_dispatch(self, event: str, data: dict[str, Any]) -> None:
@@ -237,48 +237,6 @@ class FakeDiscord(Actions):
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway DISPATCH event to the connected bot (from the test thread)."""
         asyncio.run_coroutine_threadsafe(self._send_dispatch(event, data), self._loop).result(10)
-
-    def guild_payload(self) -> dict[str, Any]:
-        """The GUILD_CREATE payload: one guild, a general and a Q&A channel, the bot as a member."""
-        w = self.world
-        return {
-            "id": w.guild_id,
-            "name": "Test Guild",
-            "icon": None,
-            "owner_id": w.other["id"],
-            "unavailable": False,
-            "large": False,
-            "member_count": 3,
-            "joined_at": p.now(),
-            "roles": [
-                p.role(w.guild_id, "@everyone", p.MEMBER_PERMISSIONS),
-                p.role(w.bot_role_id, "NewsQuote", p.ALL_PERMISSIONS, bot_id=w.app_id),
-                p.role(w.admin_role_id, "Librarian", p.MEMBER_PERMISSIONS),
-            ],
-            "channels": [
-                p.text_channel(w.channel_id, "general"),
-                p.text_channel(w.qa_channel_id, "ask-the-news"),
-            ],
-            "threads": [],
-            "members": [p.member(w.bot_user, [w.bot_role_id])],
-            "emojis": [],
-            "stickers": [],
-            "features": [],
-            "presences": [],
-            "voice_states": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "premium_tier": 0,
-            "verification_level": 0,
-            "default_message_notifications": 0,
-            "explicit_content_filter": 0,
-            "mfa_level": 0,
-            "nsfw_level": 0,
-            "preferred_locale": "en-US",
-            "system_channel_id": None,
-            "afk_channel_id": None,
-            "afk_timeout": 300,
-        }
 
 
 def _matches(item: Recorded, method: str | None, path_regex: str | None) -> bool:
