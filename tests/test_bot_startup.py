@@ -15,6 +15,8 @@ from bot.__main__ import BAD_TOKEN, INTENTS, NO_TOKEN
 
 pytestmark = pytest.mark.timeout(180)
 
+ZEPPELIN = "A restored zeppelin landed in Bogotá on Friday after a flight from Cartagena."
+
 
 def assert_one_clear_line(output: str, message: str, secret: str | None = None) -> None:
     assert message in output, output
@@ -79,6 +81,22 @@ def ask(fake: FakeDiscord, question: str) -> dict:
     return fake.wait_for("POST", r"/messages$", lambda r: is_reply(r) and r.status == 200).body
 
 
+def ask_while_rebuilding(fake: FakeDiscord, corpus: Path, index_dir: str, cwd: Path) -> list[dict]:
+    """Add an article, run `python -m index build`, and keep asking about it until the new index answers."""
+    write_article(corpus, "zeppelin.md", "Zeppelin lands in Bogotá", "2023-05-05", None, ZEPPELIN)
+    cmd = [sys.executable, "-m", "index", "build", "--corpus", str(corpus), "--index-dir", index_dir]
+    build = subprocess.Popen(cmd, env=clean_env(), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    replies = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replies.append(ask(fake, "Where did the zeppelin land after its flight?"))
+        if build.poll() is not None and "Zeppelin lands" in str(replies[-1].get("embeds")):
+            break
+    _out, err = build.communicate(timeout=60)
+    assert build.returncode == 0, err
+    return replies
+
+
 def test_first_build_hot_swap_and_clean_sigterm(tmp_path: Path, corpus: Path) -> None:
     fake = FakeDiscord().start()
     bot = BotProcess(fake, tmp_path, **settings_for(tmp_path, corpus)).start()
@@ -86,39 +104,8 @@ def test_first_build_hot_swap_and_clean_sigterm(tmp_path: Path, corpus: Path) ->
         bot.wait_ready()
         assert "No index found" in bot.log() and "Built index" in bot.log()
         assert "Osorio" in ask(fake, "Who won the league with Atlético Nacional?")["embeds"][0]["description"]
-
-        write_article(
-            corpus,
-            "zeppelin.md",
-            "Zeppelin lands in Bogotá",
-            "2023-05-05",
-            None,
-            "A restored zeppelin landed in Bogotá on Friday after a flight from Cartagena.",
-        )
-        build = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "index",
-                "build",
-                "--corpus",
-                str(corpus),
-                "--index-dir",
-                bot.env["INDEX_DIR"],
-            ],
-            env=clean_env(),
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        replies = []
-        # Keep asking while the new index is built and swapped in; every question must get a real answer.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            replies.append(ask(fake, "Where did the zeppelin land after its flight?"))
-            if build.poll() is not None and "Zeppelin lands" in str(replies[-1].get("embeds")):
-                break
-        assert build.wait(60) == 0, build.stderr.read() if build.stderr else ""
+        replies = ask_while_rebuilding(fake, corpus, bot.env["INDEX_DIR"], tmp_path)
+        # Every question asked during the build and the swap got an answer; the last one from the new index.
         assert all(r.get("embeds") for r in replies), replies
         assert "Zeppelin lands in Bogotá" in replies[-1]["embeds"][0]["description"]
     finally:

@@ -18,63 +18,90 @@ JSON_BODY: web.RequestKey[Any] = web.RequestKey("json_body", object)
 API = "/api/v10"
 
 
-def add_routes(app: web.Application, fake: FakeDiscord) -> None:
-    """Register every endpoint the bot uses; anything else gets a recorded 404."""
-    w = fake.world
+class Routes:
+    """The REST handlers, bound to one FakeDiscord."""
 
-    def authorized(request: web.Request) -> bool:
-        return request.headers.get("Authorization") == f"Bot {fake.token}"
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
+        self.w = fake.world
 
-    async def users_me(request: web.Request) -> web.Response:
-        if not authorized(request):
+    def register(self, app: web.Application) -> None:
+        """Register every endpoint the bot uses; anything else gets a recorded 404."""
+        r = app.router
+        r.add_get(f"{API}/users/@me", self.users_me)
+        r.add_get(f"{API}/oauth2/applications/@me", self.application)
+        r.add_get(f"{API}/gateway/bot", self.gateway_bot)
+        r.add_put(f"{API}/applications/{{app_id}}/commands", self.sync_commands)
+        r.add_put(f"{API}/applications/{{app_id}}/guilds/{{guild_id}}/commands", self.sync_commands)
+        r.add_post(f"{API}/channels/{{channel_id}}/messages", self.create_message)
+        r.add_patch(f"{API}/channels/{{channel_id}}/messages/{{message_id}}", self.edit_message)
+        r.add_delete(f"{API}/channels/{{channel_id}}/messages/{{message_id}}", self.no_content)
+        r.add_post(f"{API}/channels/{{channel_id}}/typing", self.no_content)
+        r.add_post(f"{API}/channels/{{channel_id}}/messages/{{message_id}}/threads", self.create_thread)
+        r.add_post(f"{API}/interactions/{{interaction_id}}/{{token}}/callback", self.interaction_callback)
+        r.add_post(f"{API}/webhooks/{{app_id}}/{{token}}", self.followup)
+        r.add_patch(f"{API}/webhooks/{{app_id}}/{{token}}/messages/@original", self.edit_original)
+        r.add_route("*", API + "/{tail:.*}", self.not_found)
+
+    def _authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bot {self.fake.token}"
+
+    async def users_me(self, request: web.Request) -> web.Response:
+        """GET /users/@me: the bot user, or 401 for a wrong token (discord.py's LoginFailure)."""
+        if not self._authorized(request):
             return jsonr({"message": "401: Unauthorized", "code": 0}, status=401)
-        return jsonr(w.bot_user)
+        return jsonr(self.w.bot_user)
 
-    async def application(request: web.Request) -> web.Response:
+    async def application(self, request: web.Request) -> web.Response:
+        """GET /oauth2/applications/@me: the application info read at login."""
         return jsonr(
             {
-                "id": w.app_id,
+                "id": self.w.app_id,
                 "name": "NewsQuote",
                 "description": "",
                 "icon": None,
                 "bot_public": True,
                 "bot_require_code_grant": False,
-                "owner": w.other,
+                "owner": self.w.other,
                 "verify_key": "0" * 64,
                 "flags": 0,
                 "interactions_endpoint_url": None,
             }
         )
 
-    async def gateway_bot(request: web.Request) -> web.Response:
+    async def gateway_bot(self, request: web.Request) -> web.Response:
+        """GET /gateway/bot: where the websocket is."""
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return jsonr({"url": fake.gateway_url, "shards": 1, "session_start_limit": limit})
+        return jsonr({"url": self.fake.gateway_url, "shards": 1, "session_start_limit": limit})
 
-    async def sync_commands(request: web.Request) -> web.Response:
+    async def sync_commands(self, request: web.Request) -> web.Response:
+        """PUT global or guild commands: echo them back with ids."""
         commands = request[JSON_BODY] or []
         guild_id = request.match_info.get("guild_id")
-        out = [{**c, "id": p.snowflake(), "application_id": w.app_id, "version": "1"} for c in commands]
+        out = [{**c, "id": p.snowflake(), "application_id": self.w.app_id, "version": "1"} for c in commands]
         for c in out:
             if guild_id:
                 c["guild_id"] = guild_id
         return jsonr(out)
 
-    async def create_message(request: web.Request) -> web.Response:
+    async def create_message(self, request: web.Request) -> web.Response:
+        """POST /channels/{id}/messages: store and return the message."""
         body = request[JSON_BODY] or {}
         channel_id = request.match_info["channel_id"]
         extra = {k: body[k] for k in ("embeds", "components", "message_reference") if k in body}
         msg = p.message(
             channel_id=channel_id,
-            guild_id=w.guild_id,
-            author=w.bot_user,
+            guild_id=self.w.guild_id,
+            author=self.w.bot_user,
             content=body.get("content") or "",
             **extra,
         )
-        fake.messages[msg["id"]] = msg
+        self.fake.messages[msg["id"]] = msg
         return jsonr(msg)
 
-    async def edit_message(request: web.Request) -> web.Response:
-        msg = fake.messages.get(request.match_info["message_id"])
+    async def edit_message(self, request: web.Request) -> web.Response:
+        """PATCH a message the bot sent (e.g. disabling buttons on timeout)."""
+        msg = self.fake.messages.get(request.match_info["message_id"])
         if msg is None:
             return jsonr({"message": "Unknown Message", "code": 10008}, status=404)
         msg.update(
@@ -82,33 +109,36 @@ def add_routes(app: web.Application, fake: FakeDiscord) -> None:
         )
         return jsonr(msg)
 
-    async def no_content(request: web.Request) -> web.Response:
+    async def no_content(self, request: web.Request) -> web.Response:
+        """204 for typing and deletes."""
         return web.Response(status=204)
 
-    async def create_thread(request: web.Request) -> web.Response:
+    async def create_thread(self, request: web.Request) -> web.Response:
+        """POST /channels/{id}/messages/{id}/threads: a public thread (its id is the message id)."""
         body = request[JSON_BODY] or {}
         thread = p.thread_channel(
             request.match_info["message_id"],
             body.get("name", ""),
             request.match_info["channel_id"],
-            w.guild_id,
-            w.app_id,
+            self.w.guild_id,
+            self.w.app_id,
         )
         return jsonr(thread, status=201)
 
-    async def interaction_callback(request: web.Request) -> web.Response:
+    async def interaction_callback(self, request: web.Request) -> web.Response:
+        """POST /interactions/{id}/{token}/callback, with_response=1 shape."""
         body = request[JSON_BODY] or {}
         interaction_id = request.match_info["interaction_id"]
         data = body.get("data") or {}
         if body.get("type") == 4:  # CHANNEL_MESSAGE_WITH_SOURCE: the response becomes @original
             msg = p.message(
-                channel_id=w.channel_id,
-                guild_id=w.guild_id,
-                author=w.bot_user,
+                channel_id=self.w.channel_id,
+                guild_id=self.w.guild_id,
+                author=self.w.bot_user,
                 content=data.get("content") or "",
             )
             msg.update({k: data[k] for k in ("embeds", "components", "flags") if k in data})
-            fake.messages[msg["id"]] = msg
+            self.fake.messages[msg["id"]] = msg
         interaction = {
             "id": interaction_id,
             "type": 2,
@@ -117,45 +147,35 @@ def add_routes(app: web.Application, fake: FakeDiscord) -> None:
         }
         return jsonr({"interaction": interaction, "resource": {"type": body.get("type")}})
 
-    async def followup(request: web.Request) -> web.Response:
+    async def followup(self, request: web.Request) -> web.Response:
+        """POST /webhooks/{app}/{token}: a followup message."""
         body = request[JSON_BODY] or {}
         msg = p.message(
-            channel_id=w.channel_id,
-            guild_id=w.guild_id,
-            author=w.bot_user,
+            channel_id=self.w.channel_id,
+            guild_id=self.w.guild_id,
+            author=self.w.bot_user,
             content=body.get("content") or "",
-            webhook_id=w.app_id,
+            webhook_id=self.w.app_id,
         )
         msg.update({k: body[k] for k in ("embeds", "components", "flags") if k in body})
-        fake.messages[msg["id"]] = msg
+        self.fake.messages[msg["id"]] = msg
         return jsonr(msg)
 
-    async def edit_original(request: web.Request) -> web.Response:
+    async def edit_original(self, request: web.Request) -> web.Response:
+        """PATCH /webhooks/{app}/{token}/messages/@original."""
         body = request[JSON_BODY] or {}
         msg = p.message(
-            channel_id=w.channel_id, guild_id=w.guild_id, author=w.bot_user, content=body.get("content") or ""
+            channel_id=self.w.channel_id,
+            guild_id=self.w.guild_id,
+            author=self.w.bot_user,
+            content=body.get("content") or "",
         )
         msg.update({k: body[k] for k in ("embeds", "components") if k in body})
         return jsonr(msg)
 
-    async def not_found(request: web.Request) -> web.Response:
+    async def not_found(self, request: web.Request) -> web.Response:
+        """Anything else: a 404 the test can see in the record."""
         return jsonr({"message": "404: Not Found (fake Discord)", "code": 0}, status=404)
-
-    r = app.router
-    r.add_get(f"{API}/users/@me", users_me)
-    r.add_get(f"{API}/oauth2/applications/@me", application)
-    r.add_get(f"{API}/gateway/bot", gateway_bot)
-    r.add_put(f"{API}/applications/{{app_id}}/commands", sync_commands)
-    r.add_put(f"{API}/applications/{{app_id}}/guilds/{{guild_id}}/commands", sync_commands)
-    r.add_post(f"{API}/channels/{{channel_id}}/messages", create_message)
-    r.add_patch(f"{API}/channels/{{channel_id}}/messages/{{message_id}}", edit_message)
-    r.add_delete(f"{API}/channels/{{channel_id}}/messages/{{message_id}}", no_content)
-    r.add_post(f"{API}/channels/{{channel_id}}/typing", no_content)
-    r.add_post(f"{API}/channels/{{channel_id}}/messages/{{message_id}}/threads", create_thread)
-    r.add_post(f"{API}/interactions/{{interaction_id}}/{{token}}/callback", interaction_callback)
-    r.add_post(f"{API}/webhooks/{{app_id}}/{{token}}", followup)
-    r.add_patch(f"{API}/webhooks/{{app_id}}/{{token}}/messages/@original", edit_original)
-    r.add_route("*", API + "/{tail:.*}", not_found)
 
 
 def new_token() -> str:

@@ -17,7 +17,7 @@ from aiohttp import WSMsgType, web
 from . import payloads as p
 from .actions import Actions
 from .payloads import jsonr
-from .routes import JSON_BODY, add_routes
+from .routes import JSON_BODY, Routes
 
 MESSAGE_CONTENT_INTENT = 1 << 15
 
@@ -98,7 +98,7 @@ class FakeDiscord(Actions):
 
     async def _serve(self) -> None:
         app = web.Application(middlewares=[self._record_middleware])
-        add_routes(app, self)
+        Routes(self).register(app)
         app.router.add_get("/gateway", self._gateway)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
