@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from index.errors import NewsQuoteError
+from index.eval_cli import add_eval_parser, run_eval
 from index.models import Answer
 from index.services import Services, build_services
 from index.settings import CoreSettings
@@ -35,6 +36,7 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--max-quotes", type=int, help="quotes per answer (setting MAX_QUOTES)")
     stats = sub.add_parser("stats", parents=[common], help="show what the index holds")
     stats.add_argument("--json", action="store_true", help="print JSON")
+    add_eval_parser(sub, common)
     return top
 
 
@@ -52,7 +54,7 @@ def settings_from(args: argparse.Namespace) -> CoreSettings:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run one command, turning the core's errors into one clear line and exit code 2."""
     args = parser().parse_args(argv)
-    quiet = args.command != "build"  # questions print answers, not progress logs
+    quiet = args.command not in ("build", "eval")  # questions print answers, not progress logs
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
@@ -66,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             "build": run_build,
             "ask": run_ask,
             "stats": run_stats,
+            "eval": run_eval,
         }
         return commands[args.command](services, args)
     except NewsQuoteError as exc:

@@ -1,0 +1,111 @@
+"""Run an evaluation end to end: temp corpus -> index -> the same Answerer the bot uses -> figures."""
+
+from __future__ import annotations
+
+import logging
+import random
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.answer import Answerer
+from index.build import IndexBuilder
+from index.embedding import Embedder
+from index.errors import IndexNotFound
+from index.evaluation import (
+    CurvePoint,
+    Dataset,
+    EvalQuestion,
+    QuestionResult,
+    Summary,
+    abstention_curve,
+    calibrate,
+    judge,
+    load_squad,
+    summarise,
+    write_corpus,
+)
+from index.handle import IndexHandle
+
+log = logging.getLogger(__name__)
+
+EVAL_MAX_QUOTES = 10  # enough for MRR@10; the first three are the ones the bot shows
+
+
+@dataclass
+class EvalOptions:
+    """What to evaluate and where."""
+
+    dataset: Path
+    index_dir: Path | None = None
+    articles: list[str] | None = None  # whose questions are asked (default: all)
+    unanswerable: list[str] | None = None  # left out of the index; their questions should be abstained on
+    sample: int | None = None  # ask a seeded random sample of this many answerable questions
+    seed: int = 0
+
+
+@dataclass
+class EvalReport:
+    """Everything `python -m index eval` prints or writes."""
+
+    summary: Summary
+    threshold: float
+    results: list[QuestionResult]
+    unanswerable_scores: list[float] = field(default_factory=list)
+    curve: list[CurvePoint] = field(default_factory=list)
+    calibrated: float | None = None
+
+
+def build_eval_index(dataset: Dataset, leave_out: set[str], index_dir: Path, embedder: Embedder) -> None:
+    """Index the dataset's articles (except `leave_out`) in `index_dir`; incremental, so reruns are quick."""
+    with tempfile.TemporaryDirectory(prefix="eval-corpus-") as tmp:
+        write_corpus((a for a in dataset.articles if a.title not in leave_out), Path(tmp))
+        summary = IndexBuilder(Path(tmp), index_dir, embedder).build(wait=True)
+    log.info("%s", summary.describe())
+
+
+def evaluate(options: EvalOptions, embedder: Embedder) -> EvalReport:
+    """Build (or update) the evaluation index, ask the questions, return the figures."""
+    if options.index_dir is None:
+        with tempfile.TemporaryDirectory(prefix="eval-index-") as tmp:
+            return _evaluate_in(options, embedder, Path(tmp))
+    return _evaluate_in(options, embedder, options.index_dir)
+
+
+def _evaluate_in(options: EvalOptions, embedder: Embedder, index_dir: Path) -> EvalReport:
+    dataset = load_squad(options.dataset)
+    held_out = set(options.unanswerable or [])
+    dataset.select(held_out)  # fails early on an unknown title
+    build_eval_index(dataset, held_out, index_dir, embedder)
+    handle = IndexHandle(index_dir, embedder.name)
+    snap = handle.reload()
+    if snap is None:
+        raise IndexNotFound(f"no evaluation index was written in {index_dir}")
+    # Every quote is kept (no threshold) so that @3 and MRR see them; abstention is judged on the top score.
+    answerer = Answerer(handle, embedder, max_quotes=EVAL_MAX_QUOTES, min_score=float("-inf"))
+    answerer.warm_up()
+    threshold = snap.manifest.min_score
+    asked = [q for q in dataset.select(options.articles) if q.article_id not in held_out]
+    asked = _sample(asked, options.sample, options.seed)
+    articles = {a.id: a for a in dataset.articles}
+    results = [judge(q, answerer.ask(q.question), articles) for q in asked]
+    report = EvalReport(summarise(results, threshold), threshold, results)
+    if held_out:
+        unanswered = _sample(dataset.select(held_out), options.sample, options.seed)
+        report.unanswerable_scores = [_top_score(answerer, q) for q in unanswered]
+        answerable_scores = [r.top_score for r in results]
+        report.curve = abstention_curve(answerable_scores, report.unanswerable_scores)
+        report.calibrated = calibrate(answerable_scores)
+    return report
+
+
+def _top_score(answerer: Answerer, question: EvalQuestion) -> float:
+    answer = answerer.ask(question.question, 1)
+    return answer.quotes[0].score if answer.quotes else float("-inf")
+
+
+def _sample(questions: Sequence[EvalQuestion], size: int | None, seed: int) -> list[EvalQuestion]:
+    if size is None or size >= len(questions):
+        return list(questions)
+    return random.Random(seed).sample(list(questions), size)
