@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,9 +57,10 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         bot.wait_ready()
         yield Env(fake, bot)
     finally:
-        status = bot.stop()
+        status = bot.stop(sig=signal.SIGINT)  # Ctrl-C; the start-up tests cover SIGTERM
         fake.stop()
     assert status == 0, bot.log()
+    assert "Received SIGINT" in bot.log() and "Bot stopped" in bot.log()
     assert fake.token not in bot.log()
     # Every message the bot posted or edited in this module, whatever the path, could ping nobody.
     for request in fake.requests():

@@ -157,3 +157,47 @@ def test_env_example_parses_and_documents_every_setting() -> None:
     text = path.read_text(encoding="utf-8")
     BotSettings(_env_file=path)  # type: ignore[call-arg]
     assert [n for n in BotSettings.model_fields if n.upper() + "=" not in text] == []
+
+
+class FakeResponse:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bool]] = []
+        self.deferred = False
+
+    async def send_message(self, content: str, *, ephemeral: bool = False) -> None:
+        self.sent.append((content, ephemeral))
+
+    async def defer(self, *, thinking: bool = False) -> None:
+        self.deferred = True
+
+
+class FakeFollowup:
+    def __init__(self) -> None:
+        self.kwargs: dict[str, object] = {}
+
+    async def send(self, **kwargs: object) -> None:
+        self.kwargs = kwargs
+
+
+def slash_ask(cog: AskCog, question: str, user_id: int = 7) -> SimpleNamespace:
+    interaction = SimpleNamespace(
+        user=SimpleNamespace(id=user_id), response=FakeResponse(), followup=FakeFollowup()
+    )
+    asyncio.run(cog.ask.callback(cog, interaction, question))  # type: ignore[arg-type]
+    return interaction
+
+
+def test_slash_ask_rate_limit_and_length_replies_are_private(tmp_path: Path) -> None:
+    client = NewsQuoteBot(settings(tmp_path, rate_limit_questions=2), FakeAnswerer(), FakeBuilder())
+    cog = AskCog(client)
+    for _ in range(2):
+        done = slash_ask(cog, "who won?")
+        assert done.response.deferred and "embed" in done.followup.kwargs
+        assert done.followup.kwargs["allowed_mentions"].to_dict() == {"parse": []}
+    limited = slash_ask(cog, "who won?")
+    assert not limited.response.deferred
+    [(text, ephemeral)] = limited.response.sent
+    assert ephemeral and text.startswith("You're asking questions quickly") and "60 s" in text
+    assert slash_ask(cog, "who won?", user_id=8).response.deferred  # someone else may still ask
+    long = slash_ask(cog, "x" * 501, user_id=9)
+    assert long.response.sent[0][1] and "too long" in long.response.sent[0][0]

@@ -127,11 +127,11 @@ class BotProcess:
         assert self.proc is not None
         return self.proc.wait(timeout)
 
-    def stop(self, timeout: float = 30.0) -> int:
-        """SIGTERM, then wait (kill only if it hangs); return the exit status."""
+    def stop(self, timeout: float = 30.0, sig: signal.Signals = signal.SIGTERM) -> int:
+        """Send `sig` (SIGTERM; SIGINT is Ctrl-C), wait (kill only if it hangs); return the exit status."""
         assert self.proc is not None
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
             try:
                 return self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
