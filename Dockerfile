@@ -53,7 +53,7 @@ ARG TORCH_WHEELS=""
 # torch's C++ tests, headers and tools (~200 MB) are not needed to run it.
 RUN if [ -n "$TORCH_WHEELS" ]; then set -- --find-links "$TORCH_WHEELS"; \
     else set -- --extra-index-url "$TORCH_INDEX_URL"; fi \
-    && pip install "$@" "torch==${TORCH_VERSION}+cpu" \
+    && pip install --no-compile "$@" "torch==${TORCH_VERSION}+cpu" \
     && torch_dir="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/torch" \
     && rm -rf "$torch_dir/test" "$torch_dir/include" "$torch_dir/share/cmake" \
               "$torch_dir"/bin/*Test "$torch_dir"/bin/protoc* "$torch_dir"/bin/test_*
@@ -63,7 +63,7 @@ COPY pyproject.toml /src/pyproject.toml
 RUN python -c 'import tomllib, sys; \
 deps = tomllib.load(open("/src/pyproject.toml", "rb"))["project"]["dependencies"]; \
 sys.stdout.write("\n".join(deps) + "\n")' > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
+    && pip install --no-compile -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
 # ---------------------------------------------------------------------------------------------------------
@@ -72,14 +72,21 @@ FROM deps AS build
 
 COPY index /src/index
 COPY bot /src/bot
-RUN pip install /src \
+RUN pip install --no-compile /src \
     && python -m pip check
 
 COPY corpus /app/corpus
 ENV HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
     HF_HUB_DISABLE_TELEMETRY=1
-RUN CORPUS_DIR=/app/corpus INDEX_DIR=/app/seed/index python -m index build \
+# Build the index of the default corpus, ask it a question, load every module of the project. Bytecode is
+# written for just the modules these runs import: what start-up needs (the app cannot write it at run time),
+# without the ~300 MB that compiling every installed file would add (hence pip's --no-compile above).
+RUN export PYTHONDONTWRITEBYTECODE= CORPUS_DIR=/app/corpus INDEX_DIR=/app/seed/index \
+    && python -m index build \
+    && python -m index ask "what did Osorio win with Nacional?" \
+    && python -c 'import importlib, pkgutil, bot, index; \
+[importlib.import_module(m.name) for p in (bot, index) for m in pkgutil.walk_packages(p.__path__, p.__name__ + ".")]' \
     && rm -f /app/seed/index/.build.lock
 
 # ---------------------------------------------------------------------------------------------------------
