@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
-from index.analysis import analyze_query
+from index.dates import apply_date_intent, parse_date_intent
 from index.embedding import Embedder
 from index.handle import IndexHandle
 from index.models import Answer, IndexStats, Quote
-from index.quoting import Passage, choose_passages, score_sentences
-from index.search import hybrid_search
+from index.quoting import Passage, SentenceScore, choose_passages, score_sentences
+from index.rerank import RerankModel, candidate_features
+from index.search import Retrieval, retrieve
 from index.store import Snapshot, directory_size
 
 log = logging.getLogger(__name__)
 
 NO_ANSWER = "The articles don't answer this. The closest passage is shown for reference."
 _CACHE_SIZE = 1024
+RERANK_CHUNKS = 12  # the reranker reads the sentences of this many top chunks
 
 
 class Answerer:
@@ -35,6 +39,9 @@ class Answerer:
         max_quotes: int = 3,
         min_score: float | None = None,
         max_question_chars: int = 500,
+        reranker: RerankModel | None = None,
+        use_reranker: bool = True,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self._handle = handle
         self._embedder = embedder
@@ -43,6 +50,8 @@ class Answerer:
         self.max_question_chars = max_question_chars
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._today = today
+        self._reranker = reranker if reranker is not None or not use_reranker else _default_reranker()
 
     def ask(self, question: str, max_quotes: int | None = None) -> Answer:
         """Answer one question with up to `max_quotes` quotes, best first."""
@@ -91,9 +100,9 @@ class Answerer:
 
     def _answer(self, snap: Snapshot, question: str, text: str, count: int) -> Answer:
         query_vector = self._embed(text)
-        terms = analyze_query(text)
-        hits = hybrid_search(snap, query_vector, terms)
-        scored = score_sentences(snap, query_vector, terms, hits)
+        found = retrieve(snap, query_vector, text)
+        scored = self._score(snap, query_vector, found, text)
+        scored = apply_date_intent(snap, scored, parse_date_intent(text, self._today()))
         quotes = [_to_quote(snap, p) for p in choose_passages(snap, scored, count)]
         threshold = self._min_score if self._min_score is not None else snap.manifest.min_score
         answered = bool(quotes) and quotes[0].score >= threshold
@@ -105,6 +114,21 @@ class Answerer:
             quotes=quotes if answered else quotes[:1],
             index_built_at=snap.manifest.built_at,
         )
+
+    def _score(
+        self, snap: Snapshot, query_vector: np.ndarray, found: Retrieval, text: str
+    ) -> list[SentenceScore]:
+        """Candidate sentences, best first: by the trained reranker, or the hand-set weights without one."""
+        if self._reranker is None or not self._reranker.covers(found.language):
+            return score_sentences(snap, query_vector, found.terms, found.hits, RERANK_CHUNKS)
+        cands = candidate_features(snap, query_vector, found.terms, text, found.hits[:RERANK_CHUNKS])
+        probs = self._reranker.score(cands.features, found.language)
+        scored = [
+            SentenceScore(int(row), float(p), float(f[0]))
+            for row, p, f in zip(cands.rows.tolist(), probs.tolist(), cands.features, strict=True)
+        ]
+        scored.sort(key=lambda s: (-s.score, s.row))
+        return scored
 
     def _embed(self, text: str) -> np.ndarray:
         key = text.lower()
@@ -138,6 +162,14 @@ class Answerer:
             size_bytes=directory_size(snap.path),
             path=str(snap.path),
         )
+
+
+def _default_reranker() -> RerankModel | None:
+    try:
+        return RerankModel.load()
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("Using hand-set quote weights: the trained reranker cannot be loaded (%s)", exc)
+        return None
 
 
 def _to_quote(snap: Snapshot, passage: Passage) -> Quote:

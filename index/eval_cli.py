@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,11 @@ def add_eval_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
     ev.add_argument("--misses", type=Path, help="write questions not answered by the first quote (JSONL)")
     ev.add_argument("--sample", type=int, help="ask a seeded random sample of this many questions")
     ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument(
+        "--batch-embed",
+        action="store_true",
+        help="embed all questions in one batch first (fast; latency then excludes query embedding)",
+    )
 
 
 def run_eval(services: Services, args: argparse.Namespace) -> int:
@@ -38,7 +44,9 @@ def run_eval(services: Services, args: argparse.Namespace) -> int:
         unanswerable=expand_titles(args.unanswerable),
         sample=args.sample,
         seed=args.seed,
+        batch_embed=args.batch_embed,
     )
+    logging.getLogger("index.answer").setLevel(logging.WARNING)  # one line per question is noise here
     report = evaluate(options, services.embedder)
     print(format_summary(f"{args.dataset.name} (threshold {report.threshold:.3f})", report.summary))
     if report.unanswerable_scores:

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from index.answer import Answerer
 from index.build import IndexBuilder
-from index.embedding import Embedder
+from index.embedding import Embedder, ProgressFn
 from index.errors import IndexNotFound
 from index.evaluation import (
     CurvePoint,
@@ -43,6 +45,7 @@ class EvalOptions:
     unanswerable: list[str] | None = None  # left out of the index; their questions should be abstained on
     sample: int | None = None  # ask a seeded random sample of this many answerable questions
     seed: int = 0
+    batch_embed: bool = False  # embed all questions up front: quicker, but latency then excludes the model
 
 
 @dataclass
@@ -78,6 +81,11 @@ def _evaluate_in(options: EvalOptions, embedder: Embedder, index_dir: Path) -> E
     held_out = set(options.unanswerable or [])
     dataset.select(held_out)  # fails early on an unknown title
     build_eval_index(dataset, held_out, index_dir, embedder)
+    asked = [q for q in dataset.select(options.articles) if q.article_id not in held_out]
+    asked = _sample(asked, options.sample, options.seed)
+    unanswered = _sample(dataset.select(held_out), options.sample, options.seed) if held_out else []
+    if options.batch_embed:
+        embedder = PrefetchedEmbedder(embedder, [q.question for q in asked + unanswered])
     handle = IndexHandle(index_dir, embedder.name)
     snap = handle.reload()
     if snap is None:
@@ -86,18 +94,35 @@ def _evaluate_in(options: EvalOptions, embedder: Embedder, index_dir: Path) -> E
     answerer = Answerer(handle, embedder, max_quotes=EVAL_MAX_QUOTES, min_score=float("-inf"))
     answerer.warm_up()
     threshold = snap.manifest.min_score
-    asked = [q for q in dataset.select(options.articles) if q.article_id not in held_out]
-    asked = _sample(asked, options.sample, options.seed)
     articles = {a.id: a for a in dataset.articles}
     results = [judge(q, answerer.ask(q.question), articles) for q in asked]
     report = EvalReport(summarise(results, threshold), threshold, results)
     if held_out:
-        unanswered = _sample(dataset.select(held_out), options.sample, options.seed)
         report.unanswerable_scores = [_top_score(answerer, q) for q in unanswered]
         answerable_scores = [r.top_score for r in results]
         report.curve = abstention_curve(answerable_scores, report.unanswerable_scores)
         report.calibrated = calibrate(answerable_scores)
     return report
+
+
+class PrefetchedEmbedder:
+    """Wraps an embedder with the vectors of known questions computed in one batch (evaluation speed)."""
+
+    def __init__(self, inner: Embedder, questions: Sequence[str]) -> None:
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self._inner = inner
+        texts = sorted({" ".join(q.split()) for q in questions})
+        self._vectors = dict(zip(texts, inner.embed(texts), strict=True))
+
+    def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        """Embed documents with the wrapped model."""
+        return self._inner.embed(texts, progress)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The prefetched vector of a known question, else the wrapped model's."""
+        found = self._vectors.get(text)
+        return found if found is not None else self._inner.embed_query(text)
 
 
 def _top_score(answerer: Answerer, question: EvalQuestion) -> float:

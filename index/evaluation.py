@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from index.dates import leading_date
 from index.errors import CorpusError
 from index.models import Answer
 
@@ -110,7 +111,11 @@ def write_corpus(articles: Iterable[EvalArticle], directory: Path) -> Path:
     path = directory / "articles.jsonl"
     with path.open("w", encoding="utf-8") as fh:
         for article in articles:
-            fh.write(json.dumps({"id": article.id, "title": article.title, "text": article.text}) + "\n")
+            record = {"id": article.id, "title": article.title, "text": article.text}
+            when = leading_date(article.text)
+            if when is not None:
+                record["date"] = when.isoformat()  # news texts open with their date; keep it
+            fh.write(json.dumps(record) + "\n")
     return path
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.analysis import analyze_query
+from index.language import detect_language
 from index.store import Snapshot
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very first ranks
@@ -50,3 +52,30 @@ def hybrid_search(
     ]
     hits.sort(key=lambda h: (-h.fused, h.row))
     return hits
+
+
+# (dense, BM25) fusion weights by question language. The default model is English-only: on Spanish
+# questions its rankings are mostly noise, so BM25 leads (see docs/quality.md for the measurements).
+FUSION_WEIGHTS: dict[str, tuple[float, float]] = {"en": (1.0, 1.0), "es": (0.25, 1.0), "unknown": (1.0, 1.0)}
+
+
+@dataclass
+class Retrieval:
+    """What the first stage found for a question."""
+
+    language: str
+    terms: list[str]
+    hits: list[ChunkHit]
+
+
+def fusion_weights(language: str) -> tuple[float, float]:
+    """Dense and BM25 weights for questions in `language`."""
+    return FUSION_WEIGHTS.get(language, FUSION_WEIGHTS["unknown"])
+
+
+def retrieve(snap: Snapshot, query_vector: np.ndarray, question: str, depth: int = 50) -> Retrieval:
+    """Detect the question's language, analyse it, and run language-aware hybrid search."""
+    language = detect_language(question)
+    terms = analyze_query(question)
+    hits = hybrid_search(snap, query_vector, terms, depth=depth, weights=fusion_weights(language))
+    return Retrieval(language, terms, hits)

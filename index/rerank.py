@@ -1,0 +1,207 @@
+"""Second stage: inspectable features of candidate sentences, scored by a small logistic model."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.analysis import analyze
+from index.search import ChunkHit
+from index.store import Snapshot
+
+MODEL_PATH = Path(__file__).resolve().parent / "rerank_model.json"
+
+FEATURES = (
+    "sent_cos",  # the sentence alone against the question
+    "prev_cos",  # the sentence before it (context: the question may be about what it introduces)
+    "chunk_cos",  # best window containing the sentence
+    "article_cos",  # best window of the same article
+    "chunk_bm25",  # best window's BM25, relative to the best hit
+    "article_bm25",
+    "chunk_rank",  # 1 / (1 + fused rank of the best window)
+    "overlap",  # IDF-weighted share of question terms in the sentence
+    "overlap_title",  # ... in title + sentence
+    "overlap_prev",  # ... in previous + sentence
+    "new_terms",  # share of the sentence's terms that the question lacks (an answer adds something)
+    "cue_number",  # "how many" and the sentence has a number
+    "cue_date",  # "when"/"what year" and the sentence has a year or month
+    "cue_name",  # "who" and the sentence names someone the question does not
+    "anaphora",  # opens with a pronoun
+    "position",  # 1 / (1 + sentence number in the article)
+    "length",  # log of characters
+)
+
+_NUMBER_Q = re.compile(
+    r"\b(how (many|much|long|old|far|tall|big|large|high)|what (percent|percentage|number|amount)|"
+    r"cu[aá]nt[oa]s?)\b",
+    re.I,
+)
+_DATE_Q = re.compile(
+    r"\b(when|what (year|date|day|month|century|decade)|cu[aá]ndo|qu[eé] (a[nñ]o|fecha))\b", re.I
+)
+_NAME_Q = re.compile(r"\b(who|whom|whose|qui[eé]n(es)?)\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|cien|mil|millones)\b",
+    re.I,
+)
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
+)
+_DATE = re.compile(r"\b(1\d{3}|20\d{2}|" + "|".join(_MONTHS.split()) + r")\b|\d{1,2}(st|nd|rd|th)\b", re.I)
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+")
+_ANAPHORA = re.compile(
+    r"^[\"“'‘(]?(he|she|it|they|this|that|these|those|his|her|its|their|él|ella|ellos|ellas|esto|su|sus)\b",
+    re.I,
+)
+
+
+@dataclass
+class Candidates:
+    """Candidate sentence rows and their feature matrix (one row per candidate, columns as FEATURES)."""
+
+    rows: np.ndarray
+    features: np.ndarray
+
+
+@lru_cache(maxsize=300_000)
+def _terms(text: str, language: str) -> frozenset[str]:
+    return frozenset(analyze(text, language))
+
+
+def sentence_text(snap: Snapshot, row: int) -> str:
+    """The verbatim text of one sentence row."""
+    article_row, start, end = snap.data.sentences[row]
+    return snap.data.articles[article_row].text[start:end]
+
+
+def _previous(snap: Snapshot, row: int) -> int | None:
+    """The sentence before `row` in the same article, if any."""
+    if row > 0 and snap.data.sentences[row - 1, 0] == snap.data.sentences[row, 0]:
+        return row - 1
+    return None
+
+
+def _window_evidence(
+    snap: Snapshot, query_vector: np.ndarray, hits: list[ChunkHit]
+) -> tuple[dict[int, tuple[float, float, float]], dict[int, tuple[float, float]]]:
+    """Per sentence row: best (window cosine, window BM25, rank score); per article: best (cosine, BM25)."""
+    data = snap.data
+    rows = np.asarray([h.row for h in hits], dtype=np.int64)
+    cosines = np.asarray(data.chunk_vectors[rows], dtype=np.float32) @ query_vector.astype(np.float32)
+    best_bm25 = max((h.sparse for h in hits), default=0.0) or 1.0
+    per_row: dict[int, tuple[float, float, float]] = {}
+    per_article: dict[int, tuple[float, float]] = {}
+    for rank, (hit, cos) in enumerate(zip(hits, cosines.tolist(), strict=True)):
+        article_row, first, last = (int(x) for x in data.chunks[hit.row])
+        bm25 = hit.sparse / best_bm25
+        for row in range(first, last):
+            old = per_row.get(row, (-1.0, 0.0, 0.0))
+            per_row[row] = (max(old[0], cos), max(old[1], bm25), max(old[2], 1.0 / (1 + rank)))
+        a_cos, a_bm = per_article.get(article_row, (-1.0, 0.0))
+        per_article[article_row] = (max(a_cos, cos), max(a_bm, bm25))
+    return per_row, per_article
+
+
+def candidate_features(
+    snap: Snapshot, query_vector: np.ndarray, terms: list[str], question: str, hits: list[ChunkHit]
+) -> Candidates:
+    """Features of every sentence in the given chunk hits."""
+    per_row, per_article = _window_evidence(snap, query_vector, hits)
+    rows = np.fromiter(sorted(per_row), dtype=np.int64)
+    if not len(rows):
+        return Candidates(rows, np.zeros((0, len(FEATURES)), dtype=np.float32))
+    data = snap.data
+    vectors = np.asarray(data.sentence_vectors[rows], dtype=np.float32)
+    sent_cos = vectors @ query_vector.astype(np.float32)
+    idf = dict(zip(terms, snap.sparse.idf(terms).tolist(), strict=True))
+    cues = (bool(_NUMBER_Q.search(question)), bool(_DATE_Q.search(question)), bool(_NAME_Q.search(question)))
+    question_words = {w.lower() for w in re.findall(r"\w+", question)}
+    out = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
+    for i, row in enumerate(rows.tolist()):
+        article_row = int(data.sentences[row, 0])
+        prev = _previous(snap, row)
+        prev_cos = (
+            0.0 if prev is None else float(np.asarray(data.sentence_vectors[prev], np.float32) @ query_vector)
+        )
+        out[i] = _row_features(
+            snap, row, prev, idf, cues, question_words,
+            (float(sent_cos[i]), prev_cos, *per_row[row], *per_article[article_row]),
+        )  # fmt: skip
+    return Candidates(rows, out)
+
+
+def _row_features(
+    snap: Snapshot,
+    row: int,
+    prev: int | None,
+    idf: dict[str, float],
+    cues: tuple[bool, bool, bool],
+    question_words: set[str],
+    scores: tuple[float, ...],
+) -> list[float]:
+    sent_cos, prev_cos, chunk_cos, chunk_bm25, chunk_rank, article_cos, article_bm25 = scores
+    data = snap.data
+    article = data.articles[int(data.sentences[row, 0])]
+    text = sentence_text(snap, row)
+    lang = article.language
+    own = _terms(text, lang)
+    title = _terms(article.title, lang)
+    before = _terms(sentence_text(snap, prev), lang) if prev is not None else frozenset()
+    total = sum(idf.values()) or 1.0
+
+    def share(present: frozenset[str]) -> float:
+        return sum(w for t, w in idf.items() if t in present) / total
+
+    new_terms = len(own - set(idf)) / max(len(own), 1)
+    names = {m.group(0).lower() for m in _NAME.finditer(text)} - question_words
+    return [
+        sent_cos, prev_cos, chunk_cos, article_cos, chunk_bm25, article_bm25, chunk_rank,
+        share(own), share(own | title), share(own | before), new_terms,
+        float(cues[0] and bool(_NUMBER.search(text))),
+        float(cues[1] and bool(_DATE.search(text))),
+        float(cues[2] and bool(names)),
+        float(bool(_ANAPHORA.match(text))),
+        1.0 / (1 + row - _article_first_row(snap, row)),
+        math.log1p(len(text)) / 6.0,
+    ]  # fmt: skip
+
+
+def _article_first_row(snap: Snapshot, row: int) -> int:
+    sentences = snap.data.sentences
+    return int(np.searchsorted(sentences[:, 0], sentences[row, 0], side="left"))
+
+
+@dataclass
+class RerankModel:
+    """Standardised logistic model per question language; `score` is a probability in [0, 1]."""
+
+    weights: dict[str, dict[str, list[float] | float]]
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> RerankModel:
+        """Read the trained weights (JSON written by scripts/train_reranker.py)."""
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(raw["features"]) != FEATURES:
+            raise ValueError(f"{path} was trained on other features; retrain: scripts/train_reranker.py")
+        return cls(raw["languages"])
+
+    def covers(self, language: str) -> bool:
+        """Whether there are trained weights for questions in `language`."""
+        return language in self.weights
+
+    def score(self, features: np.ndarray, language: str) -> np.ndarray:
+        """Probability that each candidate sentence holds the answer."""
+        params = self.weights[language]
+        mean = np.asarray(params["mean"], dtype=np.float32)
+        scale = np.asarray(params["scale"], dtype=np.float32)
+        coef = np.asarray(params["coef"], dtype=np.float32)
+        z = ((features - mean) / scale) @ coef + float(params["intercept"])  # type: ignore[arg-type]
+        return 1.0 / (1.0 + np.exp(-z))

@@ -1,0 +1,141 @@
+"""Train the quote reranker (index/rerank_model.json) on the tuning articles of the evaluation sets.
+
+Usage (from the repository root; needs scikit-learn, a development-only dependency):
+
+    .venv/bin/python scripts/train_reranker.py \\
+        --dataset en /work/shared/data/squad-train-subset.json @scripts/splits/squad-tune.txt \\
+        --dataset es /work/shared/data/es-news-dev.json @scripts/splits/es-tune.txt \\
+        --index-dir /tmp/ev
+
+Each language gets its own standardised logistic regression over index.rerank.FEATURES. A candidate
+sentence is positive when it contains a gold answer (case-insensitive, whitespace-normalised). Only the
+tuning articles' questions are used; the index holds all of the dataset's articles, as in the evaluation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from index.answer import RERANK_CHUNKS
+from index.embedding import Embedder, make_embedder
+from index.eval_run import build_eval_index
+from index.evaluation import expand_titles, load_squad, normalise
+from index.handle import IndexHandle
+from index.rerank import FEATURES, MODEL_PATH, candidate_features, sentence_text
+from index.search import retrieve
+from index.settings import DEFAULT_MODEL
+
+log = logging.getLogger("train_reranker")
+
+
+def collect(path: Path, titles: list[str], index_dir: Path, embedder: Embedder) -> tuple[np.ndarray, ...]:
+    """Features, labels and question ids of every candidate of the tuning questions."""
+    dataset = load_squad(path)
+    build_eval_index(dataset, set(), index_dir, embedder)
+    snap = IndexHandle(index_dir, embedder.name).reload()
+    assert snap is not None
+    xs, ys, groups = [], [], []
+    questions = dataset.select(titles)
+    vectors = embedder.embed([q.question for q in questions])  # one batch: much faster than one by one
+    for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
+        found = retrieve(snap, vector, q.question)
+        cands = candidate_features(snap, vector, found.terms, q.question, found.hits[:RERANK_CHUNKS])
+        golds = [normalise(a) for a in q.answers]
+        for row, feats in zip(cands.rows.tolist(), cands.features, strict=True):
+            text = normalise(sentence_text(snap, row))
+            xs.append(feats)
+            ys.append(any(g in text for g in golds))
+            groups.append(number)
+    return np.asarray(xs), np.asarray(ys, dtype=int), np.asarray(groups)
+
+
+def top1(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+    """Share of questions whose best-scored candidate is positive, and share with any positive (oracle)."""
+    hits = oracle = 0
+    questions = np.unique(groups)
+    for g in questions:
+        mask = groups == g
+        hits += int(labels[mask][int(np.argmax(scores[mask]))])
+        oracle += int(labels[mask].any())
+    return hits / len(questions), oracle / len(questions)
+
+
+def pairs(x: np.ndarray, y: np.ndarray, groups: np.ndarray, per_question: int = 20) -> np.ndarray:
+    """Differences (answer sentence - other candidate) within each question: a ranking objective."""
+    rng = np.random.default_rng(0)
+    diffs = []
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        pos, neg = idx[y[idx] == 1], idx[y[idx] == 0]
+        if len(pos) and len(neg):
+            for p in pos:
+                chosen = rng.choice(neg, size=min(per_question, len(neg)), replace=False)
+                diffs.append(x[p] - x[chosen])
+    return np.concatenate(diffs)
+
+
+def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float) -> dict[str, object]:
+    """Pairwise logistic ranking over standardised features, then Platt-scaled into probabilities."""
+    scaler = StandardScaler().fit(x)
+    z = scaler.transform(x)
+    d = pairs(z, y, groups)
+    ranker = LogisticRegression(C=c, fit_intercept=False, max_iter=2000)
+    ranker.fit(np.concatenate([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))])
+    raw = z @ ranker.coef_[0]
+    platt = LogisticRegression(max_iter=1000).fit(raw[:, None], y)
+    model = LogisticRegression()
+    model.coef_ = ranker.coef_ * platt.coef_[0, 0]
+    model.intercept_ = platt.intercept_
+    probs = 1 / (1 + np.exp(-(z @ model.coef_[0] + model.intercept_[0])))
+    acc, oracle = top1(probs, y, groups)
+    baseline, _ = top1(x[:, FEATURES.index("sent_cos")], y, groups)
+    print(f"  {len(np.unique(groups))} questions, {len(y)} candidates, {y.mean():.3f} positive")
+    print(f"  top-1 sentence: reranker {acc:.3f}, sentence cosine alone {baseline:.3f}, oracle {oracle:.3f}")
+    for name, w in sorted(zip(FEATURES, model.coef_[0], strict=True), key=lambda t: -abs(t[1])):
+        print(f"    {name:14s} {w:+.3f}")
+    return {
+        "mean": scaler.mean_.round(6).tolist(),
+        "scale": np.where(scaler.scale_ > 0, scaler.scale_, 1.0).round(6).tolist(),
+        "coef": model.coef_[0].round(6).tolist(),
+        "intercept": round(float(model.intercept_[0]), 6),
+        "questions": len(np.unique(groups)),
+    }
+
+
+def main() -> None:
+    """Parse options, collect candidates per language, fit, write the JSON model."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", nargs=3, action="append", metavar=("LANG", "JSON", "TITLES"), required=True)
+    ap.add_argument("--index-dir", type=Path, required=True, help="folder for one index per dataset")
+    ap.add_argument("--model", default=DEFAULT_MODEL)
+    ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    ap.add_argument("--reuse", action="store_true", help="reuse candidates saved by an earlier run")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    embedder = make_embedder(args.model)
+    languages = {}
+    for lang, path, titles in args.dataset:
+        print(f"{lang}: {path}")
+        cache = args.index_dir / f"{lang}-candidates.npz"
+        if args.reuse and cache.exists():
+            saved = np.load(cache)
+            x, y, groups = saved["x"], saved["y"], saved["groups"]
+        else:
+            x, y, groups = collect(Path(path), expand_titles([titles]) or [], args.index_dir / lang, embedder)
+            np.savez(cache, x=x, y=y, groups=groups)
+        languages[lang] = fit(x, y, groups, args.c)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"features": list(FEATURES), "languages": languages}, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Reranker features, the logistic model, dates, language-aware fusion: fast, with fakes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from index.answer import Answerer
+from index.dates import DateIntent, apply_date_intent, parse_date_intent
+from index.quoting import SentenceScore
+from index.rerank import FEATURES, MODEL_PATH, RerankModel, candidate_features, sentence_text
+from index.search import fusion_weights, retrieve
+
+TODAY = dt.date(2024, 6, 1)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who won the league in 2021?", DateIntent(2021, 2021, False)),
+        ("What happened between 2019 and 2021?", DateIntent(2019, 2021, False)),
+        ("Who won last year?", DateIntent(2023, 2023, False)),
+        ("What changed this year?", DateIntent(2024, 2024, False)),
+        ("Where does Osorio coach now?", DateIntent(None, None, True)),
+        ("What is the latest on the strike?", DateIntent(None, None, True)),
+        ("Who is currently the coach?", DateIntent(None, None, True)),
+        ("¿Quién ganó el año pasado?", DateIntent(2023, 2023, False)),
+        ("¿Dónde entrena actualmente?", DateIntent(None, None, True)),
+        ("What happened since 2020?", DateIntent(2020, None, False)),
+        ("What did Osorio win with Nacional?", DateIntent()),
+    ],
+)
+def test_parse_date_intent(question: str, expected: DateIntent) -> None:
+    assert parse_date_intent(question, TODAY) == expected
+
+
+def _fake_snapshot(dates: list[dt.date | None]) -> Any:
+    articles = [SimpleNamespace(date=d) for d in dates]
+    sentences = np.asarray([[i, 0, 1] for i in range(len(dates))])
+    return SimpleNamespace(data=SimpleNamespace(articles=articles, sentences=sentences))
+
+
+def test_present_tense_prefers_the_newer_article_on_a_near_tie() -> None:
+    snap = _fake_snapshot([dt.date(2022, 4, 20), dt.date(2023, 7, 12)])
+    scored = [SentenceScore(0, 0.60, 0.5), SentenceScore(1, 0.56, 0.5)]
+    out = apply_date_intent(snap, scored, DateIntent(present=True))
+    assert [s.row for s in out] == [1, 0]
+
+
+def test_present_tense_does_not_rescue_a_clearly_worse_sentence() -> None:
+    snap = _fake_snapshot([dt.date(2022, 4, 20), dt.date(2023, 7, 12)])
+    scored = [SentenceScore(0, 0.9, 0.5), SentenceScore(1, 0.3, 0.5)]
+    assert [s.row for s in apply_date_intent(snap, scored, DateIntent(present=True))] == [0, 1]
+
+
+def test_year_range_favours_articles_of_that_year_and_ignores_undated_ones() -> None:
+    snap = _fake_snapshot([dt.date(2019, 1, 1), dt.date(2021, 5, 5), None])
+    scored = [SentenceScore(0, 0.6, 0.5), SentenceScore(1, 0.55, 0.5), SentenceScore(2, 0.5, 0.5)]
+    out = apply_date_intent(snap, scored, DateIntent(2021, 2021))
+    assert out[0].row == 1
+    assert next(s for s in out if s.row == 2).score == 0.5
+
+
+def test_no_date_intent_leaves_scores_alone() -> None:
+    scored = [SentenceScore(0, 0.6, 0.5)]
+    assert apply_date_intent(_fake_snapshot([None]), scored, DateIntent()) is scored
+
+
+def test_fusion_leans_on_bm25_for_spanish() -> None:
+    dense_es, sparse_es = fusion_weights("es")
+    assert dense_es < sparse_es
+    assert fusion_weights("en") == (1.0, 1.0)
+    assert fusion_weights("xx") == fusion_weights("unknown")
+
+
+def test_retrieve_detects_the_question_language(tiny_answerer: Answerer) -> None:
+    snap = tiny_answerer._handle.snapshot()
+    embedder = tiny_answerer._embedder
+    question = "¿Cuántas horas estuvieron suspendidos los vuelos en el aeropuerto de Catania?"
+    assert retrieve(snap, embedder.embed_query(question), question).language == "es"
+    english = "How many hours were flights suspended at Catania airport?"
+    found = retrieve(snap, embedder.embed_query(english), english)
+    assert found.language == "en" and found.hits
+
+
+def test_candidate_features_are_well_formed_with_answer_type_cues(tiny_answerer: Answerer) -> None:
+    snap = tiny_answerer._handle.snapshot()
+    question = "How many hours were flights suspended at Catania airport?"
+    vector = tiny_answerer._embedder.embed_query(question)
+    found = retrieve(snap, vector, question)
+    cands = candidate_features(snap, vector, found.terms, question, found.hits)
+    assert cands.features.shape == (len(cands.rows), len(FEATURES))
+    assert np.isfinite(cands.features).all()
+    col = {name: i for i, name in enumerate(FEATURES)}
+    texts = [sentence_text(snap, int(r)) for r in cands.rows]
+    flights = texts.index(next(t for t in texts if t.startswith("Flights at Catania")))
+    assert cands.features[flights, col["cue_number"]] == 1.0  # "six hours"
+    assert cands.features[flights, col["overlap"]] > 0.5
+    mayor = next(i for i, t in enumerate(texts) if t.startswith("The mayor"))
+    assert cands.features[mayor, col["overlap"]] == 0.0
+    assert 0.0 < cands.features[:, col["position"]].max() <= 1.0
+
+
+def test_rerank_model_scores_are_probabilities_that_follow_the_weights(tmp_path: Path) -> None:
+    n = len(FEATURES)
+    coef = [0.0] * n
+    coef[FEATURES.index("overlap")] = 2.0
+    params = {"mean": [0.0] * n, "scale": [1.0] * n, "coef": coef, "intercept": -1.0}
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps({"features": list(FEATURES), "languages": {"es": params}}))
+    model = RerankModel.load(path)
+    assert model.covers("es") and not model.covers("en")
+    x = np.zeros((2, n), dtype=np.float32)
+    x[1, FEATURES.index("overlap")] = 1.0
+    probs = model.score(x, "es")
+    assert 0.0 < probs[0] < probs[1] < 1.0
+    assert probs[0] == pytest.approx(1 / (1 + np.exp(1.0)), rel=1e-5)
+
+
+def test_rerank_model_refuses_other_features(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps({"features": ["a"], "languages": {}}))
+    with pytest.raises(ValueError, match="retrain"):
+        RerankModel.load(path)
+
+
+def test_shipped_model_matches_the_features() -> None:
+    model = RerankModel.load(MODEL_PATH)
+    assert model.covers("es")
+
+
+def test_leading_date_reads_spanish_news_datelines() -> None:
+    from index.dates import leading_date
+
+    assert leading_date("4 de mayo de 2012 Más de un centenar") == dt.date(2012, 5, 4)
+    assert leading_date("El 4 de mayo de 2012") is None
+    assert leading_date("31 de febrero de 2012 x") is None
