@@ -104,7 +104,7 @@ class Answerer:
         scored = self._score(snap, query_vector, found, text)
         scored = apply_date_intent(snap, scored, parse_date_intent(text, self._today()))
         quotes = [_to_quote(snap, p) for p in choose_passages(snap, scored, count)]
-        threshold = self._min_score if self._min_score is not None else snap.manifest.min_score
+        threshold = self._threshold(snap, found.language)
         answered = bool(quotes) and quotes[0].score >= threshold
         return Answer(
             question=question,
@@ -114,6 +114,13 @@ class Answerer:
             quotes=quotes if answered else quotes[:1],
             index_built_at=snap.manifest.built_at,
         )
+
+    def _threshold(self, snap: Snapshot, language: str) -> float:
+        """The configured threshold; else the reranker's own for languages it scores; else the manifest's."""
+        if self._min_score is not None:
+            return self._min_score
+        own = self._reranker.threshold(language) if self._reranker is not None else None
+        return own if own is not None else snap.manifest.min_score
 
     def _score(
         self, snap: Snapshot, query_vector: np.ndarray, found: Retrieval, text: str

@@ -29,6 +29,8 @@ from index.evaluation import (
     write_corpus,
 )
 from index.handle import IndexHandle
+from index.language import detect_language
+from index.rerank import RerankModel
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,10 @@ def _evaluate_in(options: EvalOptions, embedder: Embedder, index_dir: Path) -> E
     threshold = snap.manifest.min_score
     articles = {a.id: a for a in dataset.articles}
     results = [judge(q, answerer.ask(q.question), articles) for q in asked]
+    model = _reranker()
+    for r in results:
+        # Questions the reranker scores are judged by its own calibrated threshold, as the Answerer does.
+        r.threshold = model.threshold(detect_language(r.question.question)) if model else None
     report = EvalReport(summarise(results, threshold), threshold, results)
     if held_out:
         report.unanswerable_scores = [_top_score(answerer, q) for q in unanswered]
@@ -123,6 +129,13 @@ class PrefetchedEmbedder:
         """The prefetched vector of a known question, else the wrapped model's."""
         found = self._vectors.get(text)
         return found if found is not None else self._inner.embed_query(text)
+
+
+def _reranker() -> RerankModel | None:
+    try:
+        return RerankModel.load()
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _top_score(answerer: Answerer, question: EvalQuestion) -> float:

@@ -145,6 +145,7 @@ class QuestionResult:
     quote_chars: int  # length of the first quote
     took_ms: float
     quotes: list[dict[str, object]] = field(default_factory=list)
+    threshold: float | None = None  # the answerer's threshold for this question, when it has its own
 
 
 def judge(question: EvalQuestion, answer: Answer, articles: dict[str, EvalArticle]) -> QuestionResult:
@@ -188,7 +189,7 @@ def summarise(results: Sequence[QuestionResult], threshold: float) -> Summary:
     n = max(len(results), 1)
     ranks = [r.rank for r in results]
     times = sorted(r.took_ms for r in results) or [0.0]
-    answered = sum(r.top_score >= threshold for r in results)
+    answered = sum(r.top_score >= (threshold if r.threshold is None else r.threshold) for r in results)
     return Summary(
         questions=len(results),
         at1=sum(k == 1 for k in ranks) / n,

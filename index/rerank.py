@@ -197,6 +197,11 @@ class RerankModel:
         """Whether there are trained weights for questions in `language`."""
         return language in self.weights
 
+    def threshold(self, language: str) -> float | None:
+        """The answer threshold calibrated for this language's scores, if the file has one."""
+        value = self.weights.get(language, {}).get("threshold")
+        return float(value) if isinstance(value, int | float) else None
+
     def score(self, features: np.ndarray, language: str) -> np.ndarray:
         """Probability that each candidate sentence holds the answer."""
         params = self.weights[language]
