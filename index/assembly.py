@@ -26,6 +26,7 @@ class ArticlePiece:
     sentence_vectors: np.ndarray | None = None  # (k, d)
     chunk_keys: np.ndarray | None = None  # (c,) uint64 hashes of the embedded texts
     sentence_keys: np.ndarray | None = None  # (k,)
+    terms: list[list[str]] | None = None  # analysed BM25 terms of each chunk, kept for unchanged articles
 
 
 def piece_from_chunks(article: Article, cut: ArticleChunks) -> ArticlePiece:

@@ -29,7 +29,14 @@ from index.manifest import Manifest, fingerprint
 from index.models import BuildSummary
 from index.progress import Progress
 from index.sparse import SparseIndex
-from index.store import IndexData, build_lock, generation_path, load_snapshot, write_generation
+from index.store import (
+    IndexData,
+    build_lock,
+    generation_path,
+    load_snapshot,
+    read_terms,
+    write_generation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +133,9 @@ class IndexBuilder:
             if not full:
                 log.warning("Rebuilding everything: chunking or analyzer changed since the last build")
             return None, cache
-        return split_pieces(data), cache
+        pieces = split_pieces(data)
+        _attach_terms(list(pieces.values()), read_terms(path / "terms"))
+        return pieces, cache
 
     def _plan(self, scan: CorpusScan, previous: dict[str, ArticlePiece] | None) -> _Plan:
         old = previous or {}
@@ -174,7 +183,8 @@ class IndexBuilder:
     def _write(self, pieces: list[ArticlePiece], started: float) -> tuple[Path, IndexData]:
         data = concatenate(pieces, self._embedder.dimension)
         dense = DenseIndex.build(np.asarray(data.chunk_vectors, dtype=np.float32), self._embedder.dimension)
-        sparse = SparseIndex.build(bm25_documents(data))
+        data.chunk_terms = bm25_documents(pieces)
+        sparse = SparseIndex.build(data.chunk_terms)
         hashes = {a.id: a.content_hash for a in data.articles}
         manifest = Manifest(
             model=self._embedder.name,
@@ -197,11 +207,23 @@ class IndexBuilder:
         return write_generation(self.index_dir, data, dense, sparse, manifest), data
 
 
-def bm25_documents(data: IndexData) -> list[list[str]]:
-    """Analysed terms of every chunk, with its article's title for context."""
-    docs = []
-    for article_row, first, last in data.chunks:
-        article = data.articles[article_row]
-        text = article.text[data.sentences[first, 1] : data.sentences[last - 1, 2]]
-        docs.append(analyze(f"{article.title}\n{text}", article.language))
+def bm25_documents(pieces: list[ArticlePiece]) -> list[list[str]]:
+    """Analysed terms of every chunk, with its article's title for context; unchanged articles keep theirs."""
+    docs: list[list[str]] = []
+    for piece in pieces:
+        if piece.terms is None or len(piece.terms) != len(piece.chunks):
+            article, bounds = piece.article, piece.sentences
+            texts = (article.text[bounds[a, 0] : bounds[b - 1, 1]] for a, b in piece.chunks)
+            piece.terms = [analyze(f"{article.title}\n{text}", article.language) for text in texts]
+        docs.extend(piece.terms)
     return docs
+
+
+def _attach_terms(pieces: list[ArticlePiece], terms: list[list[str]] | None) -> None:
+    """Hand each piece (in index order) its chunks' stored BM25 terms, so a rebuild need not re-analyse."""
+    if terms is None or len(terms) != sum(len(p.chunks) for p in pieces):
+        return
+    at = 0
+    for piece in pieces:
+        piece.terms = terms[at : at + len(piece.chunks)]
+        at += len(piece.chunks)

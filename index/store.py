@@ -41,6 +41,7 @@ class IndexData:
     # Content hashes of the embedded texts (uint64): the embedding cache of the next build.
     chunk_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     sentence_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    chunk_terms: list[list[str]] | None = None  # BM25 terms per chunk; written for the next build only
 
 
 @dataclass
@@ -98,6 +99,8 @@ def _write_files(directory: Path, data: IndexData, dense: DenseIndex, sparse: Sp
     np.save(directory / "chunk_keys.npy", data.chunk_keys)
     np.save(directory / "sentence_keys.npy", data.sentence_keys)
     dense.save(directory / "dense.faiss")
+    if data.chunk_terms is not None:
+        write_terms(directory / "terms", data.chunk_terms)
     (directory / "bm25").mkdir()
     sparse.save(directory / "bm25")
 
@@ -161,6 +164,28 @@ def load_snapshot(path: Path) -> Snapshot:
             f"The index in {path} is damaged ({exc}); rebuild: python -m index build --full"
         ) from exc
     return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse)
+
+
+def write_terms(directory: Path, docs: list[list[str]]) -> None:
+    """Store analysed terms per chunk compactly: a vocabulary plus term ids and offsets."""
+    directory.mkdir()
+    vocab: dict[str, int] = {}
+    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for doc in docs for t in doc), dtype=np.int32)
+    offsets = np.cumsum([0, *(len(doc) for doc in docs)], dtype=np.int64)
+    (directory / "vocab.txt").write_text("\n".join(vocab), encoding="utf-8")
+    np.save(directory / "ids.npy", ids)
+    np.save(directory / "offsets.npy", offsets)
+
+
+def read_terms(directory: Path) -> list[list[str]] | None:
+    """Terms written by write_terms; None when absent (older generations)."""
+    try:
+        vocab = np.array((directory / "vocab.txt").read_text(encoding="utf-8").split("\n"), dtype=object)
+        ids, offsets = np.load(directory / "ids.npy"), np.load(directory / "offsets.npy")
+    except OSError:
+        return None
+    words = vocab[ids].tolist() if len(ids) else []
+    return [words[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)]
 
 
 def _load_keys(path: Path) -> np.ndarray:

@@ -9,7 +9,7 @@ from conftest import TINY_ARTICLES, write_corpus
 
 from index.build import IndexBuilder
 from index.embedding import HashingEmbedder, VectorCache, text_keys
-from index.store import generation_path, load_snapshot
+from index.store import generation_path, load_snapshot, read_terms
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -67,3 +67,21 @@ def test_changed_article_embeds_only_its_new_texts(tmp_path: Path) -> None:
     # Unchanged sentences of the changed article come from the cache.
     assert "Officials said no one was hurt." not in embedder.embedded
     assert len(embedder.embedded) <= 3
+
+
+def test_rebuild_reuses_stored_bm25_terms(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", TINY_ARTICLES)
+    builder = IndexBuilder(corpus, tmp_path / "index", CountingEmbedder())
+    builder.build(interactive=False)
+    first = generation_path(tmp_path / "index")
+    assert first is not None
+    stored = read_terms(first / "terms")
+    assert stored is not None and len(stored) == load_snapshot(first).manifest.chunks
+    volcano = corpus / "volcano.txt"
+    volcano.write_text(volcano.read_text() + "\n\nLava reached the sea.", encoding="utf-8")
+    builder.build(interactive=False)
+    reused = read_terms(generation_path(tmp_path / "index") / "terms")  # type: ignore[operator]
+    builder.build(full=True, interactive=False)  # analyses every chunk afresh
+    fresh = read_terms(generation_path(tmp_path / "index") / "terms")  # type: ignore[operator]
+    assert reused is not None and reused == fresh
+    assert any("lava" in doc for doc in reused)
