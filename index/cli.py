@@ -28,7 +28,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--model", help="sentence-transformers model name or path (setting EMBEDDING_MODEL)")
     build = sub.add_parser("build", parents=[common], help="build or update the index from the corpus")
     build.add_argument("--corpus", type=Path, help="articles folder (setting CORPUS_DIR, default corpus/)")
-    build.add_argument("--full", action="store_true", help="re-embed everything, not only what changed")
+    build.add_argument("--full", action="store_true", help="rebuild every article (reuses cached vectors)")
     build.add_argument("--wait", action="store_true", help="wait for a running build instead of refusing")
     ask = sub.add_parser("ask", parents=[common], help="answer questions with quotes")
     ask.add_argument("question", nargs="*", help="the question; none: read stdin or prompt")
