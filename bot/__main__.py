@@ -70,8 +70,25 @@ def _request_close(bot: NewsQuoteBot, sig: signal.Signals) -> None:
     asyncio.get_running_loop().create_task(bot.close())
 
 
+def healthcheck() -> int:
+    """`python -m bot healthcheck`: exit 0 only while a running bot is connected and has an index."""
+    settings = load_settings()
+    if settings is None:
+        return 2
+    from bot.health import check_status
+
+    problem = check_status(settings.health_file)
+    if problem:
+        print(f"unhealthy: {problem}", file=sys.stderr)
+        return 1
+    print("healthy")
+    return 0
+
+
 def main() -> int:
     """Entry point: returns the process exit status."""
+    if sys.argv[1:] == ["healthcheck"]:
+        return healthcheck()
     settings = load_settings_with_logging()
     if settings is None:
         return 2

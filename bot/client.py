@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -9,6 +10,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.health import INTERVAL_SECONDS, write_status
 from bot.protocols import AnswererLike, BuilderLike
 from bot.settings import BotSettings
 
@@ -69,6 +71,26 @@ class NewsQuoteBot(commands.Bot):
         await self.add_cog(AskCog(self))
         await self.add_cog(AdminCog(self))
         await self.sync_commands()
+        self._health_task = asyncio.create_task(self._keep_status_fresh())
+
+    async def _keep_status_fresh(self) -> None:
+        """Rewrite the health status file every few seconds while the bot runs."""
+        while not self.is_closed():
+            index_loaded = await asyncio.to_thread(self.answerer.stats) is not None
+            write_status(
+                self.settings.health_file,
+                connected=self.is_ready() and not self.is_closed(),
+                index_loaded=index_loaded,
+            )
+            await asyncio.sleep(INTERVAL_SECONDS)
+
+    async def close(self) -> None:
+        """Mark the status as disconnected, then close the gateway connection."""
+        try:
+            write_status(self.settings.health_file, connected=False, index_loaded=False)
+        except OSError as exc:
+            log.warning("Could not update the health status: %s", exc)
+        await super().close()
 
     async def use_local_gateway(self) -> None:
         """Connect the websocket to the gateway URL the API base reports (for the fake Discord in tests)."""

@@ -46,6 +46,9 @@ class BotSettings(CoreSettings):
         600.0, gt=0, le=840, description="Buttons stop working after this (under the 15-minute token life)."
     )
     feedback_file: Path = Field(Path("data/feedback.jsonl"), description="Where 👍/👎 votes are appended.")
+    health_file: Path = Field(
+        Path("data/health.json"), description="Status read by `python -m bot healthcheck`."
+    )
     discord_api_base: str | None = Field(
         None, description="REST base URL override, e.g. http://127.0.0.1:8080/api/v10 (tests only)."
     )
