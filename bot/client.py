@@ -76,13 +76,17 @@ class NewsQuoteBot(commands.Bot):
     async def _keep_status_fresh(self) -> None:
         """Rewrite the health status file every few seconds while the bot runs."""
         while not self.is_closed():
-            index_loaded = await asyncio.to_thread(self.answerer.stats) is not None
-            write_status(
-                self.settings.health_file,
-                connected=self.is_ready() and not self.is_closed(),
-                index_loaded=index_loaded,
-            )
+            await self.refresh_status()
             await asyncio.sleep(INTERVAL_SECONDS)
+
+    async def refresh_status(self) -> None:
+        """Write whether the gateway is up and an index is loaded to the health status file."""
+        index_loaded = await asyncio.to_thread(self.answerer.stats) is not None
+        write_status(
+            self.settings.health_file,
+            connected=self.is_ready() and not self.is_closed(),
+            index_loaded=index_loaded,
+        )
 
     async def close(self) -> None:
         """Mark the status as disconnected, then close the gateway connection."""
@@ -113,7 +117,8 @@ class NewsQuoteBot(commands.Bot):
             log.warning("Could not sync slash commands (%s); existing ones stay registered", exc)
 
     async def on_ready(self) -> None:
-        """Log who we are once the gateway says we're in."""
+        """Log who we are once the gateway says we're in, and report healthy at once."""
+        await self.refresh_status()
         log.info(
             "Logged in as %s (id %s) in %d guilds", self.user, self.user and self.user.id, len(self.guilds)
         )
