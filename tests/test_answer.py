@@ -63,12 +63,18 @@ def test_empty_index_says_how_to_build(tmp_path: Path) -> None:
 def test_spanish_question_finds_spanish_article(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "es.txt").write_text("El Gobierno aprobó ayer la reforma de las pensiones en el Congreso.\n\n"
-                                   "La oposición votó en contra de la reforma.", encoding="utf-8")
-    (corpus / "en.txt").write_text("The parliament debated the new pension reform on Tuesday.", encoding="utf-8")
+    (corpus / "es.txt").write_text(
+        "El Gobierno aprobó ayer la reforma de las pensiones en el Congreso.\n\n"
+        "La oposición votó en contra de la reforma.",
+        encoding="utf-8",
+    )
+    (corpus / "en.txt").write_text(
+        "The parliament debated the new pension reform on Tuesday.", encoding="utf-8"
+    )
     embedder = HashingEmbedder(256)
     builder = IndexBuilder(corpus, tmp_path / "index", embedder)
     builder.build(interactive=False)
     answer = Answerer(IndexHandle(builder.index_dir, embedder.name), embedder, min_score=0.0).ask(
-        "¿Qué aprobó el Gobierno?")
+        "¿Qué aprobó el Gobierno?"
+    )
     assert answer.quotes[0].article_id == "es" and "aprobó" in answer.quotes[0].text

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REPO, write_corpus
 
 from index.build import IndexBuilder
 from index.embedding import HashingEmbedder
@@ -20,8 +21,6 @@ from index.errors import IndexLocked, IndexMismatch
 from index.handle import IndexHandle
 from index.manifest import FORMAT_VERSION, MANIFEST_NAME
 from index.store import build_lock, generation_path, load_snapshot
-
-from conftest import REPO, write_corpus
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -34,6 +33,14 @@ class CountingEmbedder(HashingEmbedder):
     def embed(self, texts, progress=None):  # type: ignore[no-untyped-def]
         self.embedded.extend(texts)
         return super().embed(texts, progress)
+
+
+def built_generation(builder: IndexBuilder) -> Path:
+    """Build, and return the generation folder `current` now points to."""
+    builder.build(interactive=False)
+    path = generation_path(builder.index_dir)
+    assert path is not None
+    return path
 
 
 def test_first_build_summary_counts_everything(
@@ -53,10 +60,7 @@ def test_first_build_summary_counts_everything(
 def test_manifest_records_build_parameters(
     tiny_corpus: Path, make_builder: Callable[..., IndexBuilder]
 ) -> None:
-    builder = make_builder(tiny_corpus)
-    builder.build(interactive=False)
-    path = generation_path(builder.index_dir)
-    assert path is not None
+    path = built_generation(make_builder(tiny_corpus))
     manifest = json.loads((path / MANIFEST_NAME).read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["model"] == "hashing:256" and manifest["dimension"] == 256
@@ -117,10 +121,7 @@ def test_index_built_with_another_model_is_refused(
 def test_other_format_version_says_rebuild(
     tiny_corpus: Path, make_builder: Callable[..., IndexBuilder]
 ) -> None:
-    builder = make_builder(tiny_corpus)
-    builder.build(interactive=False)
-    path = generation_path(builder.index_dir)
-    assert path is not None
+    path = built_generation(make_builder(tiny_corpus))
     manifest = json.loads((path / MANIFEST_NAME).read_text())
     manifest["format_version"] = 0
     (path / MANIFEST_NAME).write_text(json.dumps(manifest))

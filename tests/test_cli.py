@@ -8,17 +8,27 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
-
 
 def run(args: list[str], tmp_path: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EMBEDDING_MODEL": "hashing:256", "INDEX_DIR": str(tmp_path / "index"),
-           "CORPUS_DIR": str(tmp_path / "corpus"), "MIN_SCORE": "0.2"}
+    env = {
+        **os.environ,
+        "EMBEDDING_MODEL": "hashing:256",
+        "INDEX_DIR": str(tmp_path / "index"),
+        "CORPUS_DIR": str(tmp_path / "corpus"),
+        "MIN_SCORE": "0.2",
+    }
     # Not tmp_path itself: its index/ folder would shadow the `index` package for `python -m`.
     workdir = tmp_path / "work"
     workdir.mkdir(exist_ok=True)
-    return subprocess.run([sys.executable, "-m", "index", *args], cwd=workdir, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "index", *args],
+        cwd=workdir,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_build_ask_stats_end_to_end(tiny_corpus: Path, tmp_path: Path) -> None:
@@ -39,9 +49,17 @@ def test_build_ask_stats_end_to_end(tiny_corpus: Path, tmp_path: Path) -> None:
 
 def test_ask_json_reads_one_question_per_line(tiny_corpus: Path, tmp_path: Path) -> None:
     run(["build"], tmp_path)
-    out = run(["ask", "--json"], tmp_path, stdin="Who scored in the Champions League final?\n\nrecipe for tiramisu\n")
+    out = run(
+        ["ask", "--json"],
+        tmp_path,
+        stdin="Who scored in the Champions League final?\n\nrecipe for tiramisu\n",
+    )
     lines = [json.loads(line) for line in out.stdout.splitlines()]
-    assert [a["question"] for a in lines] == ["Who scored in the Champions League final?", "", "recipe for tiramisu"]
+    assert [a["question"] for a in lines] == [
+        "Who scored in the Champions League final?",
+        "",
+        "recipe for tiramisu",
+    ]
     first = lines[0]
     assert first["answered"] is True and "took_ms" in first
     quote = first["quotes"][0]

@@ -8,7 +8,9 @@ from index.answer import Answerer
 
 pytestmark = pytest.mark.model
 
-SIX_TITLES = "He won six titles with Atlético Nacional (three Leagues, two Colombian Cups and one Super League)"
+SIX_TITLES = (
+    "He won six titles with Atlético Nacional (three Leagues, two Colombian Cups and one Super League)"
+)
 
 
 def test_osorio_nacional_example_quotes_the_six_titles_sentence_first(seed_answerer: Answerer) -> None:

@@ -149,29 +149,29 @@ class Routes:
 
     async def followup(self, request: web.Request) -> web.Response:
         """POST /webhooks/{app}/{token}: a followup message."""
-        body = request[JSON_BODY] or {}
-        msg = p.message(
-            channel_id=self.w.channel_id,
-            guild_id=self.w.guild_id,
-            author=self.w.bot_user,
-            content=body.get("content") or "",
-            webhook_id=self.w.app_id,
+        msg = self._interaction_message(
+            request[JSON_BODY] or {}, ("embeds", "components", "flags"), webhook_id=self.w.app_id
         )
-        msg.update({k: body[k] for k in ("embeds", "components", "flags") if k in body})
         self.fake.messages[msg["id"]] = msg
         return jsonr(msg)
 
     async def edit_original(self, request: web.Request) -> web.Response:
         """PATCH /webhooks/{app}/{token}/messages/@original."""
-        body = request[JSON_BODY] or {}
+        return jsonr(self._interaction_message(request[JSON_BODY] or {}, ("embeds", "components")))
+
+    def _interaction_message(
+        self, body: dict[str, Any], keys: tuple[str, ...], **extra: Any
+    ) -> dict[str, Any]:
+        """The message an interaction webhook call posts, carrying the given fields of the request body."""
         msg = p.message(
             channel_id=self.w.channel_id,
             guild_id=self.w.guild_id,
             author=self.w.bot_user,
             content=body.get("content") or "",
+            **extra,
         )
-        msg.update({k: body[k] for k in ("embeds", "components") if k in body})
-        return jsonr(msg)
+        msg.update({k: body[k] for k in keys if k in body})
+        return msg
 
     async def not_found(self, request: web.Request) -> web.Response:
         """Anything else: a 404 the test can see in the record."""
