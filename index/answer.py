@@ -16,16 +16,21 @@ from index.dates import apply_date_intent, parse_date_intent
 from index.embedding import Embedder
 from index.handle import IndexHandle
 from index.models import Answer, IndexStats, Quote
-from index.quoting import Passage, SentenceScore, choose_passages, score_sentences
-from index.rerank import RerankModel, candidate_features
+from index.quote_features import load_quote_models, tree_features
+from index.quoting import GROW_RATIO, Passage, SentenceScore, choose_passages, score_sentences
+from index.rerank import RerankModel, candidate_features, hand_scores
 from index.search import Retrieval, retrieve
 from index.store import Snapshot, directory_size
+from index.trees import TreeEnsemble
 
 log = logging.getLogger(__name__)
 
 NO_ANSWER = "The articles don't answer this. The closest passage is shown for reference."
 _CACHE_SIZE = 1024
 RERANK_CHUNKS = 12  # the reranker reads the sentences of this many top chunks
+# Tree probabilities spread wider than hand-set scores: a neighbour at 30% of the best one's probability
+# often holds the answer (tuned on the SQuAD tuning articles; see docs/quality.md).
+TREE_GROW_RATIO = 0.3
 
 
 class Answerer:
@@ -40,6 +45,7 @@ class Answerer:
         min_score: float | None = None,
         max_question_chars: int = 500,
         reranker: RerankModel | None = None,
+        quote_models: dict[str, TreeEnsemble] | None = None,
         use_reranker: bool = True,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
@@ -52,6 +58,9 @@ class Answerer:
         self._cache_lock = threading.Lock()
         self._today = today
         self._reranker = reranker if reranker is not None or not use_reranker else _default_reranker()
+        if quote_models is None:
+            quote_models = load_quote_models() if use_reranker else {}
+        self._quote_models = quote_models
 
     def ask(self, question: str, max_quotes: int | None = None) -> Answer:
         """Answer one question with up to `max_quotes` quotes, best first."""
@@ -101,24 +110,44 @@ class Answerer:
     def _answer(self, snap: Snapshot, question: str, text: str, count: int) -> Answer:
         query_vector = self._embed(text)
         found = retrieve(snap, query_vector, text)
-        scored = self._score(snap, query_vector, found, text)
-        scored = apply_date_intent(snap, scored, parse_date_intent(text, self._today()))
-        quotes = [_to_quote(snap, p) for p in choose_passages(snap, scored, count)]
-        threshold = self._threshold(snap, found.language)
-        answered = bool(quotes) and quotes[0].score >= threshold
+        scored, relevance, ratio = self._rank(snap, query_vector, found, text)
+        quotes = [_to_quote(snap, p) for p in choose_passages(snap, scored, count, ratio)]
+        confidence = relevance[0].score if relevance else None
+        answered = (
+            bool(quotes) and confidence is not None and confidence >= self._threshold(snap, found.language)
+        )
         return Answer(
             question=question,
             answered=answered,
             status="answered" if answered else "no_answer",
             message="" if answered else NO_ANSWER,
             quotes=quotes if answered else quotes[:1],
+            confidence=confidence,
             index_built_at=snap.manifest.built_at,
+        )
+
+    def _rank(
+        self, snap: Snapshot, query_vector: np.ndarray, found: Retrieval, text: str
+    ) -> tuple[list[SentenceScore], list[SentenceScore], float]:
+        """Candidates in quote order, candidates in answer-threshold order, and the passage growth ratio."""
+        intent = parse_date_intent(text, self._today())
+        trees = self._quote_models.get(found.language)
+        if trees is None:
+            scored = apply_date_intent(snap, self._score(snap, query_vector, found, text), intent)
+            return scored, scored, GROW_RATIO
+        ordered, relevance = self._score_with_trees(snap, query_vector, found, text, trees)
+        return (
+            apply_date_intent(snap, ordered, intent),
+            apply_date_intent(snap, relevance, intent),
+            TREE_GROW_RATIO,
         )
 
     def _threshold(self, snap: Snapshot, language: str) -> float:
         """The configured threshold; else the reranker's own for languages it scores; else the manifest's."""
         if self._min_score is not None:
             return self._min_score
+        if language in self._quote_models:
+            return snap.manifest.min_score  # tree languages decide on the hand-set scale
         own = self._reranker.threshold(language) if self._reranker is not None else None
         return own if own is not None else snap.manifest.min_score
 
@@ -136,6 +165,18 @@ class Answerer:
         ]
         scored.sort(key=lambda s: (-s.score, s.row))
         return scored
+
+    def _score_with_trees(
+        self, snap: Snapshot, query_vector: np.ndarray, found: Retrieval, text: str, trees: TreeEnsemble
+    ) -> tuple[list[SentenceScore], list[SentenceScore]]:
+        """Candidates ordered by the tree model, and by the hand-set weights that decide whether to answer."""
+        cands = candidate_features(snap, query_vector, found.terms, text, found.hits[:RERANK_CHUNKS])
+        x = tree_features(snap, cands, text, found.language, query_vector)
+        rows, cosines = cands.rows.tolist(), cands.features[:, 0].tolist()
+        # The trees rank within a question; whether the index answers at all stays with the hand-set
+        # score, whose threshold was calibrated on unanswerable questions (docs/quality.md).
+        ordered = _sorted(rows, trees.probability(x).tolist(), cosines)
+        return ordered, _sorted(rows, hand_scores(cands.features).tolist(), cosines)
 
     def _embed(self, text: str) -> np.ndarray:
         key = text.lower()
@@ -177,6 +218,12 @@ def _default_reranker() -> RerankModel | None:
     except (OSError, ValueError, KeyError) as exc:
         log.warning("Using hand-set quote weights: the trained reranker cannot be loaded (%s)", exc)
         return None
+
+
+def _sorted(rows: list[int], scores: list[float], cosines: list[float]) -> list[SentenceScore]:
+    out = [SentenceScore(r, s, c) for r, s, c in zip(rows, scores, cosines, strict=True)]
+    out.sort(key=lambda s: (-s.score, s.row))
+    return out
 
 
 def _to_quote(snap: Snapshot, passage: Passage) -> Quote:

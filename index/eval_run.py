@@ -22,6 +22,7 @@ from index.evaluation import (
     QuestionResult,
     Summary,
     abstention_curve,
+    answer_confidence,
     calibrate,
     judge,
     load_squad,
@@ -139,8 +140,7 @@ def _reranker() -> RerankModel | None:
 
 
 def _top_score(answerer: Answerer, question: EvalQuestion) -> float:
-    answer = answerer.ask(question.question, 1)
-    return answer.quotes[0].score if answer.quotes else float("-inf")
+    return answer_confidence(answerer.ask(question.question, 1))
 
 
 def _sample(questions: Sequence[EvalQuestion], size: int | None, seed: int) -> list[EvalQuestion]:

@@ -148,6 +148,13 @@ class QuestionResult:
     threshold: float | None = None  # the answerer's threshold for this question, when it has its own
 
 
+def answer_confidence(answer: Answer) -> float:
+    """The score the answerer compares with its threshold; -inf without quotes."""
+    if answer.confidence is not None:
+        return answer.confidence
+    return answer.quotes[0].score if answer.quotes else float("-inf")
+
+
 def judge(question: EvalQuestion, answer: Answer, articles: dict[str, EvalArticle]) -> QuestionResult:
     """Score one answer against the gold."""
     quotes = answer.quotes
@@ -160,7 +167,7 @@ def judge(question: EvalQuestion, answer: Answer, articles: dict[str, EvalArticl
     return QuestionResult(
         question=question,
         rank=hit_rank([q.text for q in quotes], question.answers),
-        top_score=top.score if top else float("-inf"),
+        top_score=answer_confidence(answer),
         right_paragraph=right,
         quote_chars=len(top.text) if top else 0,
         took_ms=answer.took_ms,

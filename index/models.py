@@ -66,6 +66,11 @@ class Answer(BaseModel):
     status: AnswerStatus
     message: str = Field(default="", description="A sentence for the user when there is no answer.")
     quotes: list[Quote] = Field(default_factory=list, description="Best first.")
+    confidence: float | None = Field(
+        default=None,
+        description="The score compared with the answer threshold (the top quote's own score may be on "
+        "another scale when a trained model orders the quotes).",
+    )
     took_ms: float = 0.0
     index_built_at: dt.datetime | None = None
 

@@ -20,6 +20,8 @@ _ANAPHORA = re.compile(
     re.IGNORECASE,
 )
 _DUPLICATE_COSINE = 0.95
+# A neighbour joins the quote when it scores at least this share of the best sentence (hand-set scale).
+GROW_RATIO = 0.9
 
 
 @dataclass
@@ -88,7 +90,11 @@ def _term_overlap(snap: Snapshot, rows: np.ndarray, terms: list[str]) -> np.ndar
 
 
 def grow_passage(
-    snap: Snapshot, best: SentenceScore, by_row: dict[int, SentenceScore], max_chars: int = MAX_QUOTE_CHARS
+    snap: Snapshot,
+    best: SentenceScore,
+    by_row: dict[int, SentenceScore],
+    max_chars: int = MAX_QUOTE_CHARS,
+    ratio: float = GROW_RATIO,
 ) -> Passage:
     """Extend the best sentence to a neighbour that explains it or also scores high, within limits."""
     data = snap.data
@@ -114,7 +120,7 @@ def grow_passage(
         first -= 1
     for neighbour in (last, first - 1):
         near = by_row.get(neighbour)
-        if near is not None and near.score >= 0.9 * best.score:
+        if near is not None and near.score >= ratio * best.score:
             a, b = min(first, neighbour), max(last, neighbour + 1)
             if fits(a, b):
                 first, last = a, b
@@ -126,7 +132,9 @@ def _sentence_text(snap: Snapshot, row: int) -> str:
     return snap.data.articles[article_row].text[start:end]
 
 
-def choose_passages(snap: Snapshot, scored: list[SentenceScore], count: int) -> list[Passage]:
+def choose_passages(
+    snap: Snapshot, scored: list[SentenceScore], count: int, grow_ratio: float = GROW_RATIO
+) -> list[Passage]:
     """The best `count` passages, never overlapping, with near-duplicates folded into `also_in`."""
     by_row = {s.row: s for s in scored}
     chosen: list[Passage] = []
@@ -136,7 +144,7 @@ def choose_passages(snap: Snapshot, scored: list[SentenceScore], count: int) -> 
             break
         if candidate.row in covered:
             continue
-        passage = grow_passage(snap, candidate, by_row)
+        passage = grow_passage(snap, candidate, by_row, ratio=grow_ratio)
         twin = _duplicate_of(snap, passage, chosen)
         if twin is not None:
             if passage.article_row != twin.article_row and passage.article_row not in twin.also_in:

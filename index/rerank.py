@@ -76,6 +76,11 @@ def _terms(text: str, language: str) -> frozenset[str]:
     return frozenset(analyze(text, language))
 
 
+@lru_cache(maxsize=300_000)
+def _names(text: str) -> frozenset[str]:
+    return frozenset(m.group(0).lower() for m in _NAME.finditer(text))
+
+
 def sentence_text(snap: Snapshot, row: int) -> str:
     """The verbatim text of one sentence row."""
     article_row, start, end = snap.data.sentences[row]
@@ -161,7 +166,7 @@ def _row_features(
         return sum(w for t, w in idf.items() if t in present) / total
 
     new_terms = len(own - set(idf)) / max(len(own), 1)
-    names = {m.group(0).lower() for m in _NAME.finditer(text)} - question_words
+    names = _names(text) - question_words
     return [
         sent_cos, prev_cos, chunk_cos, article_cos, chunk_bm25, article_bm25, chunk_rank,
         share(own), share(own | title), share(own | before), new_terms,
@@ -172,6 +177,18 @@ def _row_features(
         1.0 / (1 + row - _article_first_row(snap, row)),
         math.log1p(len(text)) / 6.0,
     ]  # fmt: skip
+
+
+def hand_scores(features: np.ndarray) -> np.ndarray:
+    """The hand-set sentence score (quoting.score_sentences) recomputed from candidate features."""
+    column = {name: features[:, FEATURES.index(name)] for name in _HAND_WEIGHTS}
+    cosine = np.maximum(column["sent_cos"], 0.0)
+    rest = sum(w * column[n] for n, w in _HAND_WEIGHTS.items() if n != "sent_cos")
+    return _HAND_WEIGHTS["sent_cos"] * cosine + rest
+
+
+# Must match quoting.score_sentences: the answer threshold in the manifest was calibrated on that scale.
+_HAND_WEIGHTS = {"sent_cos": 0.45, "chunk_cos": 0.15, "overlap_title": 0.3, "chunk_bm25": 0.1}
 
 
 def _article_first_row(snap: Snapshot, row: int) -> int:

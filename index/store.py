@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,21 @@ class IndexData:
     chunk_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     sentence_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     chunk_terms: list[list[str]] | None = None  # BM25 terms per chunk; written for the next build only
+
+    @cached_property
+    def span_bounds(self) -> np.ndarray:
+        """(n, 2) int64: first and end (exclusive) sentence rows of the span each sentence belongs to."""
+        n = len(self.sentences)
+        if n == 0:
+            return np.zeros((0, 2), dtype=np.int64)
+        changed = np.ones(n, dtype=bool)
+        changed[1:] = (self.sentences[1:, 0] != self.sentences[:-1, 0]) | (
+            self.sentence_spans[1:] != self.sentence_spans[:-1]
+        )
+        starts = np.flatnonzero(changed)
+        ends = np.append(starts[1:], n)
+        which = np.cumsum(changed) - 1
+        return np.stack([starts[which], ends[which]], axis=1)
 
 
 @dataclass

@@ -1,0 +1,145 @@
+"""The quote-ranking trees: the NumPy evaluator, the context features, and how the Answerer uses them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.answer import Answerer
+from index.handle import IndexHandle
+from index.quote_features import TREE_FEATURES, load_quote_models, tree_features
+from index.rerank import candidate_features, hand_scores, sentence_text
+from index.search import retrieve
+from index.trees import TreeEnsemble
+
+
+def _stump(feature: int, threshold: float, low: float, high: float) -> dict[str, list[float]]:
+    """One split: value `low` when x[feature] <= threshold, else `high`."""
+    return {
+        "feature": [feature, 0, 0],
+        "threshold": [threshold, 0.0, 0.0],
+        "left": [1, 0, 0],
+        "right": [2, 0, 0],
+        "leaf": [0, 1, 1],
+        "value": [0.0, low, high],
+    }
+
+
+def _model(trees: list[dict[str, list[float]]], features: tuple[str, ...], baseline: float = 0.0) -> dict:
+    return {"features": list(features), "baseline": baseline, "depth": 2, "trees": trees}
+
+
+def test_trees_sum_the_leaves_reached_and_apply_the_sigmoid() -> None:
+    raw = _model([_stump(0, 0.5, -1.0, 1.0), _stump(1, 2.0, 0.25, 0.5)], ("a", "b"), baseline=0.1)
+    model = TreeEnsemble.from_json(raw)
+    x = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 3.0], [0.5, 2.0]], dtype=np.float32)
+    expected = np.array([0.1 - 1 + 0.25, 0.1 + 1 + 0.25, 0.1 + 1 + 0.5, 0.1 - 1 + 0.25])
+    np.testing.assert_allclose(model.raw_score(x), expected)
+    np.testing.assert_allclose(model.probability(x), 1 / (1 + np.exp(-expected)))
+
+
+def test_trees_of_different_sizes_are_padded() -> None:
+    deep = {
+        "feature": [0, 0, 1, 0, 0],
+        "threshold": [0.5, 0.0, 0.5, 0.0, 0.0],
+        "left": [1, 0, 3, 0, 0],
+        "right": [2, 0, 4, 0, 0],
+        "leaf": [0, 1, 0, 1, 1],
+        "value": [0.0, 1.0, 0.0, 2.0, 3.0],
+    }
+    raw = _model([deep, _stump(0, 0.5, 0.0, 10.0)], ("a", "b"))
+    raw["depth"] = 3
+    x = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]], dtype=np.float32)
+    np.testing.assert_allclose(TreeEnsemble.from_json(raw).raw_score(x), [1.0, 12.0, 13.0])
+
+
+def test_a_broken_model_file_is_named_in_the_error(tmp_path: Path) -> None:
+    path = tmp_path / "quote_model_en.json"
+    path.write_text(json.dumps({"features": ["a"], "trees": []}), encoding="utf-8")
+    with pytest.raises(ValueError, match="quote_model_en.json"):
+        TreeEnsemble.load(path)
+
+
+def test_the_wrong_number_of_features_is_refused() -> None:
+    model = TreeEnsemble.from_json(_model([_stump(0, 0.5, 0.0, 1.0)], ("a", "b")))
+    with pytest.raises(ValueError, match="expected 2 features"):
+        model.raw_score(np.zeros((3, 5), dtype=np.float32))
+
+
+def test_stale_or_broken_model_files_are_skipped_loudly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    stale = _model([_stump(0, 0.5, 0.0, 1.0)], ("a", "b"))
+    (tmp_path / "quote_model_en.json").write_text(json.dumps(stale), encoding="utf-8")
+    (tmp_path / "quote_model_es.json").write_text("{not json", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert load_quote_models(tmp_path) == {}
+    assert "retrain" in caplog.text and "quote_model_es.json" in caplog.text
+
+
+def test_the_shipped_english_model_matches_the_features() -> None:
+    models = load_quote_models()
+    assert "en" in models
+    assert models["en"].features == TREE_FEATURES
+    assert len(models["en"].feature) >= 50
+
+
+def _candidates(answerer: Answerer, question: str) -> tuple:
+    snap = answerer._handle.snapshot()
+    assert snap is not None
+    vector = answerer._embed(question)
+    found = retrieve(snap, vector, question)
+    return snap, vector, found, candidate_features(snap, vector, found.terms, question, found.hits[:12])
+
+
+def test_tree_features_describe_each_candidate(tiny_answerer: Answerer) -> None:
+    question = "How many hours were flights at Catania suspended?"
+    snap, vector, found, cands = _candidates(tiny_answerer, question)
+    x = tree_features(snap, cands, question, found.language, vector)
+    assert x.shape == (len(cands.rows), len(TREE_FEATURES))
+    column = {name: x[:, i] for i, name in enumerate(TREE_FEATURES)}
+    # Relative features are "minus the best candidate": never positive, zero for the leader.
+    for name in ("rel_sent_cos", "rel_overlap", "rel_bigrams", "rel_pair_next_cos"):
+        assert column[name].max() == pytest.approx(0.0)
+        assert (column[name] <= 1e-6).all()
+    assert (column["wh_how_many"] == 1).all() and (column["wh_who"] == 0).all()
+    texts = [sentence_text(snap, r) for r in cands.rows.tolist()]
+    flights = texts.index("Flights at Catania airport were suspended for six hours.")
+    assert column["matched"][flights] == column["matched"].max()
+    assert column["bigrams"][flights] > 0
+    budget = next(i for i, t in enumerate(texts) if "4.2 billion" in t)
+    assert column["numbers"][budget] >= 1
+
+
+def test_hand_scores_recompute_the_hand_set_weights(tiny_answerer: Answerer) -> None:
+    question = "When did Etna last erupt?"
+    snap, vector, found, cands = _candidates(tiny_answerer, question)
+    from index.quoting import score_sentences
+
+    expected = {s.row: s.score for s in score_sentences(snap, vector, found.terms, found.hits, 12)}
+    ours = dict(zip(cands.rows.tolist(), hand_scores(cands.features).tolist(), strict=True))
+    assert set(ours) == set(expected)
+    for row, score in ours.items():
+        assert score == pytest.approx(expected[row], abs=0.05)
+
+
+def test_the_trees_order_the_quotes_and_the_hand_scale_decides_to_answer(tiny_answerer: Answerer) -> None:
+    # A model that only likes sentences mentioning a money amount: the budget sentence must come first
+    # for a question about the volcano; the answered flag still follows the hand-set score.
+    money = TREE_FEATURES.index("money")
+    numbers = TREE_FEATURES.index("numbers")
+    raw = _model([_stump(numbers, 0.5, -3.0, 3.0), _stump(money, 0.5, 0.0, 0.0)], TREE_FEATURES)
+    handle, embedder = tiny_answerer._handle, tiny_answerer._embedder
+    with_trees = Answerer(handle, embedder, min_score=0.2, quote_models={"en": TreeEnsemble.from_json(raw)})
+    without = Answerer(handle, embedder, min_score=0.2, quote_models={}, use_reranker=False)
+    question = "Was anyone hurt when the Etna volcano erupted?"
+    ranked, plain = with_trees.ask(question), without.ask(question)
+    assert plain.quotes[0].title != ranked.quotes[0].title or plain.quotes[0].text != ranked.quotes[0].text
+    assert any(ch.isdigit() for ch in ranked.quotes[0].text)
+    assert ranked.answered == plain.answered
+    unsure = Answerer(handle, embedder, min_score=0.99, quote_models={"en": TreeEnsemble.from_json(raw)})
+    assert not unsure.ask(question).answered
