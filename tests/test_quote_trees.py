@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from index.answer import Answerer
-from index.handle import IndexHandle
 from index.quote_features import TREE_FEATURES, load_quote_models, tree_features
+from index.quoting import score_sentences
 from index.rerank import candidate_features, hand_scores, sentence_text
 from index.search import retrieve
 from index.trees import TreeEnsemble
@@ -60,7 +60,7 @@ def test_trees_of_different_sizes_are_padded() -> None:
 def test_a_broken_model_file_is_named_in_the_error(tmp_path: Path) -> None:
     path = tmp_path / "quote_model_en.json"
     path.write_text(json.dumps({"features": ["a"], "trees": []}), encoding="utf-8")
-    with pytest.raises(ValueError, match="quote_model_en.json"):
+    with pytest.raises(ValueError, match=r"quote_model_en\.json"):
         TreeEnsemble.load(path)
 
 
@@ -118,8 +118,6 @@ def test_tree_features_describe_each_candidate(tiny_answerer: Answerer) -> None:
 def test_hand_scores_recompute_the_hand_set_weights(tiny_answerer: Answerer) -> None:
     question = "When did Etna last erupt?"
     snap, vector, found, cands = _candidates(tiny_answerer, question)
-    from index.quoting import score_sentences
-
     expected = {s.row: s.score for s in score_sentences(snap, vector, found.terms, found.hits, 12)}
     ours = dict(zip(cands.rows.tolist(), hand_scores(cands.features).tolist(), strict=True))
     assert set(ours) == set(expected)
