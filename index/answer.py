@@ -16,8 +16,8 @@ from index.dates import apply_date_intent, parse_date_intent
 from index.embedding import Embedder
 from index.handle import IndexHandle
 from index.models import Answer, IndexStats, Quote
-from index.quote_features import load_quote_models, tree_features
-from index.quoting import GROW_RATIO, Passage, SentenceScore, choose_passages, score_sentences
+from index.quote_features import answer_type_rows, load_quote_models, tree_features
+from index.quoting import Growth, Passage, SentenceScore, choose_passages, score_sentences
 from index.rerank import RerankModel, candidate_features, hand_scores
 from index.search import Retrieval, retrieve
 from index.store import Snapshot, directory_size
@@ -110,8 +110,8 @@ class Answerer:
     def _answer(self, snap: Snapshot, question: str, text: str, count: int) -> Answer:
         query_vector = self._embed(text)
         found = retrieve(snap, query_vector, text)
-        scored, relevance, ratio = self._rank(snap, query_vector, found, text)
-        quotes = [_to_quote(snap, p) for p in choose_passages(snap, scored, count, ratio)]
+        scored, relevance, growth = self._rank(snap, query_vector, found, text)
+        quotes = [_to_quote(snap, p) for p in choose_passages(snap, scored, count, growth)]
         confidence = relevance[0].score if relevance else None
         answered = (
             bool(quotes) and confidence is not None and confidence >= self._threshold(snap, found.language)
@@ -128,18 +128,18 @@ class Answerer:
 
     def _rank(
         self, snap: Snapshot, query_vector: np.ndarray, found: Retrieval, text: str
-    ) -> tuple[list[SentenceScore], list[SentenceScore], float]:
-        """Candidates in quote order, candidates in answer-threshold order, and the passage growth ratio."""
+    ) -> tuple[list[SentenceScore], list[SentenceScore], Growth]:
+        """Candidates in quote order, candidates in answer-threshold order, and how quotes grow."""
         intent = parse_date_intent(text, self._today())
         trees = self._quote_models.get(found.language)
         if trees is None:
             scored = apply_date_intent(snap, self._score(snap, query_vector, found, text), intent)
-            return scored, scored, GROW_RATIO
-        ordered, relevance = self._score_with_trees(snap, query_vector, found, text, trees)
+            return scored, scored, Growth()
+        ordered, relevance, typed = self._score_with_trees(snap, query_vector, found, text, trees)
         return (
             apply_date_intent(snap, ordered, intent),
             apply_date_intent(snap, relevance, intent),
-            TREE_GROW_RATIO,
+            Growth(TREE_GROW_RATIO, typed),
         )
 
     def _threshold(self, snap: Snapshot, language: str) -> float:
@@ -168,15 +168,16 @@ class Answerer:
 
     def _score_with_trees(
         self, snap: Snapshot, query_vector: np.ndarray, found: Retrieval, text: str, trees: TreeEnsemble
-    ) -> tuple[list[SentenceScore], list[SentenceScore]]:
-        """Candidates ordered by the tree model, and by the hand-set weights that decide whether to answer."""
+    ) -> tuple[list[SentenceScore], list[SentenceScore], frozenset[int]]:
+        """Candidates ordered by the trees; by the hand-set weights (to answer or not); answer-typed rows."""
         cands = candidate_features(snap, query_vector, found.terms, text, found.hits[:RERANK_CHUNKS])
         x = tree_features(snap, cands, text, found.language, query_vector)
         rows, cosines = cands.rows.tolist(), cands.features[:, 0].tolist()
         # The trees rank within a question; whether the index answers at all stays with the hand-set
         # score, whose threshold was calibrated on unanswerable questions (docs/quality.md).
         ordered = _sorted(rows, trees.probability(x).tolist(), cosines)
-        return ordered, _sorted(rows, hand_scores(cands.features).tolist(), cosines)
+        typed = answer_type_rows(cands.rows, x)
+        return ordered, _sorted(rows, hand_scores(cands.features).tolist(), cosines), typed
 
     def _embed(self, text: str) -> np.ndarray:
         key = text.lower()

@@ -226,6 +226,20 @@ def _row_wording(snap: Snapshot, row: int, query: _Query) -> list[float]:
     ]
 
 
+def answer_type_rows(rows: np.ndarray, x: np.ndarray) -> frozenset[int]:
+    """Candidate rows holding what the question asks for: a date for "when", a number for "how many"."""
+    column = {name: x[:, i] for i, name in enumerate(TREE_FEATURES)}
+    if not len(rows):
+        return frozenset()
+    if column["wh_when"][0] or column["wh_what_year"][0]:
+        has = (column["years"] > 0) | (column["month"] > 0)
+    elif column["wh_how_many"][0] or column["wh_how_much"][0] or column["wh_how_long"][0]:
+        has = column["numbers"] > 0
+    else:
+        return frozenset()
+    return frozenset(rows[has].tolist())
+
+
 def load_quote_models(
     directory: Path = MODEL_DIR, languages: tuple[str, ...] = ("en", "es")
 ) -> dict[str, TreeEnsemble]:

@@ -89,12 +89,21 @@ def _term_overlap(snap: Snapshot, rows: np.ndarray, terms: list[str]) -> np.ndar
     return out
 
 
+@dataclass(frozen=True)
+class Growth:
+    """When a neighbouring sentence joins the best one in a quote."""
+
+    ratio: float = GROW_RATIO  # ... when it scores at least this share of the best sentence
+    # ... or when the best sentence lacks what the question asks for (a year for "when") and it has it.
+    completes: frozenset[int] = frozenset()
+
+
 def grow_passage(
     snap: Snapshot,
     best: SentenceScore,
     by_row: dict[int, SentenceScore],
     max_chars: int = MAX_QUOTE_CHARS,
-    ratio: float = GROW_RATIO,
+    growth: Growth = Growth(),
 ) -> Passage:
     """Extend the best sentence to a neighbour that explains it or also scores high, within limits."""
     data = snap.data
@@ -118,9 +127,11 @@ def grow_passage(
     text = _sentence_text(snap, best.row)
     if _ANAPHORA.match(text) and first > 0 and fits(first - 1, last):
         first -= 1
+    lacking = bool(growth.completes) and best.row not in growth.completes
     for neighbour in (last, first - 1):
         near = by_row.get(neighbour)
-        if near is not None and near.score >= ratio * best.score:
+        supplies = lacking and neighbour in growth.completes
+        if near is not None and (near.score >= growth.ratio * best.score or supplies):
             a, b = min(first, neighbour), max(last, neighbour + 1)
             if fits(a, b):
                 first, last = a, b
@@ -133,7 +144,7 @@ def _sentence_text(snap: Snapshot, row: int) -> str:
 
 
 def choose_passages(
-    snap: Snapshot, scored: list[SentenceScore], count: int, grow_ratio: float = GROW_RATIO
+    snap: Snapshot, scored: list[SentenceScore], count: int, growth: Growth = Growth()
 ) -> list[Passage]:
     """The best `count` passages, never overlapping, with near-duplicates folded into `also_in`."""
     by_row = {s.row: s for s in scored}
@@ -144,7 +155,7 @@ def choose_passages(
             break
         if candidate.row in covered:
             continue
-        passage = grow_passage(snap, candidate, by_row, ratio=grow_ratio)
+        passage = grow_passage(snap, candidate, by_row, growth=growth)
         twin = _duplicate_of(snap, passage, chosen)
         if twin is not None:
             if passage.article_row != twin.article_row and passage.article_row not in twin.also_in:

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from index.answer import Answerer
-from index.quote_features import TREE_FEATURES, load_quote_models, tree_features
-from index.quoting import score_sentences
+from index.quote_features import TREE_FEATURES, answer_type_rows, load_quote_models, tree_features
+from index.quoting import SentenceScore, score_sentences
 from index.rerank import candidate_features, hand_scores, sentence_text
 from index.search import retrieve
 from index.trees import TreeEnsemble
@@ -141,3 +141,37 @@ def test_the_trees_order_the_quotes_and_the_hand_scale_decides_to_answer(tiny_an
     assert ranked.answered == plain.answered
     unsure = Answerer(handle, embedder, min_score=0.99, quote_models={"en": TreeEnsemble.from_json(raw)})
     assert not unsure.ask(question).answered
+
+
+def test_a_neighbour_that_supplies_the_asked_for_date_joins_the_quote(tiny_answerer: Answerer) -> None:
+    from index.quoting import Growth, grow_passage
+
+    snap = tiny_answerer._handle.snapshot()
+    assert snap is not None
+    texts = [sentence_text(snap, r) for r in range(len(snap.data.sentences))]
+    hurt = texts.index("Officials said no one was hurt.")
+    flights = hurt - 1
+    best = SentenceScore(flights, 0.9, 0.5)
+    by_row = {flights: best, hurt: SentenceScore(hurt, 0.05, 0.1)}
+    alone = grow_passage(snap, best, by_row, growth=Growth(0.3))
+    assert (alone.first, alone.last) == (flights, flights + 1)
+    grown = grow_passage(snap, best, by_row, growth=Growth(0.3, frozenset({hurt})))
+    assert (grown.first, grown.last) == (flights, hurt + 1)
+    # A best sentence that already has what was asked for stays alone.
+    typed = grow_passage(snap, best, by_row, growth=Growth(0.3, frozenset({flights, hurt})))
+    assert (typed.first, typed.last) == (flights, flights + 1)
+
+
+def test_answer_type_rows_follow_the_question_word() -> None:
+    rows = np.array([10, 11, 12])
+    x = np.zeros((3, len(TREE_FEATURES)), dtype=np.float32)
+    col = TREE_FEATURES.index
+    x[:, col("years")] = [0, 1, 0]
+    x[:, col("numbers")] = [2, 1, 0]
+    x[:, col("wh_when")] = 1
+    assert answer_type_rows(rows, x) == {11}
+    x[:, col("wh_when")] = 0
+    x[:, col("wh_how_many")] = 1
+    assert answer_type_rows(rows, x) == {10, 11}
+    x[:, col("wh_how_many")] = 0
+    assert answer_type_rows(rows, x) == frozenset()
