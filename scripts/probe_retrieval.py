@@ -90,7 +90,7 @@ def _reranked_hit(
     """Whether the reranker's best sentence within the top RERANK_CHUNKS chunks holds a gold answer."""
     if not model.covers(found.language):
         return False
-    hits = found.hits[: answer.RERANK_CHUNKS]
+    hits = found.rerank_hits(answer.RERANK_CHUNKS)
     cands = candidate_features(snap, vector, found.terms, question, hits)
     if not len(cands.rows):
         return False

@@ -46,7 +46,7 @@ def collect(path: Path, titles: list[str], index_dir: Path, embedder: Embedder) 
     vectors = embedder.embed([q.question for q in questions])  # one batch: much faster than one by one
     for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
         found = retrieve(snap, vector, q.question)
-        cands = candidate_features(snap, vector, found.terms, q.question, found.hits[:RERANK_CHUNKS])
+        cands = candidate_features(snap, vector, found.terms, q.question, found.rerank_hits(RERANK_CHUNKS))
         golds = [normalise(a) for a in q.answers]
         for row, feats in zip(cands.rows.tolist(), cands.features, strict=True):
             text = normalise(sentence_text(snap, row))
