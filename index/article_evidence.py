@@ -17,6 +17,7 @@ from index.analysis import analyze
 from index.sparse import SparseIndex
 from index.store import Snapshot
 
+# bm25s defaults; on the Spanish tuning articles k1 0.9-2.0 and b 0.5-0.9 moved nothing by more than 0.01.
 ARTICLE_K1 = 1.5
 ARTICLE_B = 0.75
 _CACHED_SNAPSHOTS = 2  # the current generation and the one questions in flight may still read
@@ -55,7 +56,8 @@ def article_index(snap: Snapshot) -> ArticleIndex:
     with _lock:
         found = _cache.get(snap.path)
         if found is None:
-            # Built lazily from the loaded articles: older generations need no rebuild to benefit.
+            # Built lazily from the loaded articles, so older generations need no rebuild to benefit; the
+            # first question that needs it pays the analysis (about 0.3 s per 600 kB of text on 2 cores).
             found = ArticleIndex.build(snap)
             _cache[snap.path] = found
             while len(_cache) > _CACHED_SNAPSHOTS:

@@ -21,7 +21,7 @@ class ChunkHit:
     row: int
     fused: float
     dense: float  # cosine with the question (0 when only BM25 found it)
-    sparse: float  # BM25 score (0 when only FAISS found it)
+    sparse: float  # BM25 score, article-blended for some languages (0 when only FAISS found it)
 
 
 def reciprocal_rank_fusion(
