@@ -12,7 +12,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_SPANISH
 from index.language import detect_language
 from index.lemmas import IRREGULAR_EN
 
-ANALYZER_VERSION = "words-lemma-snowball-en-es-v2"
+ANALYZER_VERSION = "words-lemma-snowball-en-es-v3-es-plural"
 _WORD = re.compile(r"\w+", re.UNICODE)
 # NLTK lists "won" (from "won't"); in news it is the past of "win".
 _STOPWORDS = {"en": frozenset(STOPWORDS_EN_PLUS) - {"won"}, "es": frozenset(STOPWORDS_SPANISH)}
@@ -63,7 +63,24 @@ def analyze(text: str, language: str) -> list[str]:
     lang = _known(language)
     stop = _STOPWORDS[lang]
     words = _words(text, stop, lang)
-    return [_fold(s) for s in _stemmer(lang).stemWords(words)]
+    stems = [_fold(s) for s in _stemmer(lang).stemWords(words)]
+    return stems + _plural_free(words) if lang == "es" else stems
+
+
+def _plural_free(words: list[str]) -> list[str]:
+    """Light Spanish terms beside Snowball's: accents folded, plural ending dropped, marked with "~"."""
+    # Snowball conflates too much for news ("partido" and "parte" both give "part") and too little
+    # elsewhere; the light form recovers exact words. Tuning articles, right article first among whole
+    # articles: Snowball 0.651, light alone 0.663, both 0.678.
+    out = []
+    for word in words:
+        w = _fold(word)
+        if len(w) > 5 and w.endswith("es"):
+            w = w[:-2]
+        elif len(w) > 4 and w.endswith("s"):
+            w = w[:-1]
+        out.append("~" + w)
+    return out
 
 
 def analyze_query(question: str) -> list[str]:
@@ -81,6 +98,8 @@ def analyze_query(question: str) -> list[str]:
         chosen = words if number == 0 or names is None else [w for w in words if w in names]
         for term in _stemmer(stemmer_lang).stemWords(chosen):
             terms.setdefault(_fold(term), None)
+    for term in _plural_free(words) if lang == "es" else []:
+        terms.setdefault(term, None)
     return list(terms)
 
 

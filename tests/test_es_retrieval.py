@@ -186,3 +186,12 @@ def test_train_script_keeps_other_languages(tmp_path: Path) -> None:
     written = json.loads(path.read_text())
     assert written["languages"] == {"en": {"coef": [1]}, "es": {"coef": [2]}}
     assert written["note"] == "kept" and written["features"] == features
+
+
+def test_spanish_terms_keep_a_light_plural_free_form_beside_snowball() -> None:
+    terms = analyze("Los presidentes visitaron el partido", "es")
+    assert {"president", "part"} <= set(terms)  # Snowball conflates "partido" with "parte"
+    assert {"~president", "~partido", "~visitaron"} <= set(terms)
+    assert not any(t.startswith("~") for t in analyze("The presidents visited the party", "en"))
+    assert "~partido" in analyze_query("¿Qué partido ganó?")
+    assert not any(t.startswith("~") for t in analyze_query("Which party won the election?"))
