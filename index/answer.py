@@ -157,7 +157,7 @@ class Answerer:
         """Candidate sentences, best first: by the trained reranker, or the hand-set weights without one."""
         if self._reranker is None or not self._reranker.covers(found.language):
             return score_sentences(snap, query_vector, found.terms, found.hits, RERANK_CHUNKS)
-        cands = candidate_features(snap, query_vector, found.terms, text, found.hits[:RERANK_CHUNKS])
+        cands = candidate_features(snap, query_vector, found.terms, text, found.rerank_hits(RERANK_CHUNKS))
         probs = self._reranker.score(cands.features, found.language)
         scored = [
             SentenceScore(int(row), float(p), float(f[0]))

@@ -25,7 +25,7 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "es": _words(
         "el la los las de del que y en por para con una se su sus al lo le les es fue como pero más este "
         "esta ese esa entre sobre también ya muy desde porque cuando donde qué quién quiénes cómo dónde "
-        "cuándo cuál ha han está hay ser sido"
+        "cuándo cuál cuáles cuánto cuánta cuántos cuántas ha han está hay ser sido"
     ),
 }
 
@@ -37,11 +37,16 @@ _MIN_HITS = 2
 _MIN_RATIO = 1.5
 
 _WORD = re.compile(r"\w+")
+# Only Spanish opens questions and exclamations with inverted marks: a short question ("¿Cuándo murió
+# Otto?") may hold a single function word, and the mark is the surest sign of its language.
+_INVERTED_MARKS = re.compile(r"[¿¡]")
+_MARK_HITS = 2
 
 
 def detect_language(text: str) -> str:
     """Return "en", "es" or "unknown" for a text, from counts of common function words."""
     counts = dict.fromkeys(_FUNCTION_WORDS, 0)
+    counts["es"] += _MARK_HITS * len(_INVERTED_MARKS.findall(text[:_MAX_CHARS]))
     for word in _WORD.findall(text[:_MAX_CHARS].lower()):
         for language, words in _FUNCTION_WORDS.items():
             if word in words:

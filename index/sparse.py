@@ -19,9 +19,9 @@ class SparseIndex:
         self.size = size
 
     @classmethod
-    def build(cls, documents: list[list[str]]) -> SparseIndex:
-        """Index documents given as lists of analysed terms."""
-        retriever = bm25s.BM25()
+    def build(cls, documents: list[list[str]], k1: float = 1.5, b: float = 0.75) -> SparseIndex:
+        """Index documents given as lists of analysed terms, with BM25 saturation k1 and length norm b."""
+        retriever = bm25s.BM25(k1=k1, b=b)
         # bm25s cannot index an empty corpus; one empty document keeps the shapes valid.
         retriever.index(documents or [[]], show_progress=False)
         return cls(retriever, len(documents))
