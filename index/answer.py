@@ -170,7 +170,7 @@ class Answerer:
         self, snap: Snapshot, query_vector: np.ndarray, found: Retrieval, text: str, trees: TreeEnsemble
     ) -> tuple[list[SentenceScore], list[SentenceScore], frozenset[int]]:
         """Candidates ordered by the trees; by the hand-set weights (to answer or not); answer-typed rows."""
-        cands = candidate_features(snap, query_vector, found.terms, text, found.hits[:RERANK_CHUNKS])
+        cands = candidate_features(snap, query_vector, found.terms, text, found.rerank_hits(RERANK_CHUNKS))
         x = tree_features(snap, cands, text, found.language, query_vector)
         rows, cosines = cands.rows.tolist(), cands.features[:, 0].tolist()
         # The trees rank within a question; whether the index answers at all stays with the hand-set

@@ -55,7 +55,7 @@ def collect(dataset_path: Path, titles: list[str], index_dir: Path, model: str) 
     groups: list[int] = []
     for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
         found = retrieve(snap, vector, q.question)
-        cands = candidate_features(snap, vector, found.terms, q.question, found.hits[:RERANK_CHUNKS])
+        cands = candidate_features(snap, vector, found.terms, q.question, found.rerank_hits(RERANK_CHUNKS))
         golds = [normalise(a) for a in q.answers]
         xs.append(tree_features(snap, cands, q.question, found.language, vector))
         ys.extend(any(g in normalise(sentence_text(snap, row)) for g in golds) for row in cands.rows.tolist())
