@@ -131,7 +131,7 @@ class Answerer:
     ) -> tuple[list[SentenceScore], list[SentenceScore], Growth]:
         """Candidates in quote order, candidates in answer-threshold order, and how quotes grow."""
         intent = parse_date_intent(text, self._today())
-        trees = self._quote_models.get(found.language)
+        trees = self._trees_for(found.language)
         if trees is None:
             scored = apply_date_intent(snap, self._score(snap, query_vector, found, text), intent)
             return scored, scored, Growth()
@@ -142,11 +142,15 @@ class Answerer:
             Growth(TREE_GROW_RATIO, typed),
         )
 
+    def _trees_for(self, language: str) -> TreeEnsemble | None:
+        # Short questions often have no detectable language; the English trees were trained on those too.
+        return self._quote_models.get(language if language != "unknown" else "en")
+
     def _threshold(self, snap: Snapshot, language: str) -> float:
         """The configured threshold; else the reranker's own for languages it scores; else the manifest's."""
         if self._min_score is not None:
             return self._min_score
-        if language in self._quote_models:
+        if self._trees_for(language) is not None:
             return snap.manifest.min_score  # tree languages decide on the hand-set scale
         own = self._reranker.threshold(language) if self._reranker is not None else None
         return own if own is not None else snap.manifest.min_score
