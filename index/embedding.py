@@ -8,6 +8,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -209,9 +210,30 @@ class VectorCache:
         return np.asarray(missing, dtype=np.int64)
 
 
-def make_embedder(model: str, batch_size: int = 32) -> Embedder:
-    """The embedder for a configured model name: `hashing:N` or any sentence-transformers model."""
+def model_cache_dir(index_dir: Path) -> Path:
+    """Where model exports are kept: beside the generations, so that copying the index folder keeps them."""
+    return index_dir / "models"
+
+
+def make_embedder(
+    model: str, batch_size: int = 32, backend: str = "torch", cache_dir: Path | None = None
+) -> Embedder:
+    """The embedder for a configured model and backend; ONNX exports are cached in `cache_dir`."""
     match = _HASHING.match(model)
     if match:
         return HashingEmbedder(int(match.group(1)))
-    return SentenceTransformerEmbedder(model, batch_size=batch_size)
+    if backend == "torch" or (backend == "auto" and cache_dir is None):
+        return SentenceTransformerEmbedder(model, batch_size=batch_size)
+    if cache_dir is None:
+        raise EmbedderError(f"EMBEDDING_BACKEND={backend} needs a folder for the model export")
+    if backend not in ("auto", "onnx", "onnx-int8"):
+        raise EmbedderError(f"Unknown EMBEDDING_BACKEND '{backend}': use auto, onnx, onnx-int8 or torch")
+    from index.onnx_embedder import OnnxEmbedder  # here: that module builds on this one
+
+    return OnnxEmbedder(
+        model,
+        cache_dir,
+        quantized=backend == "onnx-int8",
+        batch_size=batch_size,
+        fallback=backend == "auto",
+    )
