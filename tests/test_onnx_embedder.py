@@ -53,7 +53,12 @@ def test_hashing_and_torch_backends_are_unchanged(tmp_path: Path) -> None:
     assert isinstance(make_embedder("hashing:64", backend="onnx", cache_dir=tmp_path), HashingEmbedder)
     assert isinstance(make_embedder(DEFAULT_MODEL, backend="torch"), SentenceTransformerEmbedder)
     assert isinstance(make_embedder(DEFAULT_MODEL, backend="auto"), SentenceTransformerEmbedder)
-    assert isinstance(make_embedder(DEFAULT_MODEL, backend="auto", cache_dir=tmp_path), OnnxEmbedder)
+    auto = make_embedder(DEFAULT_MODEL, backend="auto", cache_dir=tmp_path)
+    assert isinstance(auto, OnnxEmbedder)
+    assert auto.name == DEFAULT_MODEL + INT8_SUFFIX  # the packaged model: int8 was measured and adopted
+    other = make_embedder("/models/other", backend="auto", cache_dir=tmp_path)
+    assert isinstance(other, OnnxEmbedder)
+    assert other.name == "/models/other"  # other models: exact fp32 export, falling back to PyTorch
     with pytest.raises(EmbedderError, match="EMBEDDING_BACKEND"):
         make_embedder(DEFAULT_MODEL, backend="tensorflow", cache_dir=tmp_path)
 
@@ -112,3 +117,17 @@ def test_a_cached_export_is_reused_without_torch(onnx_embedder: OnnxEmbedder) ->
     again = OnnxEmbedder(DEFAULT_MODEL, onnx_embedder.folder.parent, torch_embedder=NoTorch(8))
     assert again.backend == "onnx"
     assert float(again.embed_query("goal") @ onnx_embedder.embed_query("goal")) > 0.99999
+
+
+@pytest.mark.model
+def test_int8_vectors_stay_close_to_sentence_transformers(
+    real_embedder: SentenceTransformerEmbedder, onnx_embedder: OnnxEmbedder
+) -> None:
+    int8 = OnnxEmbedder(
+        DEFAULT_MODEL, onnx_embedder.folder.parent, quantized=True, torch_embedder=real_embedder
+    )
+    texts = varied_texts()[::3]
+    cosines = (real_embedder.embed(texts) * int8.embed(texts)).sum(axis=1)
+    # Quantised weights move vectors a little (retrieval quality in bench/README.md); never far.
+    assert cosines.min() >= 0.95
+    assert float(np.median(cosines)) >= 0.99
