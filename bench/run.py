@@ -44,6 +44,13 @@ def build_figures(corpus: Path, index_dir: Path, model: str, backend: str) -> tu
     }, embedder
 
 
+def export_query_model(index_dir: Path, model: str, backend: str) -> None:
+    """Export the question model beside the index now, as a build with that model would have done."""
+    from index.embedding import make_embedder, model_cache_dir
+
+    make_embedder(model, backend=backend, cache_dir=model_cache_dir(index_dir)).embed_query("export")
+
+
 def embedding_texts(corpus: Path, fraction: float, seed: int = 3) -> list[str]:
     """The texts the build embeds (chunk windows and sentences) for a seeded sample of the articles."""
     from index.articles import scan_corpus
@@ -126,6 +133,8 @@ def main() -> None:
     log.info("building %s", args.size)
     build, embedder = build_figures(corpus, index_dir, args.model, args.backend)
     figures.update(build)
+    if args.query_model:
+        export_query_model(index_dir, args.query_model, args.backend)
     if args.raw_fraction > 0:
         log.info("raw encode on %.0f%% of the articles", 100 * args.raw_fraction)
         figures.update(raw_encode_figures(embedder, corpus, args.raw_fraction, build))
