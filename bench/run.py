@@ -25,14 +25,14 @@ from bench.common import prepare_corpus, sample_questions, save_questions
 log = logging.getLogger("bench")
 
 
-def build_figures(corpus: Path, index_dir: Path, model: str) -> tuple[dict[str, float], object]:
+def build_figures(corpus: Path, index_dir: Path, model: str, backend: str) -> tuple[dict[str, float], object]:
     """Full build from scratch in this process; returns figures and the embedder (warm)."""
     from index.build import IndexBuilder
-    from index.embedding import make_embedder
+    from index.embedding import make_embedder, model_cache_dir
 
     shutil.rmtree(index_dir, ignore_errors=True)
-    embedder = make_embedder(model)
-    embedder.embed(["warm up the model"])  # model load is start-up, not build throughput
+    embedder = make_embedder(model, backend=backend, cache_dir=model_cache_dir(index_dir))
+    embedder.embed(["warm up the model"])  # model load (and ONNX export) is start-up, not build throughput
     t0 = time.perf_counter()
     summary = IndexBuilder(corpus, index_dir, embedder).build(full=True, interactive=False)
     seconds = time.perf_counter() - t0
@@ -42,6 +42,13 @@ def build_figures(corpus: Path, index_dir: Path, model: str) -> tuple[dict[str, 
         "articles": summary.articles,
         "chunks_per_s": summary.chunks / seconds,
     }, embedder
+
+
+def export_query_model(index_dir: Path, model: str, backend: str) -> None:
+    """Export the question model beside the index now, as a build with that model would have done."""
+    from index.embedding import make_embedder, model_cache_dir
+
+    make_embedder(model, backend=backend, cache_dir=model_cache_dir(index_dir)).embed_query("export")
 
 
 def embedding_texts(corpus: Path, fraction: float, seed: int = 3) -> list[str]:
@@ -64,29 +71,34 @@ def embedding_texts(corpus: Path, fraction: float, seed: int = 3) -> list[str]:
 def raw_encode_figures(embedder: object, corpus: Path, fraction: float, build: dict[str, float]) -> dict:
     """Throughput of plain model.encode on the same kind of texts, and the pipeline's share of it."""
     from index.embedding import SentenceTransformerEmbedder
+    from index.onnx_embedder import OnnxEmbedder
 
-    if not isinstance(embedder, SentenceTransformerEmbedder):
-        return {"raw_encode": "skipped: not a sentence-transformers model"}
     texts = embedding_texts(corpus, fraction)
-    model = embedder.raw_model()
     t0 = time.perf_counter()
-    model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)  # type: ignore[attr-defined]
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        model = embedder.raw_model()
+        model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)  # type: ignore[attr-defined]
+    elif isinstance(embedder, OnnxEmbedder):
+        embedder.embed(texts)  # the ONNX session itself is the raw encoder
+    else:
+        return {"raw_encode": "skipped: not a sentence-transformers model"}
     raw = len(texts) / (time.perf_counter() - t0)
     all_texts = len(embedding_texts(corpus, 1.0))
     pipeline = all_texts / build["build_s"]
     return {"raw_texts_per_s": raw, "pipeline_texts_per_s": pipeline, "pipeline_vs_raw": pipeline / raw}
 
 
-def serve_figures(index_dir: Path, questions: Path, query_model: str | None) -> dict:
+def serve_figures(index_dir: Path, questions: Path, query_model: str | None, backend: str) -> dict:
     """Latency, memory and start-up of a fresh process that loads the index and answers."""
-    cmd = [sys.executable, "-m", "bench.serve", str(index_dir), str(questions), "--started", str(time.time())]
+    cmd = [sys.executable, "-m", "bench.serve", str(index_dir), str(questions), "--backend", backend]
+    cmd += ["--started", str(time.time())]
     if query_model:
         cmd += ["--query-model", query_model]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def rebuild_figures(corpus: Path, index_dir: Path, model: str) -> dict[str, float]:
+def rebuild_figures(corpus: Path, index_dir: Path, model: str, backend: str) -> dict[str, float]:
     """Change one article, then time `python -m index build` in a fresh process (start-up included)."""
     shard = sorted(corpus.glob("*.jsonl"))[-1]
     lines = shard.read_text(encoding="utf-8").splitlines()
@@ -96,7 +108,7 @@ def rebuild_figures(corpus: Path, index_dir: Path, model: str) -> dict[str, floa
     shard.write_text("\n".join(lines) + "\n", encoding="utf-8")
     cmd = [sys.executable, "-m", "index", "build", "--corpus", str(corpus), "--index-dir", str(index_dir)]
     t0 = time.perf_counter()
-    done = subprocess.run([*cmd, "--model", model], capture_output=True, text=True)
+    done = subprocess.run([*cmd, "--model", model, "--backend", backend], capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     if done.returncode:
         raise SystemExit(done.stderr)
@@ -117,16 +129,19 @@ def main() -> None:
     save_questions(qfile, sample_questions(questions, args.questions + 1))
     figures: dict = {"size": args.size, "corpus": origin, "model": args.model}
     figures["query_model"] = args.query_model
+    figures["backend"] = args.backend
     log.info("building %s", args.size)
-    build, embedder = build_figures(corpus, index_dir, args.model)
+    build, embedder = build_figures(corpus, index_dir, args.model, args.backend)
     figures.update(build)
+    if args.query_model:
+        export_query_model(index_dir, args.query_model, args.backend)
     if args.raw_fraction > 0:
         log.info("raw encode on %.0f%% of the articles", 100 * args.raw_fraction)
         figures.update(raw_encode_figures(embedder, corpus, args.raw_fraction, build))
     log.info("serving")
-    figures.update(serve_figures(index_dir, qfile, args.query_model))
+    figures.update(serve_figures(index_dir, qfile, args.query_model, args.backend))
     log.info("rebuilding after one changed article")
-    figures.update(rebuild_figures(corpus, index_dir, args.model))
+    figures.update(rebuild_figures(corpus, index_dir, args.model, args.backend))
     (base / "ours.json").write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures, indent=2))
 
@@ -139,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--work", type=Path, default=Path("/tmp/newsquote-bench"))
     parser.add_argument("--model", default="sentence-transformers/all-MiniLM-L6-v2")
     parser.add_argument("--query-model", help="embed questions with this model (for cheap stored vectors)")
+    parser.add_argument("--backend", default="auto", choices=["auto", "onnx", "onnx-int8", "torch"])
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--raw-fraction", type=float, default=0.25, help="share of articles for raw encode")
     return parser

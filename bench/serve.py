@@ -18,7 +18,7 @@ def main() -> None:
     """Answer every question once through the Answerer and report latency, memory and start-up."""
     args = _parser().parse_args()
     from index.answer import Answerer
-    from index.embedding import make_embedder
+    from index.embedding import make_embedder, model_cache_dir
     from index.handle import IndexHandle
     from index.manifest import Manifest
     from index.store import directory_size, generation_path
@@ -27,7 +27,8 @@ def main() -> None:
     assert generation is not None, f"no index in {args.index_dir}"
     manifest = Manifest.read(generation)
     # Large synthetic sizes store cheap vectors; questions are still embedded by the real model.
-    embedder = make_embedder(args.query_model or manifest.model)
+    cache = model_cache_dir(args.index_dir)
+    embedder = make_embedder(args.query_model or manifest.model, backend=args.backend, cache_dir=cache)
     handle = IndexHandle(args.index_dir, manifest.model)
     answerer = Answerer(handle, embedder)
     questions = load_questions(args.questions)
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("index_dir", type=Path)
     parser.add_argument("questions", type=Path)
     parser.add_argument("--started", type=float, required=True)
+    parser.add_argument("--backend", default="auto", help="EMBEDDING_BACKEND for the questions")
     parser.add_argument("--query-model", help="embed questions with this model instead of the manifest's")
     return parser
 

@@ -51,7 +51,7 @@ def ensure_index(builder: BuilderLike) -> None:
     """Build the index first when none exists, so the bot has something to quote."""
     if builder.has_index():
         return
-    log.info("No index found: building it from the corpus first (this can take a while)")
+    log.info("No index found (or built with another model): building it from the corpus first")
     summary = builder.build()
     log.info("%s", summary.describe())
 

@@ -74,8 +74,15 @@ class IndexBuilder:
         self._min_score = min_score
 
     def has_index(self) -> bool:
-        """Whether a built index exists."""
-        return generation_path(self.index_dir) is not None
+        """Whether a built index exists that answers with this builder's model (and embedding backend)."""
+        path = generation_path(self.index_dir)
+        if path is None:
+            return False
+        try:
+            # Another model's vectors cannot answer (e.g. an index from before int8 ONNX became the default).
+            return Manifest.read(path).model == self._embedder.name
+        except NewsQuoteError:
+            return False
 
     def build(self, full: bool = False, wait: bool = False, interactive: bool | None = None) -> BuildSummary:
         """Bring the index up to date with the corpus; only new or changed articles are embedded."""

@@ -26,6 +26,11 @@ def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", type=Path, help="index folder (setting INDEX_DIR, default data/index)")
     common.add_argument("--model", help="sentence-transformers model name or path (setting EMBEDDING_MODEL)")
+    common.add_argument(
+        "--backend",
+        choices=["auto", "onnx", "onnx-int8", "torch"],
+        help="what runs the embedding model (setting EMBEDDING_BACKEND, default auto)",
+    )
     build = sub.add_parser("build", parents=[common], help="build or update the index from the corpus")
     build.add_argument("--corpus", type=Path, help="articles folder (setting CORPUS_DIR, default corpus/)")
     build.add_argument("--full", action="store_true", help="rebuild every article (reuses cached vectors)")
@@ -46,6 +51,7 @@ def settings_from(args: argparse.Namespace) -> CoreSettings:
         "index_dir": getattr(args, "index_dir", None),
         "corpus_dir": getattr(args, "corpus", None),
         "embedding_model": getattr(args, "model", None),
+        "embedding_backend": getattr(args, "backend", None),
         "max_quotes": getattr(args, "max_quotes", None),
     }
     return CoreSettings(**{k: v for k, v in overrides.items() if v is not None})

@@ -87,6 +87,6 @@ def check_model(manifest: Manifest, model: str, directory: Path) -> None:
     """Refuse an index built with another embedding model than the configured one."""
     if manifest.model != model:
         raise IndexMismatch(
-            f"The index in {directory} was built with model '{manifest.model}', but EMBEDDING_MODEL is "
-            f"'{model}': rebuild it with: python -m index build --full"
+            f"The index in {directory} was built with model '{manifest.model}', but EMBEDDING_MODEL "
+            f"(with EMBEDDING_BACKEND) gives '{model}': rebuild it with: python -m index build"
         )

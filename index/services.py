@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from index.answer import Answerer
 from index.build import DEFAULT_MIN_SCORE, IndexBuilder
-from index.embedding import Embedder, make_embedder
+from index.embedding import Embedder, make_embedder, model_cache_dir
 from index.handle import IndexHandle
 from index.settings import CoreSettings
 
@@ -23,7 +23,12 @@ class Services:
 
 def build_services(settings: CoreSettings, reload_interval: float = 2.0) -> Services:
     """Create the core objects from settings."""
-    embedder = make_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+    embedder = make_embedder(
+        settings.embedding_model,
+        batch_size=settings.embedding_batch_size,
+        backend=settings.embedding_backend,
+        cache_dir=model_cache_dir(settings.index_dir),
+    )
     handle = IndexHandle(settings.index_dir, embedder.name, check_interval=reload_interval)
     builder = IndexBuilder(
         settings.corpus_dir,

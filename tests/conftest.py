@@ -12,6 +12,8 @@ from index.answer import Answerer
 from index.build import IndexBuilder
 from index.embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from index.handle import IndexHandle
+from index.onnx_embedder import OnnxEmbedder
+from index.settings import DEFAULT_MODEL
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_CORPUS = REPO / "corpus"
@@ -73,6 +75,16 @@ def tiny_answerer(
 def real_embedder() -> SentenceTransformerEmbedder:
     """The default model, loaded once per test session."""
     embedder = SentenceTransformerEmbedder()
+    embedder.embed_query("load")
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(
+    real_embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
+) -> OnnxEmbedder:
+    """The default model exported to ONNX from the session's loaded model (no second load)."""
+    embedder = OnnxEmbedder(DEFAULT_MODEL, tmp_path_factory.mktemp("models"), torch_embedder=real_embedder)
     embedder.embed_query("load")
     return embedder
 

@@ -116,6 +116,9 @@ def test_index_built_with_another_model_is_refused(
     handle = IndexHandle(builder.index_dir, "sentence-transformers/all-MiniLM-L6-v2")
     with pytest.raises(IndexMismatch, match="EMBEDDING_MODEL"):
         handle.snapshot()
+    assert builder.has_index()
+    # So the bot's start-up builds again instead of serving nothing (e.g. after the default backend changed).
+    assert not make_builder(tiny_corpus, HashingEmbedder(64)).has_index()
 
 
 def test_other_format_version_says_rebuild(
