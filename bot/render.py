@@ -169,11 +169,17 @@ def render_quote(quote: Quote, budget: int) -> str:
 
 
 def keep_relevant(quotes: Sequence[Quote], ratio: float) -> list[Quote]:
-    """The best quote plus those scoring at least `ratio` times its score (the tail is noise)."""
+    """The best quote plus those whose confidence is at least `ratio` times its own (the tail is noise)."""
     if not quotes:
         return []
-    floor = quotes[0].score * ratio
-    return [quotes[0]] + [q for q in quotes[1:] if quotes[0].score > 0 and q.score >= floor]
+    top = _confidence(quotes[0])
+    floor = top * ratio
+    return [quotes[0]] + [q for q in quotes[1:] if top > 0 and _confidence(q) >= floor]
+
+
+def _confidence(quote: Quote) -> float:
+    # The confidence is comparable between quotes; `score` only orders them (trained models are peaky).
+    return quote.confidence if quote.confidence is not None else quote.score
 
 
 def paginate(quotes: Sequence[Quote], per_page: int) -> list[list[Quote]]:

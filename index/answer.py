@@ -111,7 +111,9 @@ class Answerer:
         query_vector = self._embed(text)
         found = retrieve(snap, query_vector, text)
         scored, relevance, growth = self._rank(snap, query_vector, found, text)
-        quotes = [_to_quote(snap, p) for p in choose_passages(snap, scored, count, growth)]
+        confidence_of = {s.row: s.score for s in relevance}
+        passages = choose_passages(snap, scored, count, growth)
+        quotes = [_to_quote(snap, p, confidence_of.get(p.best)) for p in passages]
         confidence = relevance[0].score if relevance else None
         answered = (
             bool(quotes) and confidence is not None and confidence >= self._threshold(snap, found.language)
@@ -231,7 +233,7 @@ def _sorted(rows: list[int], scores: list[float], cosines: list[float]) -> list[
     return out
 
 
-def _to_quote(snap: Snapshot, passage: Passage) -> Quote:
+def _to_quote(snap: Snapshot, passage: Passage, confidence: float | None) -> Quote:
     data = snap.data
     article = data.articles[passage.article_row]
     start, end = int(data.sentences[passage.first, 1]), int(data.sentences[passage.last - 1, 2])
@@ -246,6 +248,7 @@ def _to_quote(snap: Snapshot, passage: Passage) -> Quote:
         start=start,
         end=end,
         score=round(passage.score, 4),
+        confidence=None if confidence is None else round(confidence, 4),
         highlight_start=best_start - start,
         highlight_end=best_end - start,
         also_in=[data.articles[r].title for r in passage.also_in],

@@ -47,6 +47,11 @@ class Quote(BaseModel):
     start: int
     end: int
     score: float
+    confidence: float | None = Field(
+        default=None,
+        description="This quote's score on the answer threshold's scale (comparable between quotes and "
+        "questions); `score` orders the quotes of one answer.",
+    )
     # The sentence that best matches the question, as offsets inside `text` (for bold in the bot).
     highlight_start: int = 0
     highlight_end: int = 0

@@ -144,3 +144,12 @@ def test_weak_supporting_quotes_are_dropped() -> None:
     ]
     assert [q.article_id for q in render.keep_relevant(qs, 0.4)] == ["x", "y"]
     assert render.keep_relevant([], 0.4) == []
+
+
+def test_supporting_quotes_are_judged_by_confidence_when_the_core_gives_it() -> None:
+    # A trained ranker's scores are peaky (0.9 vs 0.1) though both quotes are relevant (0.7 vs 0.6).
+    qs = [
+        make_quote(article_id=a).model_copy(update={"score": s, "confidence": c})
+        for a, s, c in [("x", 0.9, 0.7), ("y", 0.1, 0.6), ("z", 0.05, 0.2)]
+    ]
+    assert [q.article_id for q in render.keep_relevant(qs, 0.4)] == ["x", "y"]
