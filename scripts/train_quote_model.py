@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from index.answer import RERANK_CHUNKS
-from index.embedding import make_embedder
+from index.embedding import make_embedder, model_cache_dir
 from index.eval_run import build_eval_index
 from index.evaluation import expand_titles, load_squad, normalise
 from index.handle import IndexHandle
@@ -41,10 +41,13 @@ PARAMS = {
 }
 
 
-def collect(dataset_path: Path, titles: list[str], index_dir: Path, model: str) -> tuple[np.ndarray, ...]:
+def collect(
+    dataset_path: Path, titles: list[str], index_dir: Path, model: str, backend: str
+) -> tuple[np.ndarray, ...]:
     """Features, labels and question numbers of every candidate of the tuning questions."""
     dataset = load_squad(dataset_path)
-    embedder = make_embedder(model)
+    # The same backend as the served index: int8 vectors shift the features the trees learn from.
+    embedder = make_embedder(model, backend=backend, cache_dir=model_cache_dir(index_dir))
     build_eval_index(dataset, set(), index_dir, embedder)
     snap = IndexHandle(index_dir, embedder.name).reload()
     assert snap is not None
@@ -98,6 +101,7 @@ def main() -> None:
     ap.add_argument("--lang", required=True, help="question language the model is for (en, es)")
     ap.add_argument("--index-dir", type=Path, required=True)
     ap.add_argument("--model", default=DEFAULT_MODEL)
+    ap.add_argument("--backend", default="auto", help="EMBEDDING_BACKEND of the index (default: auto)")
     ap.add_argument("--out", type=Path, help="default: index/quote_model_<lang>.json")
     ap.add_argument("--reuse", action="store_true", help="reuse the candidates saved by an earlier run")
     args = ap.parse_args()
@@ -107,7 +111,8 @@ def main() -> None:
         saved = np.load(cache)
         x, y, groups = saved["x"], saved["y"], saved["groups"]
     else:
-        x, y, groups = collect(args.dataset, expand_titles([args.titles]) or [], args.index_dir, args.model)
+        titles = expand_titles([args.titles]) or []
+        x, y, groups = collect(args.dataset, titles, args.index_dir, args.model, args.backend)
         np.savez(cache, x=x, y=y, groups=groups)
     model = HistGradientBoostingClassifier(random_state=0, **PARAMS).fit(x, y)
     raw = export(model)
