@@ -22,7 +22,8 @@ FLAT = "flat-ip"
 # 100k build in ~5 s on 2 cores (HNSW: 33-74 s), and no graph to rebuild when one article changes.
 PQ_FASTSCAN = "pq4fs-rerank"
 # Past ~250k vectors even the 4-bit scan is memory-bound (~70 ms at 1M): an inverted file over k-means
-# cells limits it to nprobe of nlist cells, with the same codes and exact re-ranking.
+# cells limits it to nprobe of nlist cells, with the same codes and exact re-ranking. nprobe = nlist/4:
+# recall@10 0.996 on MiniLM vectors; 0.973 on the near-random hashing vectors at 1M (8 ms a question).
 IVF_MIN = 250_000
 IVF_PQ_FASTSCAN = "ivf-pq4fs-rerank"
 HNSW = "hnsw-flat"  # not chosen automatically; kept for comparison (python -m bench.recall)
