@@ -89,7 +89,7 @@ class IndexBuilder:
         started = time.perf_counter()
         with build_lock(self.index_dir, wait=wait):
             scan = scan_corpus(self.corpus_dir, max_file_bytes=self._max_file_bytes)
-            previous, cache = self._previous(full)
+            previous, cache, dense = self._previous(full)
             plan = self._plan(scan, previous)
             summary = BuildSummary(
                 up_to_date=previous is not None and not (plan.added or plan.changed or plan.removed),
@@ -106,26 +106,28 @@ class IndexBuilder:
                 summary.index_path = str(generation_path(self.index_dir))
             else:
                 summary.embedded_chunks = self._embed(plan.pieces, cache, interactive)
-                path, data = self._write(plan.pieces, started)
+                path, data = self._write(plan.pieces, started, dense)
                 summary.chunks, summary.index_path = len(data.chunks), str(path)
         summary.seconds = time.perf_counter() - started
         log.info("%s", summary.describe())
         return summary
 
-    def _previous(self, full: bool) -> tuple[dict[str, ArticlePiece] | None, VectorCache | None]:
-        """Pieces of the current index when built the same way, and its vectors as a cache by text."""
+    def _previous(
+        self, full: bool
+    ) -> tuple[dict[str, ArticlePiece] | None, VectorCache | None, DenseIndex | None]:
+        """Pieces of the current index when built the same way, its vectors by text, its FAISS index."""
         path = generation_path(self.index_dir)
         if path is None:
-            return None, None
+            return None, None, None
         try:
             snap = load_snapshot(path)
         except NewsQuoteError as exc:
             log.warning("Rebuilding everything: the current index cannot be reused (%s)", exc)
-            return None, None
+            return None, None, None
         m = snap.manifest
         if m.model != self._embedder.name:
             log.warning("Rebuilding everything: the embedding model changed since the last build")
-            return None, None
+            return None, None, None
         data = snap.data
         # Vectors depend only on the model and the text, so they survive --full and chunking changes.
         cache = VectorCache(
@@ -139,10 +141,10 @@ class IndexBuilder:
         if full or not same:
             if not full:
                 log.warning("Rebuilding everything: chunking or analyzer changed since the last build")
-            return None, cache
+            return None, cache, None
         pieces = split_pieces(data)
         _attach_terms(list(pieces.values()), read_terms(path / "terms"))
-        return pieces, cache
+        return pieces, cache, snap.dense
 
     def _plan(self, scan: CorpusScan, previous: dict[str, ArticlePiece] | None) -> _Plan:
         old = previous or {}
@@ -187,9 +189,13 @@ class IndexBuilder:
         log.info("Embedded %d texts, %d taken from the cache", len(missing), len(flat) - len(missing))
         return embedded_chunks
 
-    def _write(self, pieces: list[ArticlePiece], started: float) -> tuple[Path, IndexData]:
+    def _write(
+        self, pieces: list[ArticlePiece], started: float, previous: DenseIndex | None
+    ) -> tuple[Path, IndexData]:
         data = concatenate(pieces, self._embedder.dimension)
-        dense = DenseIndex.build(np.asarray(data.chunk_vectors, dtype=np.float32), self._embedder.dimension)
+        vectors = np.asarray(data.chunk_vectors, dtype=np.float32)
+        # --full retrains the quantiser; incremental builds reuse the previous one (see index/dense.py).
+        dense = DenseIndex.build(vectors, self._embedder.dimension, previous=previous)
         data.chunk_terms = bm25_documents(pieces)
         sparse = SparseIndex.build(data.chunk_terms)
         hashes = {a.id: a.content_hash for a in data.articles}

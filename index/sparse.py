@@ -63,6 +63,21 @@ class SparseIndex:
         k = min(k, int(np.count_nonzero(scores > 0)))
         if k == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        top = np.argpartition(-scores, k - 1)[:k]
+        top = top_k(scores, k)
         top = top[np.argsort(-scores[top], kind="stable")]
         return top.astype(np.int64), scores[top]
+
+
+_SAMPLE_STRIDE = 16
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the k highest scores, in no particular order; exact, without partitioning every score."""
+    sample = scores[::_SAMPLE_STRIDE]
+    if len(sample) <= k:
+        return np.argpartition(-scores, k - 1)[:k]
+    # The k-th best of a subset bounds the k-th best of all from below, so the rows at or above it hold the
+    # top k: at 1M chunks 1.0 ms instead of 3.3 ms for argpartition over all (bench/README.md).
+    floor = np.partition(sample, len(sample) - k)[len(sample) - k]
+    rows = np.flatnonzero(scores >= floor)
+    return rows[np.argpartition(-scores[rows], k - 1)[:k]]
