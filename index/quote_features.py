@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from index.analysis import analyze
-from index.rerank import FEATURES, Candidates, sentence_text
+from index.rerank import FEATURES, Candidates, sentence_terms, sentence_text
 from index.store import Snapshot
 from index.trees import TreeEnsemble
 
@@ -75,22 +75,10 @@ _MONTH = re.compile(
 _WORD = re.compile(r"\w+")
 
 
-@lru_cache(maxsize=300_000)
-def _sentence_terms(text: str, language: str) -> tuple[str, ...]:
-    return tuple(analyze(text, language))
-
-
-@lru_cache(maxsize=100_000)
-def _paragraph_terms_of(text: str, language: str) -> frozenset[str]:
-    return frozenset(analyze(text, language))
-
-
 def _paragraph_terms(snap: Snapshot, row: int) -> frozenset[str]:
-    data = snap.data
-    first, end = (int(x) for x in data.span_bounds[row])
-    article = data.articles[int(data.sentences[row, 0])]
-    text = article.text[int(data.sentences[first, 1]) : int(data.sentences[end - 1, 2])]
-    return _paragraph_terms_of(text, article.language)
+    """Terms of the span around `row`: the union of its sentences' (cached) terms."""
+    first, end = (int(x) for x in snap.data.span_bounds[row])
+    return frozenset().union(*(_row_facts(snap, r).own for r in range(first, end)))
 
 
 def tree_features(
@@ -180,7 +168,7 @@ class _Facts(NamedTuple):
 
 @lru_cache(maxsize=300_000)
 def _facts(text: str, language: str) -> _Facts:
-    terms = _sentence_terms(text, language)
+    terms = sentence_terms(text, language)
     return _Facts(
         terms=terms,
         own=frozenset(terms),

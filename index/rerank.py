@@ -72,8 +72,15 @@ class Candidates:
 
 
 @lru_cache(maxsize=300_000)
+def sentence_terms(text: str, language: str) -> tuple[str, ...]:
+    """The analysed terms of a sentence, in order (cached: the same sentences come back question after
+    question)."""
+    return tuple(analyze(text, language))
+
+
+@lru_cache(maxsize=300_000)
 def _terms(text: str, language: str) -> frozenset[str]:
-    return frozenset(analyze(text, language))
+    return frozenset(sentence_terms(text, language))
 
 
 @lru_cache(maxsize=300_000)
@@ -130,15 +137,17 @@ def candidate_features(
     cues = (bool(_NUMBER_Q.search(question)), bool(_DATE_Q.search(question)), bool(_NAME_Q.search(question)))
     question_words = {w.lower() for w in re.findall(r"\w+", question)}
     out = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
+    previous = [_previous(snap, row) for row in rows.tolist()]
+    # One gather for every previous sentence (row itself where there is none; zeroed below).
+    before = np.asarray([row if p is None else p for row, p in zip(rows.tolist(), previous, strict=True)])
+    prev_cos = np.asarray(data.sentence_vectors[before], dtype=np.float32) @ query_vector.astype(np.float32)
     for i, row in enumerate(rows.tolist()):
         article_row = int(data.sentences[row, 0])
-        prev = _previous(snap, row)
-        prev_cos = (
-            0.0 if prev is None else float(np.asarray(data.sentence_vectors[prev], np.float32) @ query_vector)
-        )
+        prev = previous[i]
         out[i] = _row_features(
             snap, row, prev, idf, cues, question_words,
-            (float(sent_cos[i]), prev_cos, *per_row[row], *per_article[article_row]),
+            (float(sent_cos[i]), 0.0 if prev is None else float(prev_cos[i]), *per_row[row],
+             *per_article[article_row]),
         )  # fmt: skip
     return Candidates(rows, out)
 
