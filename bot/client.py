@@ -60,6 +60,9 @@ class NewsQuoteBot(commands.Bot):
         self.settings = settings
         self.answerer = answerer
         self.builder = builder
+        # Up from the gateway's hello until a disconnect: messages are answered from then on, before
+        # discord.py's "ready" (which waits for every guild to stream in).
+        self._gateway_up = False
 
     async def setup_hook(self) -> None:
         """Add the cogs and sync the slash commands (globally, and to the test guild if set)."""
@@ -84,7 +87,7 @@ class NewsQuoteBot(commands.Bot):
         index_loaded = await asyncio.to_thread(self.answerer.stats) is not None
         write_status(
             self.settings.health_file,
-            connected=self.is_ready() and not self.is_closed(),
+            connected=self._gateway_up and not self.is_closed(),
             index_loaded=index_loaded,
         )
 
@@ -115,6 +118,19 @@ class NewsQuoteBot(commands.Bot):
                 log.info("Synced %d commands to guild %s", len(synced), guild.id)
         except discord.HTTPException as exc:
             log.warning("Could not sync slash commands (%s); existing ones stay registered", exc)
+
+    async def on_connect(self) -> None:
+        """Report healthy as soon as the gateway session is up."""
+        self._gateway_up = True
+        await self.refresh_status()
+
+    async def on_resumed(self) -> None:
+        """A dropped session was resumed: healthy again."""
+        await self.on_connect()
+
+    async def on_disconnect(self) -> None:
+        """The gateway connection dropped; discord.py reconnects on its own."""
+        self._gateway_up = False
 
     async def on_ready(self) -> None:
         """Log who we are once the gateway says we're in, and report healthy at once."""
