@@ -201,3 +201,26 @@ def test_slash_ask_rate_limit_and_length_replies_are_private(tmp_path: Path) -> 
     assert slash_ask(cog, "who won?", user_id=8).response.deferred  # someone else may still ask
     long = slash_ask(cog, "x" * 501, user_id=9)
     assert long.response.sent[0][1] and "too long" in long.response.sent[0][0]
+
+
+def test_health_follows_the_gateway_connection_not_discord_ready(tmp_path: Path) -> None:
+    # The bot answers as soon as the gateway session is up; discord.py's "ready" can come seconds later.
+    config = settings(tmp_path)
+    client = NewsQuoteBot(config, FakeAnswerer(), FakeBuilder())
+
+    def connected() -> bool:
+        return bool(json.loads(config.health_file.read_text())["connected"])
+
+    async def scenario() -> list[bool]:
+        seen = []
+        await client.on_connect()
+        seen.append(connected())
+        await client.on_disconnect()
+        await client.refresh_status()
+        seen.append(connected())
+        await client.on_resumed()
+        seen.append(connected())
+        return seen
+
+    assert not client.is_ready()
+    assert asyncio.run(scenario()) == [True, False, True]
