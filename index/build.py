@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 # Below this, the default model's best sentence rarely answers the question; recorded in the manifest.
 DEFAULT_MIN_SCORE = 0.45
+EMBED_SLICE = 16_384  # texts per embed call: bounds memory on big corpora (1M chunks = 2.9M texts)
 
 
 @dataclass
@@ -172,8 +173,10 @@ class IndexBuilder:
         missing = cache.fill(keys, vectors) if cache is not None else np.arange(len(flat))
         progress = Progress(len(missing), "Embedding", interactive=interactive)
         try:
-            if len(missing):
-                vectors[missing] = self._embedder.embed([flat[i] for i in missing], progress=progress.advance)
+            # Slice by slice, so that the model's output never holds a second copy of a big corpus's vectors.
+            for start in range(0, len(missing), EMBED_SLICE):
+                part = missing[start : start + EMBED_SLICE]
+                vectors[part] = self._embedder.embed([flat[i] for i in part], progress=progress.advance)
         finally:
             progress.close()
         at = 0

@@ -185,3 +185,33 @@ def test_hot_reload_serves_old_index_until_new_one_is_loaded(tmp_path: Path, tin
         assert time.monotonic() < deadline, "the new index was never picked up"
         time.sleep(0.05)
     assert snap is not None and snap.manifest.articles == 4
+
+
+class _CountingEmbedder(HashingEmbedder):
+    """Records the size of every embed call."""
+
+    def __init__(self) -> None:
+        super().__init__(256)
+        self.calls: list[int] = []
+
+    def embed(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        self.calls.append(len(texts))
+        return super().embed(texts, progress)
+
+
+def test_big_builds_embed_in_bounded_slices(
+    tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index import build
+
+    whole = IndexBuilder(tiny_corpus, tmp_path / "whole", HashingEmbedder(256))
+    whole.build(interactive=False)
+    monkeypatch.setattr(build, "EMBED_SLICE", 3)
+    counting = _CountingEmbedder()
+    sliced = IndexBuilder(tiny_corpus, tmp_path / "sliced", counting)
+    sliced.build(interactive=False)
+    assert len(counting.calls) > 1 and max(counting.calls) <= 3
+    a = load_snapshot(generation_path(tmp_path / "whole")).data  # type: ignore[arg-type]
+    b = load_snapshot(generation_path(tmp_path / "sliced")).data  # type: ignore[arg-type]
+    np.testing.assert_array_equal(np.asarray(a.chunk_vectors), np.asarray(b.chunk_vectors))
+    np.testing.assert_array_equal(np.asarray(a.sentence_vectors), np.asarray(b.sentence_vectors))
