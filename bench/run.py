@@ -53,9 +53,9 @@ def export_query_model(index_dir: Path, model: str, backend: str) -> None:
 
 def embedding_texts(corpus: Path, fraction: float, seed: int = 3) -> list[str]:
     """The texts the build embeds (chunk windows and sentences) for a seeded sample of the articles."""
-    from index.articles import scan_corpus
     from index.assembly import chunk_text, embedding_text, piece_from_chunks
     from index.chunking import ChunkingParams, chunk_article
+    from index.corpus import scan_corpus
 
     rng = random.Random(seed)
     texts: list[str] = []

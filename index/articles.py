@@ -6,45 +6,31 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from index.errors import ArticleError, CorpusError
+from index.errors import ArticleError
 from index.language import detect_language
 from index.models import Article, SkippedInput
+from index.titles import derive_title
 
 log = logging.getLogger(__name__)
 
 
-def _words(text: str) -> frozenset[str]:
-    """A set of words written as one space-separated string (easier to read and edit than a list)."""
-    return frozenset(text.split())
-
-
 SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl")
 _MB = 1024 * 1024
-_TITLE_MAX_CHARS = 90
 
 # The seed corpus format: " date 2022-04-20 CALI. 7 de agosto..." with the text going on on the same line.
 # The value must start with a digit so that an article opening with the word "date" is not taken for a header.
 _TXT_HEADER = re.compile(r"\A[ \t]*date[ \t]+(\d\S*)(?:[ \t]+|\n|\Z)")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*$\n?", re.DOTALL | re.MULTILINE)
 _ISO_DATE_PREFIX = re.compile(r"\A\d{4}-\d{2}-\d{2}")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-# A photo caption ends with a short credit in parentheses: "(Cortesía Dimayor)", "(AP)", "(Foto: EFE)".
-_CAPTION_CREDIT = re.compile(r"\([^()]{1,59}\)[.\s]*\Z")
-_SENTENCE_END = re.compile(r"[.?!]\s+(?=[\"“«¿¡(]?[^\W\d_])")
-_ABBREVIATIONS = _words(
-    "mr mrs ms dr st jr sr prof gen gov sen rep col lt sgt capt inc ltd co corp vs etc no sra srta dra"
-)
 
 
 def content_hash(*parts: str) -> str:
@@ -153,35 +139,6 @@ def _read_text(path: Path, rel: str, max_file_bytes: int) -> str:
     # Quotes are cut from Article.text, so normalising before it is built is safe; it keeps paragraph
     # detection and the content hash independent of the editor's line endings.
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def derive_title(text: str) -> str:
-    """Return the first sentence of the first non-caption paragraph, cut to 90 characters at a word."""
-    paragraphs = [" ".join(part.split()) for part in _PARAGRAPH_BREAK.split(text) if part.strip()]
-    index = 0
-    # A caption only counts as one when the article goes on after it; a lone paragraph is the article.
-    while index < len(paragraphs) - 1 and _CAPTION_CREDIT.search(paragraphs[index]):
-        index += 1
-    sentence = _first_sentence(paragraphs[index]) if paragraphs else ""
-    if len(sentence) <= _TITLE_MAX_CHARS:
-        return sentence
-    cut = sentence[: _TITLE_MAX_CHARS - 1]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-–—") + "…"
-
-
-def _first_sentence(paragraph: str) -> str:
-    """Cut at the first sentence end; the real splitter lives in the chunking module."""
-    for match in _SENTENCE_END.finditer(paragraph):
-        if paragraph[match.start()] == ".":
-            before = re.search(r"(\w+)\Z", paragraph[: match.start()])
-            word = before.group(1) if before else ""
-            # "J. Smith", "Mr. Smith": the period ends an initial or abbreviation, not the sentence.
-            if (len(word) == 1 and word.isupper()) or word.lower() in _ABBREVIATIONS:
-                continue
-        return paragraph[: match.start() + 1]
-    return paragraph
 
 
 def _build_article(
@@ -314,59 +271,3 @@ def parse_file(
     for item in skipped:
         log.warning("skipped %s", item)
     return articles, skipped
-
-
-@dataclass
-class CorpusScan:
-    """Everything a scan of the corpus folder found: usable articles, skipped inputs, dropped duplicates."""
-
-    articles: list[Article] = field(default_factory=list)  # sorted by id, exact duplicates removed
-    skipped: list[SkippedInput] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (dropped source, kept article id)
-
-
-def scan_corpus(corpus_dir: Path, *, max_file_bytes: int) -> CorpusScan:
-    """Parse every supported file under corpus_dir (recursively, sorted, hidden entries skipped)."""
-    if not corpus_dir.is_dir():
-        problem = "is not a directory" if corpus_dir.exists() else "does not exist"
-        raise CorpusError(
-            f"corpus folder '{corpus_dir}' {problem}: create it and put .txt, .md or .jsonl articles in it, "
-            "or point CORPUS_DIR at the right folder"
-        )
-    scan = CorpusScan()
-    by_text: dict[str, str] = {}
-    by_id: dict[str, str] = {}
-    for path in _corpus_files(corpus_dir):
-        articles, skipped = parse_file(path, corpus_dir, max_file_bytes=max_file_bytes)
-        scan.skipped.extend(skipped)
-        for article in articles:
-            _admit(article, scan, by_text, by_id)
-    scan.articles.sort(key=lambda article: article.id)
-    return scan
-
-
-def _admit(article: Article, scan: CorpusScan, by_text: dict[str, str], by_id: dict[str, str]) -> None:
-    """Keep the article unless an earlier one has the same text (duplicate) or the same id (conflict)."""
-    if article.text in by_text:
-        scan.duplicates.append((article.source, by_text[article.text]))
-        log.info("dropped %s: same text as article '%s'", article.source, by_text[article.text])
-    elif article.id in by_id:
-        path, _, line = article.source.partition("#L")
-        reason = f"duplicate id '{article.id}' (already used by {by_id[article.id]})"
-        item = SkippedInput(path=path, line=int(line) if line else None, reason=reason)
-        log.warning("skipped %s", item)
-        scan.skipped.append(item)
-    else:
-        by_text[article.text] = article.id
-        by_id[article.id] = article.source
-        scan.articles.append(article)
-
-
-def _corpus_files(corpus_dir: Path) -> list[Path]:
-    """All non-hidden regular files under corpus_dir, in sorted relative-path order."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(corpus_dir):
-        # Pruning in place stops os.walk from descending into .git, .cache and the like.
-        dirs[:] = [name for name in dirs if not name.startswith(".")]
-        found.extend(Path(root) / name for name in files if not name.startswith("."))
-    return sorted(found, key=lambda path: path.relative_to(corpus_dir).as_posix())

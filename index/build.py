@@ -12,7 +12,6 @@ import numpy as np
 
 from index import __version__
 from index.analysis import ANALYZER_VERSION, analyze
-from index.articles import CorpusScan, scan_corpus
 from index.assembly import (
     EMBED_TEMPLATE,
     ArticlePiece,
@@ -22,6 +21,7 @@ from index.assembly import (
     split_pieces,
 )
 from index.chunking import ChunkingParams, chunk_article
+from index.corpus import CorpusScan, scan_corpus
 from index.dense import DenseIndex
 from index.embedding import Embedder, VectorCache, text_keys
 from index.errors import NewsQuoteError

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import CorpusScan, content_hash, derive_title, parse_file, scan_corpus
+from index.articles import content_hash, parse_file
+from index.corpus import CorpusScan, scan_corpus
 from index.errors import CorpusError
 from index.models import SkippedInput
+from index.titles import derive_title
 
 SEED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 LIMIT = 1024 * 1024
