@@ -77,8 +77,10 @@ _WORD = re.compile(r"\w+")
 
 def _paragraph_terms(snap: Snapshot, row: int) -> frozenset[str]:
     """Terms of the span around `row`: the union of its sentences' (cached) terms."""
-    first, end = (int(x) for x in snap.data.span_bounds[row])
-    return frozenset().union(*(_row_facts(snap, r).own for r in range(first, end)))
+    data = snap.data
+    first, end = (int(x) for x in data.span_bounds[row])
+    language = data.articles[int(data.sentences[row, 0])].language
+    return frozenset().union(*(sentence_terms(sentence_text(snap, r), language) for r in range(first, end)))
 
 
 def tree_features(
@@ -131,9 +133,11 @@ def _wording(snap: Snapshot, rows: np.ndarray, question: str, language: str) -> 
     lang = language if language in ("en", "es") else "en"
     ordered = analyze(question, lang)
     asked = sorted(set(ordered))
+    idf = dict(zip(asked, snap.sparse.idf(asked).tolist(), strict=True))
     query = _Query(
         asked=frozenset(asked),
-        idf=dict(zip(asked, snap.sparse.idf(asked).tolist(), strict=True)),
+        idf=idf,
+        total=sum(idf.values()) or 1.0,
         pairs=frozenset(itertools.pairwise(ordered)),
         words=frozenset(w.lower() for w in _WORD.findall(question)),
     )
@@ -146,12 +150,12 @@ def _wording(snap: Snapshot, rows: np.ndarray, question: str, language: str) -> 
 class _Query(NamedTuple):
     asked: frozenset[str]
     idf: dict[str, float]
+    total: float  # sum of the idf weights (1 when there are none)
     pairs: frozenset[tuple[str, str]]
     words: frozenset[str]
 
     def share(self, present: AbstractSet[str]) -> float:
-        total = sum(self.idf.values()) or 1.0
-        return sum(w for t, w in self.idf.items() if t in present) / total
+        return sum(w for t, w in self.idf.items() if t in present) / self.total
 
 
 class _Facts(NamedTuple):

@@ -20,6 +20,9 @@ _ANAPHORA = re.compile(
     re.IGNORECASE,
 )
 _DUPLICATE_COSINE = 0.95
+# The hand-set sentence score, by evidence (names as in rerank.FEATURES). The answer threshold in the manifest
+# is calibrated on this scale; rerank.hand_scores recomputes it from candidate features.
+HAND_WEIGHTS = {"sent_cos": 0.45, "chunk_cos": 0.15, "overlap_title": 0.3, "chunk_bm25": 0.1}
 # A neighbour joins the quote when it scores at least this share of the best sentence (hand-set scale).
 GROW_RATIO = 0.9
 
@@ -67,7 +70,13 @@ def score_sentences(
     scores = []
     for i, row in enumerate(rows.tolist()):
         cos = max(float(cosines[i]), 0.0)
-        score = 0.45 * cos + 0.15 * chunk_cos[row] + 0.3 * overlap[i] + 0.1 * chunk_bm25[row]
+        w = HAND_WEIGHTS
+        score = (
+            w["sent_cos"] * cos
+            + w["chunk_cos"] * chunk_cos[row]
+            + w["overlap_title"] * overlap[i]
+            + w["chunk_bm25"] * chunk_bm25[row]
+        )
         scores.append(SentenceScore(row, score, cos))
     scores.sort(key=lambda s: (-s.score, s.row))
     return scores
@@ -107,22 +116,14 @@ def grow_passage(
 ) -> Passage:
     """Extend the best sentence to a neighbour that explains it or also scores high, within limits."""
     data = snap.data
-    article_row, span = int(data.sentences[best.row, 0]), int(data.sentence_spans[best.row])
+    article_row = int(data.sentences[best.row, 0])
+    span_first, span_end = (int(x) for x in data.span_bounds[best.row])
     first, last = best.row, best.row + 1
 
     def fits(a: int, b: int) -> bool:
-        same = all(
-            int(data.sentences[r, 0]) == article_row and int(data.sentence_spans[r]) == span
-            for r in range(a, b)
-        )
-        length = int(data.sentences[b - 1, 2] - data.sentences[a, 1])
-        return (
-            same
-            and b - a <= MAX_QUOTE_SENTENCES
-            and length <= max_chars
-            and a >= 0
-            and b <= len(data.sentences)
-        )
+        if a < span_first or b > span_end or b - a > MAX_QUOTE_SENTENCES:
+            return False  # quotes never cross a span (paragraph-aware) or the article
+        return int(data.sentences[b - 1, 2] - data.sentences[a, 1]) <= max_chars
 
     text = _sentence_text(snap, best.row)
     if _ANAPHORA.match(text) and first > 0 and fits(first - 1, last):

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from index.analysis import analyze
+from index.quoting import HAND_WEIGHTS
 from index.search import ChunkHit
 from index.store import Snapshot
 
@@ -190,14 +191,10 @@ def _row_features(
 
 def hand_scores(features: np.ndarray) -> np.ndarray:
     """The hand-set sentence score (quoting.score_sentences) recomputed from candidate features."""
-    column = {name: features[:, FEATURES.index(name)] for name in _HAND_WEIGHTS}
+    column = {name: features[:, FEATURES.index(name)] for name in HAND_WEIGHTS}
     cosine = np.maximum(column["sent_cos"], 0.0)
-    rest = sum(w * column[n] for n, w in _HAND_WEIGHTS.items() if n != "sent_cos")
-    return _HAND_WEIGHTS["sent_cos"] * cosine + rest
-
-
-# Must match quoting.score_sentences: the answer threshold in the manifest was calibrated on that scale.
-_HAND_WEIGHTS = {"sent_cos": 0.45, "chunk_cos": 0.15, "overlap_title": 0.3, "chunk_bm25": 0.1}
+    rest = sum(w * column[n] for n, w in HAND_WEIGHTS.items() if n != "sent_cos")
+    return HAND_WEIGHTS["sent_cos"] * cosine + rest
 
 
 def _article_first_row(snap: Snapshot, row: int) -> int:

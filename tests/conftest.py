@@ -39,6 +39,15 @@ def write_corpus(folder: Path, articles: dict[str, str]) -> Path:
     return folder
 
 
+def assert_sentences_ordered(text: str, sentences: list[tuple[int, int]]) -> None:
+    """Sentence spans are non-empty, in order, non-overlapping, and trimmed of surrounding whitespace."""
+    previous_end = 0
+    for start, end in sentences:
+        assert previous_end <= start < end
+        assert text[start:end] == text[start:end].strip()
+        previous_end = end
+
+
 @pytest.fixture
 def fake_embedder() -> Embedder:
     """A deterministic bag-of-words embedder: no torch, no model."""

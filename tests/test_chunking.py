@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import assert_sentences_ordered
 
 from index.chunking import ArticleChunks, ChunkingParams, chunk_article
 from index.sentences import split_paragraphs
@@ -60,11 +61,7 @@ def _check_invariants(text: str, result: ArticleChunks, params: ChunkingParams) 
     sentences, chunks, spans = result.sentences, result.chunks, result.span_of_sentence
     assert len(spans) == len(sentences)
     assert spans == sorted(spans)
-    previous_end = 0
-    for start, end in sentences:
-        assert previous_end <= start < end
-        assert text[start:end] == text[start:end].strip()
-        previous_end = end
+    assert_sentences_ordered(text, sentences)
     # Nothing lost: every non-whitespace character of every paragraph lies inside a sentence.
     covered = {i for start, end in sentences for i in range(start, end)}
     for para_start, para_end in split_paragraphs(text):

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import assert_sentences_ordered
 
 from index.sentences import split_paragraphs, split_sentences
 
@@ -185,10 +186,6 @@ def test_range_offsets_point_into_whole_text() -> None:
 def test_seed_articles_lose_nothing(prefix: str) -> None:
     text = _article(prefix)
     sentences = split_sentences(text)
-    previous_end = 0
-    for start, end in sentences:
-        assert previous_end <= start < end
-        assert text[start:end] == text[start:end].strip()
-        previous_end = end
+    assert_sentences_ordered(text, sentences)
     covered = {i for start, end in sentences for i in range(start, end)}
     assert all(text[i].isspace() for i in range(len(text)) if i not in covered)
