@@ -8,10 +8,12 @@ import numpy as np
 
 from index.chunking import ArticleChunks
 from index.embedding import text_keys
+from index.mentions import name_counts, resolved_sentences
 from index.models import Article
 from index.store import IndexData
 
-EMBED_TEMPLATE = "title-date-v1"
+# v2: sentences that open with "he"/"she" are embedded with their antecedent's name (index/mentions.py).
+EMBED_TEMPLATE = "title-date-antecedent-v2"
 
 
 @dataclass
@@ -99,7 +101,9 @@ def concatenate(pieces: list[ArticlePiece], dimension: int) -> IndexData:
 def embedded_texts(piece: ArticlePiece) -> tuple[list[str], list[str]]:
     """What the model embeds for a piece: its chunk windows (with context) and its sentences."""
     chunks = [embedding_text(piece.article, chunk_text(piece, r)) for r in range(len(piece.chunks))]
-    return chunks, [piece.article.text[s:e] for s, e in piece.sentences]
+    sentences = [piece.article.text[s:e] for s, e in piece.sentences]
+    names = name_counts(piece.article.text)
+    return chunks, resolved_sentences(sentences, names, piece.article.language)
 
 
 def piece_keys(piece: ArticlePiece) -> tuple[np.ndarray, np.ndarray]:
