@@ -66,9 +66,9 @@ class Ragged:
         return cls(np.concatenate(offsets).astype(np.int64), np.concatenate([p.values for p in parts]))
 
     def part(self, first: int, end: int) -> Ragged:
-        """Rows [first, end) as a ragged array of their own (a copy)."""
+        """Rows [first, end) as a ragged array of their own (values are a view: concat copies them)."""
         a, b = int(self.offsets[first]), int(self.offsets[end])
-        return Ragged(np.array(self.offsets[first : end + 1]) - a, np.array(self.values[a:b]))
+        return Ragged(self.offsets[first : end + 1] - a, self.values[a:b])
 
     def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The values of `rows` one row after the other, and where each row starts ((len(rows) + 1,))."""
@@ -125,9 +125,9 @@ class SentenceFacts:
         """The facts of sentence rows [first, end), which belong to article `article_row`."""
         return SentenceFacts(
             terms=self.terms.part(first, end),
-            distinct=np.array(self.distinct[first:end]),
+            distinct=self.distinct[first:end],
             sets={name: r.part(first, end) for name, r in self.sets.items()},
-            flags=np.array(self.flags[first:end]),
+            flags=self.flags[first:end],
             titles=self.titles.part(article_row, article_row + 1),
         )
 
