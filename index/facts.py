@@ -152,9 +152,9 @@ class SentenceFacts:
         ragged = {name: _load_ragged(directory, name) for name in ("terms", "titles", *SETS)}
         return cls(
             terms=ragged["terms"],
-            distinct=_mapped(directory / "distinct.npy"),
+            distinct=memory_map(directory / "distinct.npy"),
             sets={name: ragged[name] for name in SETS},
-            flags=_mapped(directory / "flags.npy"),
+            flags=memory_map(directory / "flags.npy"),
             titles=ragged["titles"],
         )
 
@@ -208,10 +208,11 @@ def _stack(parts: Sequence[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
 
-def _mapped(path: Path) -> np.ndarray:
+def memory_map(path: Path) -> np.ndarray:
+    """A .npy file memory-mapped read-only, as a plain ndarray."""
     # A plain ndarray view of the map: indexing a np.memmap costs ~10 us of Python per call.
     return np.asarray(np.load(path, mmap_mode="r"))
 
 
 def _load_ragged(directory: Path, name: str) -> Ragged:
-    return Ragged(_mapped(directory / f"{name}.offsets.npy"), _mapped(directory / f"{name}.values.npy"))
+    return Ragged(memory_map(directory / f"{name}.offsets.npy"), memory_map(directory / f"{name}.values.npy"))

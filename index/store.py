@@ -20,7 +20,7 @@ import numpy as np
 from index.dense import DenseIndex
 from index.errors import IndexLocked, IndexMismatch, IndexNotFound
 from index.fact_match import FactsSource, facts_source
-from index.facts import FACTS_DIR, SentenceFacts
+from index.facts import FACTS_DIR, SentenceFacts, memory_map
 from index.manifest import Manifest
 from index.models import Article
 from index.sparse import SparseIndex
@@ -174,8 +174,8 @@ def load_snapshot(path: Path) -> Snapshot:
             sentences=np.load(path / "sentences.npy"),
             sentence_spans=np.load(path / "sentence_spans.npy"),
             chunks=np.load(path / "chunks.npy"),
-            chunk_vectors=np.load(path / "chunk_vectors.npy", mmap_mode="r"),
-            sentence_vectors=np.load(path / "sentence_vectors.npy", mmap_mode="r"),
+            chunk_vectors=memory_map(path / "chunk_vectors.npy"),
+            sentence_vectors=memory_map(path / "sentence_vectors.npy"),
             chunk_keys=_load_keys(path / "chunk_keys.npy"),
             sentence_keys=_load_keys(path / "sentence_keys.npy"),
             facts=SentenceFacts.load(path / FACTS_DIR),
