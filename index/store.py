@@ -49,6 +49,12 @@ class IndexData:
     facts: SentenceFacts | None = None  # per-sentence facts (index/facts.py); None in older generations
 
     @cached_property
+    def article_starts(self) -> np.ndarray:
+        """(articles + 1,) int64: article i owns sentence rows article_starts[i]:article_starts[i + 1]."""
+        # Computed once: searchsorted over a strided column copies the whole column on every call.
+        return np.searchsorted(self.sentences[:, 0], np.arange(len(self.articles) + 1)).astype(np.int64)
+
+    @cached_property
     def span_bounds(self) -> np.ndarray:
         """(n, 2) int64: first and end (exclusive) sentence rows of the span each sentence belongs to."""
         n = len(self.sentences)
