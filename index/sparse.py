@@ -8,6 +8,11 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+try:  # scipy's (private) C++ sparse kernels: bm25s already imports scipy.sparse
+    from scipy.sparse import _sparsetools
+except ImportError:  # pragma: no cover - only if a scipy release moves them
+    _sparsetools = None
+
 log = logging.getLogger(__name__)
 
 
@@ -17,6 +22,10 @@ class SparseIndex:
     def __init__(self, retriever: bm25s.BM25, size: int) -> None:
         self._retriever = retriever
         self.size = size
+        # Plain views of the (memory-mapped) postings; a term's documents are in ascending order.
+        self._data = np.asarray(retriever.scores["data"])
+        self._indices = np.asarray(retriever.scores["indices"])
+        self._indptr = np.asarray(retriever.scores["indptr"])
 
     @classmethod
     def build(cls, documents: list[list[str]], k1: float = 1.5, b: float = 0.75) -> SparseIndex:
@@ -42,7 +51,25 @@ class SparseIndex:
         known = [t for t in terms if t in self._retriever.vocab_dict]
         if not known or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(known)[: self.size], dtype=np.float32)
+        if self._retriever.nonoccurrence_array is not None:  # BM25 variants with a non-occurrence score
+            return np.asarray(self._retriever.get_scores(known)[: self.size], dtype=np.float32)
+        scores = np.zeros(int(self._retriever.scores["num_docs"]), dtype=np.float32)
+        for term in known:
+            self._add_postings(scores, self._retriever.vocab_dict[term])
+        return scores[: self.size]
+
+    def _add_postings(self, scores: np.ndarray, column: int) -> None:
+        """Add one term's BM25 scores to the documents it occurs in (float32, as bm25s's np.add.at)."""
+        start, end = int(self._indptr[column]), int(self._indptr[column + 1])
+        if _sparsetools is None:
+            np.add.at(scores, self._indices[start:end], self._data[start:end])
+            return
+        # scipy's C++ sparse mat-vec over this one column: scores[doc] += score * 1.0, 2.5x faster than
+        # np.add.at at 1M chunks and bit-for-bit the same sums (x * 1.0 is exact, added in the same order).
+        span = np.array([0, end - start], dtype=self._indices.dtype)
+        _sparsetools.csc_matvec(
+            len(scores), 1, span, self._indices[start:end], self._data[start:end], _ONE, scores
+        )
 
     def idf(self, terms: list[str]) -> np.ndarray:
         """Inverse document frequency of each term (0 for terms the corpus lacks)."""
@@ -58,26 +85,36 @@ class SparseIndex:
         return out
 
     def search(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and scores of the best k documents with a positive score, best first."""
+        """Ids and scores of the best k documents with a positive score, best first (ties by id)."""
         scores = self.scores(terms)
-        k = min(k, int(np.count_nonzero(scores > 0)))
-        if k == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        top = top_k(scores, k)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return top.astype(np.int64), scores[top]
+        rows = top_k(scores, min(k, int(np.count_nonzero(scores > 0))))
+        return best(rows, scores[rows], k)
 
 
+def best(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best of `rows` with a positive score, best first, ties by row."""
+    keep = scores > 0
+    rows, scores = rows[keep].astype(np.int64), scores[keep]
+    order = np.lexsort((rows, -scores))[:k]
+    return rows[order], scores[order]
+
+
+_ONE = np.ones(1, dtype=np.float32)
 _SAMPLE_STRIDE = 16
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Rows of the k highest scores, in no particular order; exact, without partitioning every score."""
+    """Rows holding the k highest scores and every row tied with the k-th (unordered); exact, without
+    partitioning every score."""
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
     sample = scores[::_SAMPLE_STRIDE]
     if len(sample) <= k:
-        return np.argpartition(-scores, k - 1)[:k]
+        floor = np.partition(scores, len(scores) - k)[len(scores) - k]
+        return np.flatnonzero(scores >= floor)
     # The k-th best of a subset bounds the k-th best of all from below, so the rows at or above it hold the
     # top k: at 1M chunks 1.0 ms instead of 3.3 ms for argpartition over all (bench/README.md).
     floor = np.partition(sample, len(sample) - k)[len(sample) - k]
     rows = np.flatnonzero(scores >= floor)
-    return rows[np.argpartition(-scores[rows], k - 1)[:k]]
+    kth = np.partition(scores[rows], len(rows) - k)[len(rows) - k]
+    return rows[scores[rows] >= kth]
