@@ -8,7 +8,9 @@ embeddings computed once). Queries: `noisy` = stored vectors plus noise (questio
 passages); `held-out` = rows taken out of the indexed set (other real texts: the realistic case);
 `random` = unit Gaussian vectors (nothing is near them: the worst case, like a MiniLM question
 against hashing vectors). Each type is built once with its default parameters; --nprobe and --ef sweep
-the search-time parameter of IVF and HNSW. Searches run on one thread, as when serving.
+the search-time parameter of IVF and HNSW (--rerank the re-ranked candidates per hit with --nprobe).
+Recall@10 is of the first 10 of `--depth` hits (default 50, as the Answerer asks: the re-ranked candidates
+scale with it). Searches run on one thread, as when serving.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def main() -> None:
         faiss.omp_set_num_threads(1)  # build() restores the serving thread count; make sure
         for setting, apply in _settings(approx, args):
             apply()
-            found, took = _run(approx, queries)
+            found, took = _run(approx, queries, args.depth)
             recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
             figures = f"build {built:.1f} s  recall@10 {recall:.4f}  {took:.2f} ms/query"
             print(f"{kind} {approx.params} {setting}: {figures}")
@@ -86,15 +88,25 @@ def _settings(dense: object, args: argparse.Namespace) -> list[tuple[str, Callab
     kind: str = dense.kind  # type: ignore[attr-defined]
     if "ivf" in kind and args.nprobe:
         ivf = faiss.extract_index_ivf(raw)
-        return [(f"nprobe={n}", partial(setattr, ivf, "nprobe", n)) for n in args.nprobe]
+        reranks = args.rerank or [dense.params.get("rerank")]  # type: ignore[attr-defined]
+        return [
+            (f"nprobe={n} rerank={r}", partial(_set_ivf, dense, ivf, n, r))
+            for r in reranks
+            for n in args.nprobe
+        ]
     if kind.startswith("hnsw") and args.ef:
         return [(f"efSearch={n}", partial(setattr, raw.hnsw, "efSearch", n)) for n in args.ef]
     return [("defaults", lambda: None)]
 
 
-def _run(dense: object, queries: np.ndarray) -> tuple[list[list[int]], float]:
+def _set_ivf(dense: object, ivf: object, nprobe: int, rerank: object) -> None:
+    ivf.nprobe = nprobe  # type: ignore[attr-defined]
+    dense.params["rerank"] = rerank  # type: ignore[attr-defined]
+
+
+def _run(dense: object, queries: np.ndarray, depth: int = 10) -> tuple[list[list[int]], float]:
     t0 = time.perf_counter()
-    ids = [dense.search(q, 10)[0].tolist() for q in queries]  # type: ignore[attr-defined]
+    ids = [dense.search(q, depth)[0][:10].tolist() for q in queries]  # type: ignore[attr-defined]
     return ids, (time.perf_counter() - t0) * 1000 / len(queries)
 
 
@@ -104,9 +116,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("index_dir", type=Path, nargs="?")
     parser.add_argument("--vectors", type=Path, help="an (n, d) .npy of unit vectors instead of an index")
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--depth", type=int, default=50, help="hits asked for (the Answerer asks 50); recall of the first 10"
+    )
     parser.add_argument("--query-mode", choices=["noisy", "held-out", "random"], default="noisy")
     parser.add_argument("--kinds", nargs="+", default=DEFAULT_KINDS)
     parser.add_argument("--nprobe", type=int, nargs="*", default=[], help="IVF cells to visit (sweep)")
+    parser.add_argument(
+        "--rerank", type=int, nargs="*", default=[], help="re-ranked candidates per hit (sweep)"
+    )
     parser.add_argument("--ef", type=int, nargs="*", default=[], help="HNSW efSearch (sweep)")
     return parser
 
