@@ -28,7 +28,8 @@ def main() -> None:
     generation = generation_path(args.index_dir)
     assert generation is not None, f"no index in {args.index_dir}"
     model = Manifest.read(generation).model
-    embedder = make_embedder(args.query_model or model, cache_dir=model_cache_dir(args.index_dir))
+    cache = model_cache_dir(args.index_dir)
+    embedder = make_embedder(args.query_model or model, backend=args.backend, cache_dir=cache)
     answerer = Answerer(IndexHandle(args.index_dir, model), embedder)
     questions = [" ".join(q.split()) for q in load_questions(args.questions)][: args.limit]
     for question in questions:
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("index_dir", type=Path)
     parser.add_argument("questions", type=Path)
+    parser.add_argument("--backend", default="auto", help="EMBEDDING_BACKEND for the questions")
     parser.add_argument("--query-model", help="embed questions with this model instead of the manifest's")
     parser.add_argument("--limit", type=int, default=501)
     return parser
