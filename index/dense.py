@@ -135,9 +135,6 @@ class DenseIndex:
         """Read an index written by `save`; IVF lists are memory-mapped, the rest read (small, or faster)."""
         flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if kind in _IVF else 0
         index = faiss.read_index(str(path), flags)
-        # One question at a time: OpenMP's thread hand-off costs far more than it saves on a single query
-        # (measured 1.6 ms with one thread, 35-40 ms with two on a busy 2-core machine, 10k vectors).
-        faiss.omp_set_num_threads(1)
         dense = cls(index, kind, params)
         if kind in _IVF:
             faiss.extract_index_ivf(index).nprobe = int(dense.params.get("nprobe", 16))
@@ -151,6 +148,11 @@ class DenseIndex:
         if k == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         query = np.asarray(query, dtype=np.float32).reshape(1, -1)
+        # One question at a time: OpenMP's thread hand-off costs far more than it saves on a single query
+        # (measured 1.6 ms with one thread, 35-40 ms with two on a busy 2-core machine, 10k vectors). The
+        # setting is per thread, and questions come from any thread (the bot's workers, a reload).
+        if faiss.omp_get_max_threads() != 1:
+            faiss.omp_set_num_threads(1)
         scores, ids = self._index.search(query, self._depth(k))
         keep = ids[0] >= 0
         ids, found = ids[0][keep].astype(np.int64), scores[0][keep]

@@ -154,3 +154,20 @@ def test_indexes_of_the_former_types_still_load(
 
 def _old_ivf() -> dict[str, int | float | str]:
     return {"nlist": 16, "nprobe": 16, "rerank": 8}
+
+
+def test_a_search_from_any_thread_runs_on_one_openmp_thread() -> None:
+    import threading
+
+    vectors = clustered(500)
+    index = DenseIndex.build(vectors, vectors.shape[1], kind=FLAT)
+    seen: list[int] = []
+
+    def ask() -> None:
+        index.search(vectors[0], 5)
+        seen.append(faiss.omp_get_max_threads())  # OpenMP's thread count is a per-thread setting
+
+    worker = threading.Thread(target=ask)
+    worker.start()
+    worker.join()
+    assert seen == [1]
