@@ -6,6 +6,7 @@ import math
 from collections import Counter
 
 import numpy as np
+import pytest
 
 from index.analysis import analyze, analyze_query
 from index.dense import DenseIndex
@@ -91,3 +92,16 @@ def test_spanish_question_matches_spanish_text_through_stemming() -> None:
     doc = analyze("El equipo ganó tres campeonatos con Atlético Nacional", "es")
     query = analyze_query("¿Cuántos campeonatos ganó con el Atletico Nacional?")
     assert {"campeonat", "nacional", "atlet"} <= set(doc) & set(query)
+
+
+def test_large_indexes_search_dense_in_a_worker_with_the_same_hits(
+    tiny_answerer: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index import search
+
+    snap = tiny_answerer._handle.snapshot()  # type: ignore[attr-defined]
+    question = "When did the Etna volcano erupt?"
+    vector = tiny_answerer._embed(question)  # type: ignore[attr-defined]
+    alone = search.retrieve(snap, vector, question).hits
+    monkeypatch.setattr(search, "PARALLEL_MIN", 0)
+    assert search.retrieve(snap, vector, question).hits == alone
