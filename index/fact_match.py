@@ -120,7 +120,7 @@ class StoredFacts:
 class LazyFacts:
     """Facts of a generation written without them: extracted per sentence on first use, then cached."""
 
-    def __init__(self, articles: list[Article], sentences: np.ndarray) -> None:
+    def __init__(self, articles: Sequence[Article], sentences: np.ndarray) -> None:
         self._articles = articles
         self._sentences = sentences
 
@@ -149,7 +149,9 @@ def _title_keys(title: str, language: str) -> list[int]:
     return list(set(keys_of(analyze(title, language)).tolist()))
 
 
-def facts_source(facts: SentenceFacts | None, articles: list[Article], sentences: np.ndarray) -> FactsSource:
+def facts_source(
+    facts: SentenceFacts | None, articles: Sequence[Article], sentences: np.ndarray
+) -> FactsSource:
     """Stored facts when the generation has them, else facts extracted as questions need them."""
     if facts is not None:
         return StoredFacts(facts)

@@ -10,13 +10,14 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from index.article_table import ArticleTable, write_articles
 from index.dense import DenseIndex
 from index.errors import IndexLocked, IndexMismatch, IndexNotFound
 from index.fact_match import FactsSource, facts_source
@@ -36,7 +37,7 @@ KEEP_GENERATIONS = 2  # the current one and the one a running bot may still be r
 class IndexData:
     """The arrays an index is made of; rows of `sentences` and `chunks` point into `articles`."""
 
-    articles: list[Article]
+    articles: Sequence[Article]  # a list while building; an ArticleTable (parsed on demand) when loaded
     sentences: np.ndarray  # (n, 3) int32: article row, start, end (offsets in article.text)
     sentence_spans: np.ndarray  # (n,) int32: paragraph-aware span of the sentence within its article
     chunks: np.ndarray  # (m, 3) int32: article row, first sentence row, last sentence row (exclusive)
@@ -115,9 +116,7 @@ def write_generation(
 
 
 def _write_files(directory: Path, data: IndexData, dense: DenseIndex, sparse: SparseIndex) -> None:
-    with (directory / "articles.jsonl").open("w", encoding="utf-8") as fh:
-        for article in data.articles:
-            fh.write(article.model_dump_json() + "\n")
+    write_articles(directory, data.articles)
     np.save(directory / "sentences.npy", data.sentences)
     np.save(directory / "sentence_spans.npy", data.sentence_spans)
     np.save(directory / "chunks.npy", data.chunks)
@@ -171,21 +170,20 @@ def load_snapshot(path: Path) -> Snapshot:
     """Load one generation; big arrays are memory-mapped."""
     manifest = Manifest.read(path)
     try:
-        articles = [
-            Article.model_validate_json(line)
-            for line in (path / "articles.jsonl").read_text(encoding="utf-8").splitlines()
-        ]
+        # Everything memory-mapped: start-up reads only what the first questions touch.
         data = IndexData(
-            articles=articles,
-            sentences=np.load(path / "sentences.npy"),
-            sentence_spans=np.load(path / "sentence_spans.npy"),
-            chunks=np.load(path / "chunks.npy"),
+            articles=ArticleTable(path),
+            sentences=memory_map(path / "sentences.npy"),
+            sentence_spans=memory_map(path / "sentence_spans.npy"),
+            chunks=memory_map(path / "chunks.npy"),
             chunk_vectors=memory_map(path / "chunk_vectors.npy"),
             sentence_vectors=memory_map(path / "sentence_vectors.npy"),
             chunk_keys=_load_keys(path / "chunk_keys.npy"),
             sentence_keys=_load_keys(path / "sentence_keys.npy"),
             facts=SentenceFacts.load(path / FACTS_DIR),
         )
+        if len(data.articles) != manifest.articles:
+            raise ValueError(f"{len(data.articles)} articles where the manifest says {manifest.articles}")
         dense = DenseIndex.load(path / "dense.faiss", manifest.index_type, manifest.index_params)
         dense.attach_vectors(data.chunk_vectors)
         sparse = SparseIndex.load(path / "bm25")
@@ -223,7 +221,7 @@ def read_terms(directory: Path) -> list[list[str]] | None:
 
 def _load_keys(path: Path) -> np.ndarray:
     # Generations written before the embedding cache have no keys: they simply cache nothing.
-    return np.load(path) if path.exists() else np.zeros(0, np.uint64)
+    return memory_map(path) if path.exists() else np.zeros(0, np.uint64)
 
 
 def directory_size(path: Path) -> int:
