@@ -30,7 +30,7 @@ _CACHE_SIZE = 1024
 RERANK_CHUNKS = 12  # the reranker reads the sentences of this many top chunks
 # Tree probabilities spread wider than hand-set scores: a neighbour at 30% of the best one's probability
 # often holds the answer (tuned on the SQuAD tuning articles; see docs/quality.md).
-TREE_GROW_RATIO = 0.3
+TREE_GROW_RATIO = 0.4
 
 
 class Answerer:

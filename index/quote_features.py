@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from index.analysis import analyze
+from index.quote_cues import Cues, cue_row, places, question_cues
 from index.rerank import FEATURES, Candidates, sentence_terms, sentence_text
 from index.store import Snapshot
 from index.trees import TreeEnsemble
@@ -54,6 +55,19 @@ _WH = (
 )  # fmt: skip
 _RELATIVE_WORDING = ("bigrams", "matched", "weighted", "paragraph")
 _PAIRS = ("pair_next_cos", "pair_prev_cos")
+_CUES = (
+    "typed",  # spans of the asked type (a year for "when", a name for "who") that the question lacks
+    "head",  # the noun of "which/what X" is in the sentence (-1: the question has none)
+    "head_near",  # ... in the sentence before or after it
+    "rarest",  # the question's rarest term is in the sentence
+    "rare2",  # share of its two rarest terms in the sentence
+    "run",  # longest run of question terms repeated in order
+    "window",  # most question terms within a few consecutive terms
+    "para_pos",  # sentence number inside its span (paragraph)
+    "prev_typed",  # typed spans in the neighbours (-1: none in the span): the answer may sit beside
+    "next_typed",
+)
+_RELATIVE_CUES = ("typed", "run", "window")
 
 TREE_FEATURES: tuple[str, ...] = (
     *FEATURES,
@@ -63,6 +77,8 @@ TREE_FEATURES: tuple[str, ...] = (
     *(f"rel_{n}" for n in _RELATIVE_WORDING),
     *_PAIRS,
     *(f"rel_{n}" for n in _PAIRS),
+    *_CUES,
+    *(f"rel_{n}" for n in _RELATIVE_CUES),
 )
 
 _NAME = re.compile(r"(?<!^)\b[A-ZÁÉÍÓÚÑ][\wÁÉÍÓÚÑáéíóúñ]+")
@@ -91,7 +107,7 @@ def tree_features(
     if not len(base):
         return np.zeros((0, len(TREE_FEATURES)), dtype=np.float32)
     rel = _relative(base, [FEATURES.index(n) for n in _RELATIVE_BASE])
-    wording = _wording(snap, cands.rows, question, language)
+    wording, cues = _wording(snap, cands.rows, question, language)
     lower = question.lower()
     wh = np.array([float(lower.startswith(w) or f" {w} " in f" {lower} ") for w in _WH], dtype=np.float32)
     pairs = _pair_cosines(snap, cands.rows, query_vector)
@@ -103,6 +119,8 @@ def tree_features(
         _relative(wording, [_WORDING.index(n) for n in _RELATIVE_WORDING]),
         pairs,
         _relative(pairs, [0, 1]),
+        cues,
+        _relative(cues, [_CUES.index(n) for n in _RELATIVE_CUES]),
     ]
     return np.hstack(parts).astype(np.float32)
 
@@ -128,8 +146,8 @@ def _pair_cosines(snap: Snapshot, rows: np.ndarray, query_vector: np.ndarray) ->
     return out
 
 
-def _wording(snap: Snapshot, rows: np.ndarray, question: str, language: str) -> np.ndarray:
-    """The _WORDING features of each candidate row."""
+def _wording(snap: Snapshot, rows: np.ndarray, question: str, language: str) -> tuple[np.ndarray, np.ndarray]:
+    """The _WORDING and _CUES features of each candidate row."""
     lang = language if language in ("en", "es") else "en"
     ordered = analyze(question, lang)
     asked = sorted(set(ordered))
@@ -140,11 +158,14 @@ def _wording(snap: Snapshot, rows: np.ndarray, question: str, language: str) -> 
         total=sum(idf.values()) or 1.0,
         pairs=frozenset(itertools.pairwise(ordered)),
         words=frozenset(w.lower() for w in _WORD.findall(question)),
+        cues=question_cues(question, lang, idf),
     )
     out = np.zeros((len(rows), len(_WORDING)), dtype=np.float32)
+    cues = np.zeros((len(rows), len(_CUES)), dtype=np.float32)
     for i, row in enumerate(rows.tolist()):
         out[i] = _row_wording(snap, row, query)
-    return out
+        cues[i] = _row_cues(snap, row, query)
+    return out, cues
 
 
 class _Query(NamedTuple):
@@ -153,6 +174,7 @@ class _Query(NamedTuple):
     total: float  # sum of the idf weights (1 when there are none)
     pairs: frozenset[tuple[str, str]]
     words: frozenset[str]
+    cues: Cues
 
     def share(self, present: AbstractSet[str]) -> float:
         return sum(w for t, w in self.idf.items() if t in present) / self.total
@@ -167,6 +189,7 @@ class _Facts(NamedTuple):
     names: frozenset[str]
     years: frozenset[str]
     numbers: frozenset[str]
+    places: frozenset[str]
     flags: tuple[float, float, float]  # month, percent, money
 
 
@@ -180,6 +203,7 @@ def _facts(text: str, language: str) -> _Facts:
         names=frozenset(m.lower() for m in _NAME.findall(text)),
         years=frozenset(_YEAR.findall(text)),
         numbers=frozenset(_NUMBER.findall(text)),
+        places=places(text),
         flags=(
             float(bool(_MONTH.search(text))),
             float("%" in text or "percent" in text or "por ciento" in text),
@@ -216,6 +240,11 @@ def _row_wording(snap: Snapshot, row: int, query: _Query) -> list[float]:
         neighbour(row + 1),
         float(len(facts.terms)),
     ]
+
+
+def _row_cues(snap: Snapshot, row: int, query: _Query) -> list[float]:
+    first, end = (int(x) for x in snap.data.span_bounds[row])
+    return cue_row(lambda r: _row_facts(snap, r), row, (first, end), query.cues, query.words)
 
 
 def answer_type_rows(rows: np.ndarray, x: np.ndarray) -> frozenset[int]:
