@@ -19,6 +19,7 @@ from index.models import Answer, IndexStats, Quote
 from index.quote_features import answer_type_rows, load_quote_models, tree_features
 from index.quoting import Growth, Passage, SentenceScore, choose_passages, score_sentences
 from index.rerank import RerankModel, candidate_features, hand_scores
+from index.rerank_es import model_inputs
 from index.search import Retrieval, retrieve
 from index.store import Snapshot, directory_size
 from index.trees import TreeEnsemble
@@ -164,7 +165,8 @@ class Answerer:
         if self._reranker is None or not self._reranker.covers(found.language):
             return score_sentences(snap, query_vector, found.terms, found.hits, RERANK_CHUNKS)
         cands = candidate_features(snap, query_vector, found.terms, text, found.rerank_hits(RERANK_CHUNKS))
-        probs = self._reranker.score(cands.features, found.language)
+        x = model_inputs(snap, cands, found.terms, text, found.language)
+        probs = self._reranker.score(x, found.language)
         scored = [
             SentenceScore(int(row), float(p), float(f[0]))
             for row, p, f in zip(cands.rows.tolist(), probs.tolist(), cands.features, strict=True)

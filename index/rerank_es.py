@@ -1,0 +1,91 @@
+"""Spanish-only reranker features: which sentence of a story answers, beyond the shared FEATURES.
+
+Within the right Spanish article the reranker chose the answer sentence for only ~60% of the tuning
+questions: the story's name and topic words are in most of its sentences (the lede restates them), so the
+global IDF overlap cannot tell the sentences apart. These features weigh the question's terms by how rare
+they are inside the candidate's own article, and check a place for "¿dónde?" (docs/quality.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from index.rerank import LANGUAGE_FEATURES, Candidates, sentence_terms, sentence_text
+from index.store import Snapshot
+
+SPANISH_FEATURES = LANGUAGE_FEATURES["es"]
+
+_WHERE_Q = re.compile(
+    r"d[oó]nde|qu[eé] (lugar|ciudad|pa[ií]s|regi[oó]n|provincia|estado|localidad|zona|estadio)", re.I
+)
+# A place: a preposition before a capitalised word ("en Montevideo", "desde la Casa Blanca").
+_PLACE = re.compile(r"\b(en|de|desde|hasta|hacia)\s+(el |la |los |las )?[A-ZÁÉÍÓÚÑ]")
+# Capitalised words that do not open the sentence or follow its end (names, places, organisations).
+_NAME = re.compile(r"(?<!^)(?<![.!?¿¡\"“]\s)\b[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+")
+# Wikinews ledes open with the publication date ("4 de mayo de 2012 ..."): not the story's own words.
+_DATELINE = re.compile(r"^\s*\d{1,2} de \w+ de \d{4}\s*")
+_WORD = re.compile(r"\w+")
+
+
+def model_inputs(snap: Snapshot, cands: Candidates, terms: list[str], question: str, language: str) -> np.ndarray:
+    """What the reranker reads for `language`: the shared features, plus the language's own columns."""
+    if language != "es":
+        return cands.features
+    extra = spanish_features(snap, cands.rows, terms, question)
+    return np.hstack([cands.features, extra]).astype(np.float32)
+
+
+def spanish_features(snap: Snapshot, rows: np.ndarray, terms: list[str], question: str) -> np.ndarray:
+    """SPANISH_FEATURES of each candidate sentence row (one row per candidate)."""
+    out = np.zeros((len(rows), len(SPANISH_FEATURES)), dtype=np.float32)
+    if not len(rows):
+        return out
+    idf = dict(zip(terms, snap.sparse.idf(terms).tolist(), strict=True))
+    asks_place = bool(_WHERE_Q.search(question))
+    question_words = frozenset(w.lower() for w in _WORD.findall(question))
+    for i, row in enumerate(rows.tolist()):
+        text = sentence_text(snap, row)
+        language = snap.data.articles[int(snap.data.sentences[row, 0])].language
+        out[i, 0] = local_overlap(frozenset(sentence_terms(text, language)), idf, _article_sentences(snap, row))
+        out[i, 1] = float(asks_place and names_a_place(text, question_words))
+    return out
+
+
+def local_overlap(own: frozenset[str], idf: dict[str, float], article: tuple[tuple[str, ...], str]) -> float:
+    """Share of the question's terms in a sentence, each weighted by IDF times its rarity in the article."""
+    counts, sentences = _article_term_counts(*article)
+    weights = {t: w * math.log(1 + sentences / (1 + counts.get(t, 0))) for t, w in idf.items()}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in own) / total if total else 0.0
+
+
+def names_a_place(text: str, question_words: frozenset[str]) -> bool:
+    """Whether a sentence names a place the question does not ("en Viena"), its dateline aside."""
+    body = _DATELINE.sub("", text)
+    if not _PLACE.search(body):
+        return False
+    return any(m.group(0).lower() not in question_words for m in _NAME.finditer(body))
+
+
+def _article_sentences(snap: Snapshot, row: int) -> tuple[tuple[str, ...], str]:
+    """The texts of every sentence in `row`'s article, and the article's language."""
+    sentences = snap.data.sentences
+    article_row = int(sentences[row, 0])
+    first = int(np.searchsorted(sentences[:, 0], article_row, side="left"))
+    end = int(np.searchsorted(sentences[:, 0], article_row, side="right"))
+    texts = tuple(sentence_text(snap, r) for r in range(first, end))
+    return texts, snap.data.articles[article_row].language
+
+
+@lru_cache(maxsize=4096)
+def _article_term_counts(texts: tuple[str, ...], language: str) -> tuple[dict[str, int], int]:
+    """In how many of the article's sentences each term occurs, and the number of sentences."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for term in set(sentence_terms(text, language)):
+            counts[term] = counts.get(term, 0) + 1
+    return counts, len(texts)
