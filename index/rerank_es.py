@@ -31,7 +31,9 @@ _DATELINE = re.compile(r"^\s*\d{1,2} de \w+ de \d{4}\s*")
 _WORD = re.compile(r"\w+")
 
 
-def model_inputs(snap: Snapshot, cands: Candidates, terms: list[str], question: str, language: str) -> np.ndarray:
+def model_inputs(
+    snap: Snapshot, cands: Candidates, terms: list[str], question: str, language: str
+) -> np.ndarray:
     """What the reranker reads for `language`: the shared features, plus the language's own columns."""
     if language != "es":
         return cands.features
@@ -50,7 +52,9 @@ def spanish_features(snap: Snapshot, rows: np.ndarray, terms: list[str], questio
     for i, row in enumerate(rows.tolist()):
         text = sentence_text(snap, row)
         language = snap.data.articles[int(snap.data.sentences[row, 0])].language
-        out[i, 0] = local_overlap(frozenset(sentence_terms(text, language)), idf, _article_sentences(snap, row))
+        out[i, 0] = local_overlap(
+            frozenset(sentence_terms(text, language)), idf, _article_sentences(snap, row)
+        )
         out[i, 1] = float(asks_place and names_a_place(text, question_words))
     return out
 

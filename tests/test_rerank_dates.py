@@ -113,12 +113,13 @@ def test_rerank_model_scores_are_probabilities_that_follow_the_weights(tmp_path:
     coef[FEATURES.index("overlap")] = 2.0
     params = {"mean": [0.0] * n, "scale": [1.0] * n, "coef": coef, "intercept": -1.0}
     path = tmp_path / "model.json"
-    path.write_text(json.dumps({"features": list(FEATURES), "languages": {"es": params}}))
+    # English has no columns of its own (Spanish ones: tests/test_rerank_es.py).
+    path.write_text(json.dumps({"features": list(FEATURES), "languages": {"en": params}}))
     model = RerankModel.load(path)
-    assert model.covers("es") and not model.covers("en")
+    assert model.covers("en") and not model.covers("es")
     x = np.zeros((2, n), dtype=np.float32)
     x[1, FEATURES.index("overlap")] = 1.0
-    probs = model.score(x, "es")
+    probs = model.score(x, "en")
     assert 0.0 < probs[0] < probs[1] < 1.0
     assert probs[0] == pytest.approx(1 / (1 + np.exp(1.0)), rel=1e-5)
 
