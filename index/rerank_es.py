@@ -49,20 +49,26 @@ def spanish_features(snap: Snapshot, rows: np.ndarray, terms: list[str], questio
     idf = dict(zip(terms, snap.sparse.idf(terms).tolist(), strict=True))
     asks_place = bool(_WHERE_Q.search(question))
     question_words = frozenset(w.lower() for w in _WORD.findall(question))
+    weights: dict[int, dict[str, float]] = {}  # per article row: candidates often share an article
     for i, row in enumerate(rows.tolist()):
         text = sentence_text(snap, row)
-        language = snap.data.articles[int(snap.data.sentences[row, 0])].language
-        out[i, 0] = local_overlap(
-            frozenset(sentence_terms(text, language)), idf, _article_sentences(snap, row)
-        )
+        article_row = int(snap.data.sentences[row, 0])
+        if article_row not in weights:
+            weights[article_row] = local_weights(idf, _article_sentences(snap, article_row))
+        own = frozenset(sentence_terms(text, snap.data.articles[article_row].language))
+        out[i, 0] = weighted_share(own, weights[article_row])
         out[i, 1] = float(asks_place and names_a_place(text, question_words))
     return out
 
 
-def local_overlap(own: frozenset[str], idf: dict[str, float], article: tuple[tuple[str, ...], str]) -> float:
-    """Share of the question's terms in a sentence, each weighted by IDF times its rarity in the article."""
+def local_weights(idf: dict[str, float], article: tuple[tuple[str, ...], str]) -> dict[str, float]:
+    """Each question term's IDF times its rarity among the article's sentences (texts, language)."""
     counts, sentences = _article_term_counts(*article)
-    weights = {t: w * math.log(1 + sentences / (1 + counts.get(t, 0))) for t, w in idf.items()}
+    return {t: w * math.log(1 + sentences / (1 + counts.get(t, 0))) for t, w in idf.items()}
+
+
+def weighted_share(own: frozenset[str], weights: dict[str, float]) -> float:
+    """The weighted share of the question's terms that a sentence's terms hold."""
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in own) / total if total else 0.0
 
@@ -75,10 +81,9 @@ def names_a_place(text: str, question_words: frozenset[str]) -> bool:
     return any(m.group(0).lower() not in question_words for m in _NAME.finditer(body))
 
 
-def _article_sentences(snap: Snapshot, row: int) -> tuple[tuple[str, ...], str]:
-    """The texts of every sentence in `row`'s article, and the article's language."""
+def _article_sentences(snap: Snapshot, article_row: int) -> tuple[tuple[str, ...], str]:
+    """The texts of every sentence of an article, and its language."""
     sentences = snap.data.sentences
-    article_row = int(sentences[row, 0])
     first = int(np.searchsorted(sentences[:, 0], article_row, side="left"))
     end = int(np.searchsorted(sentences[:, 0], article_row, side="right"))
     texts = tuple(sentence_text(snap, r) for r in range(first, end))

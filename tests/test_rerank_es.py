@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.analysis import analyze, analyze_query
+from index.analysis import analyze
 from index.build import IndexBuilder
 from index.embedding import Embedder
 from index.handle import IndexHandle
 from index.rerank import FEATURES, LANGUAGE_FEATURES, RerankModel, candidate_features, sentence_text
-from index.rerank_es import SPANISH_FEATURES, local_overlap, model_inputs, names_a_place
+from index.rerank_es import SPANISH_FEATURES, local_weights, model_inputs, names_a_place, weighted_share
 from index.search import retrieve
 from index.store import Snapshot
 from tests.conftest import write_corpus
@@ -49,15 +49,14 @@ def _article(texts: list[str]) -> tuple[tuple[str, ...], str]:
 
 
 def test_terms_in_every_sentence_of_the_article_count_less() -> None:
-    idf = dict.fromkeys(analyze_query("¿Dónde jugará el Nacional la final?"), 1.0)
+    idf = dict.fromkeys(analyze("Nacional estadio", "es"), 1.0)  # "Nacional" in 3 sentences, "estadio" in 2
     own = [frozenset(analyze(s, "es")) for s in CLUB]
-    scores = [local_overlap(o, idf, _article(CLUB)) for o in own]
-    # "Nacional" is in three of four sentences: the final's venue sentence wins on "jugará" + "final"
-    # although the plain share of question terms ties it with the lede.
-    assert scores[2] > scores[1] and scores[2] > scores[3]
-    assert all(0.0 <= s <= 1.0 for s in scores)
-    assert local_overlap(frozenset(), idf, _article(CLUB)) == 0.0
-    assert local_overlap(own[0], {}, _article(CLUB)) == 0.0
+    weights = local_weights(idf, _article(CLUB))
+    assert weighted_share(own[1], idf) == weighted_share(own[2], idf) == 0.5  # one of two words each
+    assert weighted_share(own[2], weights) > 0.5 > weighted_share(own[1], weights)
+    assert weighted_share(own[3], weights) == pytest.approx(1.0)
+    assert weighted_share(frozenset(), weights) == 0.0
+    assert weighted_share(own[0], local_weights({}, _article(CLUB))) == 0.0
 
 
 @pytest.mark.parametrize(
