@@ -3,7 +3,8 @@
 Within the right Spanish article the reranker chose the answer sentence for only ~60% of the tuning
 questions: the story's name and topic words are in most of its sentences (the lede restates them), so the
 global IDF overlap cannot tell the sentences apart. These features weigh the question's terms by how rare
-they are inside the candidate's own article, and check a place for "¿dónde?" (docs/quality.md).
+they are inside the candidate's own article, check a place for "¿dónde?", and read the shared number and
+date cues without the lede's dateline (docs/quality.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ from functools import lru_cache
 
 import numpy as np
 
-from index.rerank import LANGUAGE_FEATURES, Candidates, sentence_terms, sentence_text
+from index.rerank import (
+    _DATE,
+    _DATE_Q,
+    _NUMBER,
+    _NUMBER_Q,
+    FEATURES,
+    LANGUAGE_FEATURES,
+    Candidates,
+    sentence_terms,
+    sentence_text,
+)
 from index.store import Snapshot
 
 SPANISH_FEATURES = LANGUAGE_FEATURES["es"]
@@ -38,7 +49,23 @@ def model_inputs(
     if language != "es":
         return cands.features
     extra = spanish_features(snap, cands.rows, terms, question)
-    return np.hstack([cands.features, extra]).astype(np.float32)
+    return np.hstack([without_dateline_cues(snap, cands, question), extra]).astype(np.float32)
+
+
+def without_dateline_cues(snap: Snapshot, cands: Candidates, question: str) -> np.ndarray:
+    """The shared features with "how many" and "when" cues read after the dateline.
+
+    Every Wikinews lede opens with its date ("4 de mayo de 2012"), so the shared cues call every lede a
+    number and a date (tuning articles, out of sample: top-1 sentence 0.464 -> 0.471 without it).
+    """
+    x = cands.features.copy()
+    asks = {"cue_number": bool(_NUMBER_Q.search(question)), "cue_date": bool(_DATE_Q.search(question))}
+    pattern = {"cue_number": _NUMBER, "cue_date": _DATE}
+    for i, row in enumerate(cands.rows.tolist()):
+        body = _DATELINE.sub("", sentence_text(snap, row))
+        for name, asked in asks.items():
+            x[i, FEATURES.index(name)] = float(asked and bool(pattern[name].search(body)))
+    return x
 
 
 def spanish_features(snap: Snapshot, rows: np.ndarray, terms: list[str], question: str) -> np.ndarray:

@@ -104,3 +104,25 @@ def test_model_file_must_list_the_languages_own_columns(tmp_path: Path) -> None:
     model = RerankModel.load(path)
     assert model.feature_names("es") == FEATURES + LANGUAGE_FEATURES["es"]
     assert model.score(np.zeros((1, n), dtype=np.float32), "es")[0] == pytest.approx(0.5)
+
+
+def test_spanish_number_and_date_cues_skip_the_dateline(
+    tmp_path: Path, make_builder: Callable[..., IndexBuilder], fake_embedder: Embedder
+) -> None:
+    lede = "4 de mayo de 2012 Los bomberos apagaron el incendio de la fábrica."
+    count = "Participaron 30 bomberos y dos camiones."
+    story = {"f.jsonl": json.dumps({"id": "f", "title": "Incendio", "text": f"{lede}\n\n{count}"}) + "\n"}
+    builder = make_builder(write_corpus(tmp_path / "es-fire", story))
+    builder.build(interactive=False)
+    snap = IndexHandle(builder.index_dir, fake_embedder.name).reload()
+    assert snap is not None
+    question = "¿Cuántos bomberos apagaron el incendio?"
+    vector = fake_embedder.embed_query(question)
+    found = retrieve(snap, vector, question)
+    cands = candidate_features(snap, vector, found.terms, question, found.hits)
+    texts = [sentence_text(snap, int(r)) for r in cands.rows]
+    number = FEATURES.index("cue_number")
+    assert cands.features[texts.index(lede), number] == 1.0  # the shared cue counts the dateline's digits
+    x = model_inputs(snap, cands, found.terms, question, "es")
+    assert x[texts.index(lede), number] == 0.0
+    assert x[texts.index(count), number] == 1.0  # "30", "dos"
