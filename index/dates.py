@@ -72,6 +72,11 @@ class DateIntent:
     present: bool = False
 
     @property
+    def ranged(self) -> bool:
+        """True when the question names years ("in 2021", "since 2019", "last year")."""
+        return self.first_year is not None or self.last_year is not None
+
+    @property
     def empty(self) -> bool:
         """True when the question says nothing about time."""
         return self.first_year is None and self.last_year is None and not self.present
@@ -102,22 +107,33 @@ def _in_range(year: int, intent: DateIntent) -> bool:
 
 
 def apply_date_intent(snap: Snapshot, scored: list[SentenceScore], intent: DateIntent) -> list[SentenceScore]:
-    """Re-rank candidates by their article's date: years as soft filters, newer first for the present."""
+    """Re-rank candidates by time: years as soft filters, newer first for the present."""
     if intent.empty or not scored:
         return scored
     articles = snap.data.articles
     dates = {s.row: articles[int(snap.data.sentences[s.row, 0])].date for s in scored}
-    known = [d for d in dates.values() if d is not None]
-    newest = max(known, default=None)
-    ranged = intent.first_year is not None or intent.last_year is not None
+    newest = max((d for d in dates.values() if d is not None), default=None)
     out = []
     for s in scored:
         when, score = dates[s.row], s.score
-        if when is not None and ranged:
-            score = score + IN_RANGE_BOOST if _in_range(when.year, intent) else score * OUT_OF_RANGE_FACTOR
+        if intent.ranged:
+            score = _ranged_score(score, when, _named_years(snap, s.row), intent)
         if when is not None and newest is not None and intent.present:
             age = (newest - when).days
             score += PRESENT_BOOST * max(0.0, 1.0 - age / RECENCY_DAYS)
         out.append(SentenceScore(s.row, score, s.cosine))
     out.sort(key=lambda s: (-s.score, s.row))
     return out
+
+
+def _ranged_score(score: float, when: dt.date | None, named: list[int], intent: DateIntent) -> float:
+    """In range when the article is of those years or the sentence names one ("the 2014 final" in a 2023
+    story); out of range only when the article is dated and the sentence names no year in range."""
+    if (when is not None and _in_range(when.year, intent)) or any(_in_range(y, intent) for y in named):
+        return score + IN_RANGE_BOOST
+    return score * OUT_OF_RANGE_FACTOR if when is not None else score
+
+
+def _named_years(snap: Snapshot, row: int) -> list[int]:
+    article_row, start, end = (int(x) for x in snap.data.sentences[row])
+    return [int(y) for y in _YEAR.findall(snap.data.articles[article_row].text[start:end])]

@@ -54,13 +54,14 @@ class TreeEnsemble:
         """Log-odds for each row of `x` (rows: candidates, columns: self.features)."""
         if x.ndim != 2 or x.shape[1] != len(self.features):
             raise ValueError(f"expected {len(self.features)} features, got shape {x.shape}")
-        # Every node's test for every candidate at once, then each tree walks one level per step.
-        go_left = x.astype(np.float64)[:, self._flat_feature] <= self._flat_threshold
+        # Every node's test for every candidate at once, then each tree walks one level per step: one
+        # gather of the test result and one of the child (left and right interleaved) per level.
+        go_right = ~(x.astype(np.float64)[:, self._flat_feature] <= self._flat_threshold)
+        step = (np.arange(len(x)) * go_right.shape[1])[:, None]
+        go_right = go_right.ravel()
         node = np.broadcast_to(self._roots, (len(x), len(self._roots)))
         for _ in range(self.depth):
-            node = np.where(
-                np.take_along_axis(go_left, node, axis=1), self._flat_left[node], self._flat_right[node]
-            )
+            node = self._children[2 * node + go_right[node + step]]
         return self.baseline + self._flat_value[node].sum(axis=1)
 
     def __post_init__(self) -> None:
@@ -72,8 +73,12 @@ class TreeEnsemble:
         # Leaves point at themselves, so a walk that reached one stays there.
         own = (offsets + np.arange(width)[None, :]).ravel()
         leaf = self.leaf.ravel()
-        self._flat_left = np.where(leaf, own, (self.left + offsets).ravel())
-        self._flat_right = np.where(leaf, own, (self.right + offsets).ravel())
+        self._children = np.column_stack(
+            [
+                np.where(leaf, own, (self.left + offsets).ravel()),
+                np.where(leaf, own, (self.right + offsets).ravel()),
+            ]
+        ).ravel()
         self._flat_value = np.where(leaf, self.value.ravel(), 0.0)
 
     def probability(self, x: np.ndarray) -> np.ndarray:

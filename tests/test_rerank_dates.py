@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from index.answer import Answerer
-from index.dates import DateIntent, apply_date_intent, parse_date_intent
+from index.dates import IN_RANGE_BOOST, OUT_OF_RANGE_FACTOR, DateIntent, apply_date_intent, parse_date_intent
 from index.quoting import SentenceScore
 from index.rerank import FEATURES, MODEL_PATH, RerankModel, candidate_features, sentence_text
 from index.search import fusion_weights, retrieve
@@ -40,9 +40,10 @@ def test_parse_date_intent(question: str, expected: DateIntent) -> None:
     assert parse_date_intent(question, TODAY) == expected
 
 
-def _fake_snapshot(dates: list[dt.date | None]) -> Any:
-    articles = [SimpleNamespace(date=d) for d in dates]
-    sentences = np.asarray([[i, 0, 1] for i in range(len(dates))])
+def _fake_snapshot(dates: list[dt.date | None], texts: list[str] | None = None) -> Any:
+    texts = texts or ["A sentence."] * len(dates)
+    articles = [SimpleNamespace(date=d, text=t) for d, t in zip(dates, texts, strict=True)]
+    sentences = np.asarray([[i, 0, len(t)] for i, t in enumerate(texts)])
     return SimpleNamespace(data=SimpleNamespace(articles=articles, sentences=sentences))
 
 
@@ -65,6 +66,20 @@ def test_year_range_favours_articles_of_that_year_and_ignores_undated_ones() -> 
     out = apply_date_intent(snap, scored, DateIntent(2021, 2021))
     assert out[0].row == 1
     assert next(s for s in out if s.row == 2).score == 0.5
+
+
+def test_a_sentence_that_names_the_year_counts_as_in_range() -> None:
+    texts = [
+        "He lost the 2016 final.",
+        "He reached the final of the Copa Sudamericana in 2014.",
+        "In 2014 too.",
+    ]
+    snap = _fake_snapshot([dt.date(2023, 7, 12), dt.date(2023, 7, 12), None], texts)
+    scored = [SentenceScore(0, 0.6, 0.5), SentenceScore(1, 0.55, 0.5), SentenceScore(2, 0.2, 0.5)]
+    out = {s.row: s.score for s in apply_date_intent(snap, scored, DateIntent(2014, 2014))}
+    assert out[1] > out[0]
+    assert out[0] == pytest.approx(0.6 * OUT_OF_RANGE_FACTOR)
+    assert out[2] == pytest.approx(0.2 + IN_RANGE_BOOST)
 
 
 def test_no_date_intent_leaves_scores_alone() -> None:
