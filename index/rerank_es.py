@@ -9,23 +9,14 @@ date cues without the lede's dateline (docs/quality.md).
 
 from __future__ import annotations
 
-import math
 import re
-from functools import lru_cache
 
 import numpy as np
 
-from index.rerank import (
-    _DATE,
-    _DATE_Q,
-    _NUMBER,
-    _NUMBER_Q,
-    FEATURES,
-    LANGUAGE_FEATURES,
-    Candidates,
-    sentence_terms,
-    sentence_text,
-)
+from index.fact_extractors import FLAGS
+from index.fact_match import weighted_share
+from index.facts import keys_of
+from index.rerank import _DATE_Q, _NUMBER_Q, FEATURES, LANGUAGE_FEATURES, Candidates, sentence_text
 from index.store import Snapshot
 
 SPANISH_FEATURES = LANGUAGE_FEATURES["es"]
@@ -60,11 +51,11 @@ def without_dateline_cues(snap: Snapshot, cands: Candidates, question: str) -> n
     """
     x = cands.features.copy()
     asks = {"cue_number": bool(_NUMBER_Q.search(question)), "cue_date": bool(_DATE_Q.search(question))}
-    pattern = {"cue_number": _NUMBER, "cue_date": _DATE}
     for i, row in enumerate(cands.rows.tolist()):
         body = _DATELINE.sub("", sentence_text(snap, row))
         for name, asked in asks.items():
-            x[i, FEATURES.index(name)] = float(asked and bool(pattern[name].search(body)))
+            # The same tests as the stored facts (fact_extractors.FLAGS), on the text after the dateline.
+            x[i, FEATURES.index(name)] = float(asked and FLAGS[name](body))
     return x
 
 
@@ -74,30 +65,27 @@ def spanish_features(snap: Snapshot, rows: np.ndarray, terms: list[str], questio
     if not len(rows):
         return out
     idf = dict(zip(terms, snap.sparse.idf(terms).tolist(), strict=True))
+    keys = keys_of(idf)
+    own = snap.facts.batch(rows).terms.presence(keys)
+    articles = snap.data.sentences[rows, 0].astype(np.int64)
+    for article_row in np.unique(articles).tolist():
+        mine = articles == article_row
+        weights = local_weights(list(idf.values()), _article_presence(snap, article_row, keys))
+        out[mine, 0] = weighted_share(own[mine], weights.tolist(), float(weights.sum()) or 1.0)
     asks_place = bool(_WHERE_Q.search(question))
     question_words = frozenset(w.lower() for w in _WORD.findall(question))
-    weights: dict[int, dict[str, float]] = {}  # per article row: candidates often share an article
     for i, row in enumerate(rows.tolist()):
-        text = sentence_text(snap, row)
-        article_row = int(snap.data.sentences[row, 0])
-        if article_row not in weights:
-            weights[article_row] = local_weights(idf, _article_sentences(snap, article_row))
-        own = frozenset(sentence_terms(text, snap.data.articles[article_row].language))
-        out[i, 0] = weighted_share(own, weights[article_row])
-        out[i, 1] = float(asks_place and names_a_place(text, question_words))
+        out[i, 1] = float(asks_place and names_a_place(sentence_text(snap, row), question_words))
     return out
 
 
-def local_weights(idf: dict[str, float], article: tuple[tuple[str, ...], str]) -> dict[str, float]:
-    """Each question term's IDF times its rarity among the article's sentences (texts, language)."""
-    counts, sentences = _article_term_counts(*article)
-    return {t: w * math.log(1 + sentences / (1 + counts.get(t, 0))) for t, w in idf.items()}
+def local_weights(idf: list[float], article: np.ndarray) -> np.ndarray:
+    """Each question term's IDF times its rarity among the article's sentences.
 
-
-def weighted_share(own: frozenset[str], weights: dict[str, float]) -> float:
-    """The weighted share of the question's terms that a sentence's terms hold."""
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in own) / total if total else 0.0
+    `article` is (sentences, terms) bool: which of the article's sentences hold each question term.
+    """
+    sentences, counts = article.shape[0], article.sum(axis=0)
+    return np.asarray(idf, dtype=np.float64) * np.log1p(sentences / (1.0 + counts))
 
 
 def names_a_place(text: str, question_words: frozenset[str]) -> bool:
@@ -108,20 +96,9 @@ def names_a_place(text: str, question_words: frozenset[str]) -> bool:
     return any(m.group(0).lower() not in question_words for m in _NAME.finditer(body))
 
 
-def _article_sentences(snap: Snapshot, article_row: int) -> tuple[tuple[str, ...], str]:
-    """The texts of every sentence of an article, and its language."""
+def _article_presence(snap: Snapshot, article_row: int, keys: np.ndarray) -> np.ndarray:
+    """(sentences, keys) bool over every sentence of one article, from the stored facts."""
     sentences = snap.data.sentences
     first = int(np.searchsorted(sentences[:, 0], article_row, side="left"))
     end = int(np.searchsorted(sentences[:, 0], article_row, side="right"))
-    texts = tuple(sentence_text(snap, r) for r in range(first, end))
-    return texts, snap.data.articles[article_row].language
-
-
-@lru_cache(maxsize=4096)
-def _article_term_counts(texts: tuple[str, ...], language: str) -> tuple[dict[str, int], int]:
-    """In how many of the article's sentences each term occurs, and the number of sentences."""
-    counts: dict[str, int] = {}
-    for text in texts:
-        for term in set(sentence_terms(text, language)):
-            counts[term] = counts.get(term, 0) + 1
-    return counts, len(texts)
+    return snap.facts.batch(np.arange(first, end, dtype=np.int64)).terms.presence(keys)

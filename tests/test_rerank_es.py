@@ -13,9 +13,10 @@ import pytest
 from index.analysis import analyze
 from index.build import IndexBuilder
 from index.embedding import Embedder
+from index.fact_match import weighted_share
 from index.handle import IndexHandle
 from index.rerank import FEATURES, LANGUAGE_FEATURES, RerankModel, candidate_features, sentence_text
-from index.rerank_es import SPANISH_FEATURES, local_weights, model_inputs, names_a_place, weighted_share
+from index.rerank_es import SPANISH_FEATURES, local_weights, model_inputs, names_a_place
 from index.search import retrieve
 from index.store import Snapshot
 from tests.conftest import write_corpus
@@ -49,14 +50,15 @@ def _article(texts: list[str]) -> tuple[tuple[str, ...], str]:
 
 
 def test_terms_in_every_sentence_of_the_article_count_less() -> None:
-    idf = dict.fromkeys(analyze("Nacional estadio", "es"), 1.0)  # "Nacional" in 3 sentences, "estadio" in 2
-    own = [frozenset(analyze(s, "es")) for s in CLUB]
-    weights = local_weights(idf, _article(CLUB))
-    assert weighted_share(own[1], idf) == weighted_share(own[2], idf) == 0.5  # one of two words each
-    assert weighted_share(own[2], weights) > 0.5 > weighted_share(own[1], weights)
-    assert weighted_share(own[3], weights) == pytest.approx(1.0)
-    assert weighted_share(frozenset(), weights) == 0.0
-    assert weighted_share(own[0], local_weights({}, _article(CLUB))) == 0.0
+    terms = analyze("Nacional estadio", "es")  # "Nacional" is in three sentences, "estadio" in two
+    present = np.array([[t in analyze(s, "es") for t in terms] for s in CLUB])
+    idf = [1.0] * len(terms)
+    plain = weighted_share(present, idf, float(len(terms)))
+    assert plain[1] == plain[2] == 0.5  # one of the two words each
+    weights = local_weights(idf, present)
+    local = weighted_share(present, weights.tolist(), float(weights.sum()))
+    assert local[2] > 0.5 > local[1]
+    assert local[3] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
