@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from index.dates import apply_date_intent, parse_date_intent
+from index.dates import apply_date_intent, parse_date_intent, present_statements_first
 from index.embedding import Embedder
 from index.handle import IndexHandle
 from index.models import Answer, IndexStats, Quote
@@ -137,13 +137,16 @@ class Answerer:
         trees = self._trees_for(found.language)
         if trees is None:
             scored = apply_date_intent(snap, self._score(snap, query_vector, found, text), intent)
-            return scored, scored, Growth()
-        ordered, relevance, typed = self._score_with_trees(snap, query_vector, found, text, trees)
-        return (
-            apply_date_intent(snap, ordered, intent),
-            apply_date_intent(snap, relevance, intent),
-            Growth(TREE_GROW_RATIO, typed),
-        )
+            ordered, relevance, growth = scored, scored, Growth()
+        else:
+            by_trees, by_hand, typed = self._score_with_trees(snap, query_vector, found, text, trees)
+            ordered = apply_date_intent(snap, by_trees, intent)
+            relevance = apply_date_intent(snap, by_hand, intent)
+            growth = Growth(TREE_GROW_RATIO, typed)
+        if intent.present:
+            threshold = self._threshold(snap, found.language)
+            ordered = present_statements_first(snap, ordered, relevance, threshold)
+        return ordered, relevance, growth
 
     def _trees_for(self, language: str) -> TreeEnsemble | None:
         # Short questions often have no detectable language; the English trees were trained on those too.
