@@ -66,9 +66,9 @@ class Ragged:
         return cls(np.concatenate(offsets).astype(np.int64), np.concatenate([p.values for p in parts]))
 
     def part(self, first: int, end: int) -> Ragged:
-        """Rows [first, end) as a ragged array of their own (a copy)."""
+        """Rows [first, end) as a ragged array of their own (values are a view: concat copies them)."""
         a, b = int(self.offsets[first]), int(self.offsets[end])
-        return Ragged(np.array(self.offsets[first : end + 1]) - a, np.array(self.values[a:b]))
+        return Ragged(self.offsets[first : end + 1] - a, self.values[a:b])
 
     def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The values of `rows` one row after the other, and where each row starts ((len(rows) + 1,))."""
@@ -125,9 +125,9 @@ class SentenceFacts:
         """The facts of sentence rows [first, end), which belong to article `article_row`."""
         return SentenceFacts(
             terms=self.terms.part(first, end),
-            distinct=np.array(self.distinct[first:end]),
+            distinct=self.distinct[first:end],
             sets={name: r.part(first, end) for name, r in self.sets.items()},
-            flags=np.array(self.flags[first:end]),
+            flags=self.flags[first:end],
             titles=self.titles.part(article_row, article_row + 1),
         )
 
@@ -152,9 +152,9 @@ class SentenceFacts:
         ragged = {name: _load_ragged(directory, name) for name in ("terms", "titles", *SETS)}
         return cls(
             terms=ragged["terms"],
-            distinct=_mapped(directory / "distinct.npy"),
+            distinct=memory_map(directory / "distinct.npy"),
             sets={name: ragged[name] for name in SETS},
-            flags=_mapped(directory / "flags.npy"),
+            flags=memory_map(directory / "flags.npy"),
             titles=ragged["titles"],
         )
 
@@ -208,10 +208,11 @@ def _stack(parts: Sequence[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
 
-def _mapped(path: Path) -> np.ndarray:
+def memory_map(path: Path) -> np.ndarray:
+    """A .npy file memory-mapped read-only, as a plain ndarray."""
     # A plain ndarray view of the map: indexing a np.memmap costs ~10 us of Python per call.
     return np.asarray(np.load(path, mmap_mode="r"))
 
 
 def _load_ragged(directory: Path, name: str) -> Ragged:
-    return Ragged(_mapped(directory / f"{name}.offsets.npy"), _mapped(directory / f"{name}.values.npy"))
+    return Ragged(memory_map(directory / f"{name}.offsets.npy"), memory_map(directory / f"{name}.values.npy"))

@@ -103,7 +103,7 @@ def candidate_features(
     query = query_vector.astype(np.float32)
     sent_cos = np.asarray(data.sentence_vectors[rows], dtype=np.float32) @ query
     articles = data.sentences[rows, 0].astype(np.int64)
-    first = np.searchsorted(data.sentences[:, 0], articles, side="left")
+    first = data.article_starts[articles]
     has_prev = rows > first  # the sentence before is in the same article
     # One gather for every previous sentence (row itself where there is none; zeroed below).
     before = np.where(has_prev, rows - 1, rows)

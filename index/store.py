@@ -20,7 +20,7 @@ import numpy as np
 from index.dense import DenseIndex
 from index.errors import IndexLocked, IndexMismatch, IndexNotFound
 from index.fact_match import FactsSource, facts_source
-from index.facts import FACTS_DIR, SentenceFacts
+from index.facts import FACTS_DIR, SentenceFacts, memory_map
 from index.manifest import Manifest
 from index.models import Article
 from index.sparse import SparseIndex
@@ -47,6 +47,12 @@ class IndexData:
     sentence_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     chunk_terms: list[list[str]] | None = None  # BM25 terms per chunk; written for the next build only
     facts: SentenceFacts | None = None  # per-sentence facts (index/facts.py); None in older generations
+
+    @cached_property
+    def article_starts(self) -> np.ndarray:
+        """(articles + 1,) int64: article i owns sentence rows article_starts[i]:article_starts[i + 1]."""
+        # Computed once: searchsorted over a strided column copies the whole column on every call.
+        return np.searchsorted(self.sentences[:, 0], np.arange(len(self.articles) + 1)).astype(np.int64)
 
     @cached_property
     def span_bounds(self) -> np.ndarray:
@@ -174,8 +180,8 @@ def load_snapshot(path: Path) -> Snapshot:
             sentences=np.load(path / "sentences.npy"),
             sentence_spans=np.load(path / "sentence_spans.npy"),
             chunks=np.load(path / "chunks.npy"),
-            chunk_vectors=np.load(path / "chunk_vectors.npy", mmap_mode="r"),
-            sentence_vectors=np.load(path / "sentence_vectors.npy", mmap_mode="r"),
+            chunk_vectors=memory_map(path / "chunk_vectors.npy"),
+            sentence_vectors=memory_map(path / "sentence_vectors.npy"),
             chunk_keys=_load_keys(path / "chunk_keys.npy"),
             sentence_keys=_load_keys(path / "sentence_keys.npy"),
             facts=SentenceFacts.load(path / FACTS_DIR),
