@@ -8,10 +8,13 @@ import numpy as np
 
 from index.chunking import ArticleChunks
 from index.embedding import text_keys
+from index.facts import SentenceFacts
+from index.mentions import name_counts, resolved_sentences
 from index.models import Article
 from index.store import IndexData
 
-EMBED_TEMPLATE = "title-date-v1"
+# v2: sentences that open with "he"/"she" are embedded with their antecedent's name (index/mentions.py).
+EMBED_TEMPLATE = "title-date-antecedent-v2"
 
 
 @dataclass
@@ -27,6 +30,7 @@ class ArticlePiece:
     chunk_keys: np.ndarray | None = None  # (c,) uint64 hashes of the embedded texts
     sentence_keys: np.ndarray | None = None  # (k,)
     terms: list[list[str]] | None = None  # analysed BM25 terms of each chunk, kept for unchanged articles
+    facts: SentenceFacts | None = None  # per-sentence facts (index/facts.py), kept for unchanged articles
 
 
 def piece_from_chunks(article: Article, cut: ArticleChunks) -> ArticlePiece:
@@ -70,6 +74,7 @@ def split_pieces(data: IndexData) -> dict[str, ArticlePiece]:
             sentence_vectors=np.array(data.sentence_vectors[s0:s1]),
             chunk_keys=data.chunk_keys[c0:c1] if keyed else None,
             sentence_keys=data.sentence_keys[s0:s1] if keyed else None,
+            facts=data.facts.article_part(s0, s1, row) if data.facts is not None else None,
         )
     return pieces
 
@@ -99,7 +104,9 @@ def concatenate(pieces: list[ArticlePiece], dimension: int) -> IndexData:
 def embedded_texts(piece: ArticlePiece) -> tuple[list[str], list[str]]:
     """What the model embeds for a piece: its chunk windows (with context) and its sentences."""
     chunks = [embedding_text(piece.article, chunk_text(piece, r)) for r in range(len(piece.chunks))]
-    return chunks, [piece.article.text[s:e] for s, e in piece.sentences]
+    sentences = [piece.article.text[s:e] for s, e in piece.sentences]
+    names = name_counts(piece.article.text)
+    return chunks, resolved_sentences(sentences, names, piece.article.language)
 
 
 def piece_keys(piece: ArticlePiece) -> tuple[np.ndarray, np.ndarray]:

@@ -25,6 +25,7 @@ from index.corpus import CorpusScan, scan_corpus
 from index.dense import DenseIndex
 from index.embedding import Embedder, VectorCache, text_keys
 from index.errors import NewsQuoteError
+from index.facts import SentenceFacts
 from index.manifest import Manifest, fingerprint
 from index.models import BuildSummary
 from index.progress import Progress
@@ -93,7 +94,10 @@ class IndexBuilder:
             previous, cache, dense = self._previous(full)
             plan = self._plan(scan, previous)
             summary = BuildSummary(
-                up_to_date=previous is not None and not (plan.added or plan.changed or plan.removed),
+                # A generation from before stored sentence facts is rewritten once, with them.
+                up_to_date=previous is not None
+                and not (plan.added or plan.changed or plan.removed)
+                and all(p.facts is not None for p in plan.pieces),
                 added=plan.added,
                 changed=plan.changed,
                 removed=plan.removed,
@@ -200,6 +204,7 @@ class IndexBuilder:
         # --full retrains the quantiser; incremental builds reuse the previous one (see index/dense.py).
         dense = DenseIndex.build(vectors, self._embedder.dimension, previous=previous)
         data.chunk_terms = bm25_documents(pieces)
+        data.facts = sentence_facts(pieces)
         sparse = SparseIndex.build(data.chunk_terms)
         hashes = {a.id: a.content_hash for a in data.articles}
         manifest = Manifest(
@@ -233,6 +238,14 @@ def bm25_documents(pieces: list[ArticlePiece]) -> list[list[str]]:
             piece.terms = [analyze(f"{article.title}\n{text}", article.language) for text in texts]
         docs.extend(piece.terms)
     return docs
+
+
+def sentence_facts(pieces: list[ArticlePiece]) -> SentenceFacts:
+    """The facts of every sentence (index/facts.py); unchanged articles keep theirs."""
+    for piece in pieces:
+        if piece.facts is None:
+            piece.facts = SentenceFacts.extract(piece.article, piece.sentences)
+    return SentenceFacts.concat([p.facts for p in pieces if p.facts is not None])
 
 
 def _attach_terms(pieces: list[ArticlePiece], terms: list[list[str]] | None) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from index.errors import NewsQuoteError
 from index.eval_cli import add_eval_parser, run_eval
-from index.models import Answer
+from index.models import Answer, Quote
 from index.services import Services, build_services
 from index.settings import CoreSettings
 
@@ -149,6 +149,14 @@ def print_json(answer: Answer) -> None:
     print(answer.model_dump_json())
 
 
+def _strength(quote: Quote) -> str:
+    # The confidence is on the answer threshold's scale, so "0.30" means the same in every answer; the
+    # ordering score of a trained model is peaked and reads as certainty even on an abstention.
+    if quote.confidence is not None:
+        return f"confidence {quote.confidence:.2f}"
+    return f"score {quote.score:.2f}"
+
+
 def print_answer(answer: Answer) -> None:
     """One answer for a person at a terminal."""
     if answer.status == "invalid_question" or answer.status == "empty_index":
@@ -164,7 +172,7 @@ def print_answer(answer: Answer) -> None:
             subsequent_indent="   ",
         )
         when = quote.date.isoformat() if quote.date else "undated"
-        print(f"{body}\n   — {quote.title} ({when}) {quote.source}  [score {quote.score:.2f}]")
+        print(f"{body}\n   — {quote.title} ({when}) {quote.source}  [{_strength(quote)}]")
         if quote.also_in:
             print(f"   also in: {'; '.join(quote.also_in)}")
     print(f"({answer.took_ms:.0f} ms)")

@@ -26,6 +26,12 @@ _PRESENT = re.compile(
     r"most recent|recently|ahora|actualmente|hoy|hoy en d[ií]a|[uú]ltim[oa]s?|actual|todav[ií]a)\b",
     re.I,
 )
+# Words by which a sentence states the present ("He now directs Zamalek in Egypt").
+_STATES_PRESENT = re.compile(
+    r"\b(now|currently|presently|nowadays|at present|at the moment|at this moment|these days|"
+    r"ahora|actualmente|en la actualidad|hoy en d[ií]a)\b",
+    re.I,
+)
 # Boosts stay below the reranker's typical gap between a right and a wrong sentence: dates break ties
 # between candidates that answer equally well, they do not make an off-topic sentence win.
 IN_RANGE_BOOST = 0.08
@@ -72,6 +78,11 @@ class DateIntent:
     present: bool = False
 
     @property
+    def ranged(self) -> bool:
+        """True when the question names years ("in 2021", "since 2019", "last year")."""
+        return self.first_year is not None or self.last_year is not None
+
+    @property
     def empty(self) -> bool:
         """True when the question says nothing about time."""
         return self.first_year is None and self.last_year is None and not self.present
@@ -102,22 +113,69 @@ def _in_range(year: int, intent: DateIntent) -> bool:
 
 
 def apply_date_intent(snap: Snapshot, scored: list[SentenceScore], intent: DateIntent) -> list[SentenceScore]:
-    """Re-rank candidates by their article's date: years as soft filters, newer first for the present."""
+    """Re-rank candidates by time: years as soft filters, newer first for the present."""
     if intent.empty or not scored:
         return scored
     articles = snap.data.articles
     dates = {s.row: articles[int(snap.data.sentences[s.row, 0])].date for s in scored}
-    known = [d for d in dates.values() if d is not None]
-    newest = max(known, default=None)
-    ranged = intent.first_year is not None or intent.last_year is not None
+    newest = max((d for d in dates.values() if d is not None), default=None)
     out = []
     for s in scored:
         when, score = dates[s.row], s.score
-        if when is not None and ranged:
-            score = score + IN_RANGE_BOOST if _in_range(when.year, intent) else score * OUT_OF_RANGE_FACTOR
+        if intent.ranged:
+            score = _ranged_score(score, when, _named_years(snap, s.row), intent)
         if when is not None and newest is not None and intent.present:
             age = (newest - when).days
             score += PRESENT_BOOST * max(0.0, 1.0 - age / RECENCY_DAYS)
         out.append(SentenceScore(s.row, score, s.cosine))
     out.sort(key=lambda s: (-s.score, s.row))
     return out
+
+
+def _ranged_score(score: float, when: dt.date | None, named: list[int], intent: DateIntent) -> float:
+    """In range when the article is of those years or the sentence names one ("the 2014 final" in a 2023
+    story); out of range only when the article is dated and the sentence names no year in range."""
+    if (when is not None and _in_range(when.year, intent)) or any(_in_range(y, intent) for y in named):
+        return score + IN_RANGE_BOOST
+    return score * OUT_OF_RANGE_FACTOR if when is not None else score
+
+
+def _named_years(snap: Snapshot, row: int) -> list[int]:
+    return [int(y) for y in _YEAR.findall(_sentence(snap, row))]
+
+
+def present_statements_first(
+    snap: Snapshot, ordered: list[SentenceScore], relevance: list[SentenceScore], threshold: float
+) -> list[SentenceScore]:
+    """For a present-tense question: relevant sentences of the newest article that say "now" lead.
+
+    "Where does Osorio coach now?" is answered by the newest story's "He now directs Zamalek", even when an
+    older story's "Osorio is still a sought-after coach" matches more words. Relevant means the calibrated
+    confidence clears the answer threshold, so this never promotes an off-topic sentence.
+    """
+    articles, sentences = snap.data.articles, snap.data.sentences
+    dates = {s.row: articles[int(sentences[s.row, 0])].date for s in ordered}
+    newest = max((d for d in dates.values() if d is not None), default=None)
+    confidence = {s.row: s.score for s in relevance}
+    lead = [
+        s
+        for s in ordered
+        if newest is not None
+        and dates[s.row] == newest
+        and confidence.get(s.row, 0.0) >= threshold
+        and _STATES_PRESENT.search(_sentence(snap, s.row))
+    ]
+    if not lead:
+        return ordered
+    top = ordered[0].score
+    # Lifted above the former best, most confident first (the same scale that let them lead), so quote
+    # assembly keeps them first.
+    lead.sort(key=lambda s: -confidence[s.row])
+    lifted = [SentenceScore(s.row, top + confidence[s.row], s.cosine) for s in lead]
+    chosen = {s.row for s in lead}
+    return lifted + [s for s in ordered if s.row not in chosen]
+
+
+def _sentence(snap: Snapshot, row: int) -> str:
+    article_row, start, end = (int(x) for x in snap.data.sentences[row])
+    return str(snap.data.articles[article_row].text[start:end])

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.analysis import analyze
+from index.fact_match import weighted_share
+from index.facts import keys_of
 from index.search import ChunkHit
 from index.store import Snapshot
 
@@ -83,19 +84,15 @@ def score_sentences(
 
 
 def _term_overlap(snap: Snapshot, rows: np.ndarray, terms: list[str]) -> np.ndarray:
-    """IDF-weighted share of the question's terms that each sentence contains."""
+    """IDF-weighted share of the question's terms that each sentence (or its article's title) contains."""
     if not terms:
         return np.zeros(len(rows))
     idf = dict(zip(terms, snap.sparse.idf(terms).tolist(), strict=True))
     total = sum(idf.values()) or 1.0
-    out = np.zeros(len(rows))
-    for i, row in enumerate(rows.tolist()):
-        article_row, start, end = snap.data.sentences[row]
-        article = snap.data.articles[article_row]
-        # The title stands in for what a pronoun refers to ("He won six titles..." in an Osorio story).
-        present = set(analyze(f"{article.title}\n{article.text[start:end]}", article.language))
-        out[i] = sum(w for t, w in idf.items() if t in present) / total
-    return out
+    keys = keys_of(idf)
+    # The title stands in for what a pronoun refers to ("He won six titles..." in an Osorio story).
+    title = snap.facts.titles(snap.data.sentences[rows, 0].astype(np.int64)).presence(keys)
+    return weighted_share(snap.facts.batch(rows).terms.presence(keys) | title, list(idf.values()), total)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from index.analysis import analyze
+from index.fact_match import FactsBatch, weighted_share
+from index.facts import keys_of
 from index.quoting import HAND_WEIGHTS
 from index.search import ChunkHit
 from index.store import Snapshot
@@ -37,6 +37,13 @@ FEATURES = (
     "position",  # 1 / (1 + sentence number in the article)
     "length",  # log of characters
 )
+# Columns after FEATURES that a language's model also reads (computed by index/rerank_es.py for Spanish).
+LANGUAGE_FEATURES: dict[str, tuple[str, ...]] = {
+    "es": (
+        "local_overlap",  # overlap weighted by IDF times rarity among the article's own sentences
+        "cue_place",  # "¿dónde?" and the sentence names a place the question does not
+    ),
+}
 
 _NUMBER_Q = re.compile(
     r"\b(how (many|much|long|old|far|tall|big|large|high)|what (percent|percentage|number|amount)|"
@@ -47,21 +54,6 @@ _DATE_Q = re.compile(
     r"\b(when|what (year|date|day|month|century|decade)|cu[aá]ndo|qu[eé] (a[nñ]o|fecha))\b", re.I
 )
 _NAME_Q = re.compile(r"\b(who|whom|whose|qui[eé]n(es)?)\b", re.I)
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|cien|mil|millones)\b",
-    re.I,
-)
-_MONTHS = (
-    "january february march april may june july august september october november december "
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
-)
-_DATE = re.compile(r"\b(1\d{3}|20\d{2}|" + "|".join(_MONTHS.split()) + r")\b|\d{1,2}(st|nd|rd|th)\b", re.I)
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+")
-_ANAPHORA = re.compile(
-    r"^[\"“'‘(]?(he|she|it|they|this|that|these|those|his|her|its|their|él|ella|ellos|ellas|esto|su|sus)\b",
-    re.I,
-)
 
 
 @dataclass
@@ -72,34 +64,10 @@ class Candidates:
     features: np.ndarray
 
 
-@lru_cache(maxsize=300_000)
-def sentence_terms(text: str, language: str) -> tuple[str, ...]:
-    """The analysed terms of a sentence, in order (cached: the same sentences come back question after
-    question)."""
-    return tuple(analyze(text, language))
-
-
-@lru_cache(maxsize=300_000)
-def _terms(text: str, language: str) -> frozenset[str]:
-    return frozenset(sentence_terms(text, language))
-
-
-@lru_cache(maxsize=300_000)
-def _names(text: str) -> frozenset[str]:
-    return frozenset(m.group(0).lower() for m in _NAME.finditer(text))
-
-
 def sentence_text(snap: Snapshot, row: int) -> str:
     """The verbatim text of one sentence row."""
     article_row, start, end = snap.data.sentences[row]
     return snap.data.articles[article_row].text[start:end]
-
-
-def _previous(snap: Snapshot, row: int) -> int | None:
-    """The sentence before `row` in the same article, if any."""
-    if row > 0 and snap.data.sentences[row - 1, 0] == snap.data.sentences[row, 0]:
-        return row - 1
-    return None
 
 
 def _window_evidence(
@@ -132,61 +100,57 @@ def candidate_features(
     if not len(rows):
         return Candidates(rows, np.zeros((0, len(FEATURES)), dtype=np.float32))
     data = snap.data
-    vectors = np.asarray(data.sentence_vectors[rows], dtype=np.float32)
-    sent_cos = vectors @ query_vector.astype(np.float32)
-    idf = dict(zip(terms, snap.sparse.idf(terms).tolist(), strict=True))
-    cues = (bool(_NUMBER_Q.search(question)), bool(_DATE_Q.search(question)), bool(_NAME_Q.search(question)))
-    question_words = {w.lower() for w in re.findall(r"\w+", question)}
-    out = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
-    previous = [_previous(snap, row) for row in rows.tolist()]
+    query = query_vector.astype(np.float32)
+    sent_cos = np.asarray(data.sentence_vectors[rows], dtype=np.float32) @ query
+    articles = data.sentences[rows, 0].astype(np.int64)
+    first = data.article_starts[articles]
+    has_prev = rows > first  # the sentence before is in the same article
     # One gather for every previous sentence (row itself where there is none; zeroed below).
-    before = np.asarray([row if p is None else p for row, p in zip(rows.tolist(), previous, strict=True)])
-    prev_cos = np.asarray(data.sentence_vectors[before], dtype=np.float32) @ query_vector.astype(np.float32)
-    for i, row in enumerate(rows.tolist()):
-        article_row = int(data.sentences[row, 0])
-        prev = previous[i]
-        out[i] = _row_features(
-            snap, row, prev, idf, cues, question_words,
-            (float(sent_cos[i]), 0.0 if prev is None else float(prev_cos[i]), *per_row[row],
-             *per_article[article_row]),
-        )  # fmt: skip
-    return Candidates(rows, out)
-
-
-def _row_features(
-    snap: Snapshot,
-    row: int,
-    prev: int | None,
-    idf: dict[str, float],
-    cues: tuple[bool, bool, bool],
-    question_words: set[str],
-    scores: tuple[float, ...],
-) -> list[float]:
-    sent_cos, prev_cos, chunk_cos, chunk_bm25, chunk_rank, article_cos, article_bm25 = scores
-    data = snap.data
-    article = data.articles[int(data.sentences[row, 0])]
-    text = sentence_text(snap, row)
-    lang = article.language
-    own = _terms(text, lang)
-    title = _terms(article.title, lang)
-    before = _terms(sentence_text(snap, prev), lang) if prev is not None else frozenset()
-    total = sum(idf.values()) or 1.0
-
-    def share(present: frozenset[str]) -> float:
-        return sum(w for t, w in idf.items() if t in present) / total
-
-    new_terms = len(own - set(idf)) / max(len(own), 1)
-    names = _names(text) - question_words
-    return [
-        sent_cos, prev_cos, chunk_cos, article_cos, chunk_bm25, article_bm25, chunk_rank,
-        share(own), share(own | title), share(own | before), new_terms,
-        float(cues[0] and bool(_NUMBER.search(text))),
-        float(cues[1] and bool(_DATE.search(text))),
-        float(cues[2] and bool(names)),
-        float(bool(_ANAPHORA.match(text))),
-        1.0 / (1 + row - _article_first_row(snap, row)),
-        math.log1p(len(text)) / 6.0,
+    before = np.where(has_prev, rows - 1, rows)
+    prev_cos = np.asarray(data.sentence_vectors[before], dtype=np.float32) @ query
+    evidence = np.array(
+        [(*per_row[r], *per_article[a]) for r, a in zip(rows.tolist(), articles.tolist(), strict=True)]
+    )
+    chunk_cos, chunk_bm25, chunk_rank, article_cos, article_bm25 = evidence.T
+    lengths = (data.sentences[rows, 2] - data.sentences[rows, 1]).tolist()
+    facts = snap.facts.batch(np.concatenate([rows, before]))  # the candidates, then their previous rows
+    columns = [
+        sent_cos, np.where(has_prev, prev_cos, 0.0), chunk_cos, article_cos, chunk_bm25, article_bm25,
+        chunk_rank, *_term_features(snap, rows, facts, has_prev, terms), *_cue_features(facts, question),
+        1.0 / (1 + rows - first), np.array([math.log1p(n) / 6.0 for n in lengths]),
     ]  # fmt: skip
+    return Candidates(rows, np.column_stack(columns).astype(np.float32))
+
+
+def _term_features(
+    snap: Snapshot, rows: np.ndarray, facts: FactsBatch, has_prev: np.ndarray, terms: list[str]
+) -> list[np.ndarray]:
+    """overlap, overlap_title, overlap_prev and new_terms of each row, from the stored facts."""
+    idf = dict(zip(terms, snap.sparse.idf(terms).tolist(), strict=True))
+    total = sum(idf.values()) or 1.0
+    keys, weights = keys_of(idf), list(idf.values())
+    present = facts.terms.presence(keys)
+    own, prev = present[: len(rows)], present[len(rows) :] & has_prev[:, None]
+    title = snap.facts.titles(snap.data.sentences[rows, 0].astype(np.int64)).presence(keys)
+    distinct = facts.distinct[: len(rows)]
+    return [
+        weighted_share(own, weights, total),
+        weighted_share(own | title, weights, total),
+        weighted_share(own | prev, weights, total),
+        (distinct - own.sum(axis=1)) / np.maximum(distinct, 1),
+    ]
+
+
+def _cue_features(facts: FactsBatch, question: str) -> list[np.ndarray]:
+    """cue_number, cue_date, cue_name and anaphora of each row: what the question asks for, if present."""
+    k = len(facts.distinct) // 2  # rows, then previous rows
+    words = keys_of({w.lower() for w in re.findall(r"\w+", question)})
+    cues = (bool(_NUMBER_Q.search(question)), bool(_DATE_Q.search(question)), bool(_NAME_Q.search(question)))
+    columns = [facts.flag("cue_number"), facts.flag("cue_date"), facts.sets["cue_names"].misses(words) > 0]
+    return [
+        *(column[:k] & cue for column, cue in zip(columns, cues, strict=True)),
+        facts.flag("anaphora")[:k],
+    ]
 
 
 def hand_scores(features: np.ndarray) -> np.ndarray:
@@ -195,11 +159,6 @@ def hand_scores(features: np.ndarray) -> np.ndarray:
     cosine = np.maximum(column["sent_cos"], 0.0)
     rest = sum(w * column[n] for n, w in HAND_WEIGHTS.items() if n != "sent_cos")
     return HAND_WEIGHTS["sent_cos"] * cosine + rest
-
-
-def _article_first_row(snap: Snapshot, row: int) -> int:
-    sentences = snap.data.sentences
-    return int(np.searchsorted(sentences[:, 0], sentences[row, 0], side="left"))
 
 
 @dataclass
@@ -212,9 +171,17 @@ class RerankModel:
     def load(cls, path: Path = MODEL_PATH) -> RerankModel:
         """Read the trained weights (JSON written by scripts/train_reranker.py)."""
         raw = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(raw["features"]) != FEATURES:
+        stale = tuple(raw["features"]) != FEATURES or any(
+            tuple(params.get("extra_features", ())) != LANGUAGE_FEATURES.get(language, ())
+            for language, params in raw["languages"].items()
+        )
+        if stale:
             raise ValueError(f"{path} was trained on other features; retrain: scripts/train_reranker.py")
         return cls(raw["languages"])
+
+    def feature_names(self, language: str) -> tuple[str, ...]:
+        """The columns this language's weights expect, in order."""
+        return FEATURES + LANGUAGE_FEATURES.get(language, ())
 
     def covers(self, language: str) -> bool:
         """Whether there are trained weights for questions in `language`."""

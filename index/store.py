@@ -19,6 +19,8 @@ import numpy as np
 
 from index.dense import DenseIndex
 from index.errors import IndexLocked, IndexMismatch, IndexNotFound
+from index.fact_match import FactsSource, facts_source
+from index.facts import FACTS_DIR, SentenceFacts, memory_map
 from index.manifest import Manifest
 from index.models import Article
 from index.sparse import SparseIndex
@@ -44,6 +46,13 @@ class IndexData:
     chunk_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     sentence_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     chunk_terms: list[list[str]] | None = None  # BM25 terms per chunk; written for the next build only
+    facts: SentenceFacts | None = None  # per-sentence facts (index/facts.py); None in older generations
+
+    @cached_property
+    def article_starts(self) -> np.ndarray:
+        """(articles + 1,) int64: article i owns sentence rows article_starts[i]:article_starts[i + 1]."""
+        # Computed once: searchsorted over a strided column copies the whole column on every call.
+        return np.searchsorted(self.sentences[:, 0], np.arange(len(self.articles) + 1)).astype(np.int64)
 
     @cached_property
     def span_bounds(self) -> np.ndarray:
@@ -70,6 +79,7 @@ class Snapshot:
     data: IndexData
     dense: DenseIndex
     sparse: SparseIndex
+    facts: FactsSource  # what the quote features read per sentence
 
 
 def generation_path(index_dir: Path) -> Path | None:
@@ -118,6 +128,8 @@ def _write_files(directory: Path, data: IndexData, dense: DenseIndex, sparse: Sp
     dense.save(directory / "dense.faiss")
     if data.chunk_terms is not None:
         write_terms(directory / "terms", data.chunk_terms)
+    if data.facts is not None:
+        data.facts.save(directory / FACTS_DIR)
     (directory / "bm25").mkdir()
     sparse.save(directory / "bm25")
 
@@ -168,10 +180,11 @@ def load_snapshot(path: Path) -> Snapshot:
             sentences=np.load(path / "sentences.npy"),
             sentence_spans=np.load(path / "sentence_spans.npy"),
             chunks=np.load(path / "chunks.npy"),
-            chunk_vectors=np.load(path / "chunk_vectors.npy", mmap_mode="r"),
-            sentence_vectors=np.load(path / "sentence_vectors.npy", mmap_mode="r"),
+            chunk_vectors=memory_map(path / "chunk_vectors.npy"),
+            sentence_vectors=memory_map(path / "sentence_vectors.npy"),
             chunk_keys=_load_keys(path / "chunk_keys.npy"),
             sentence_keys=_load_keys(path / "sentence_keys.npy"),
+            facts=SentenceFacts.load(path / FACTS_DIR),
         )
         dense = DenseIndex.load(path / "dense.faiss", manifest.index_type, manifest.index_params)
         dense.attach_vectors(data.chunk_vectors)
@@ -180,7 +193,8 @@ def load_snapshot(path: Path) -> Snapshot:
         raise IndexMismatch(
             f"The index in {path} is damaged ({exc}); rebuild: python -m index build --full"
         ) from exc
-    return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse)
+    facts = facts_source(data.facts, data.articles, data.sentences)
+    return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse, facts=facts)
 
 
 def write_terms(directory: Path, docs: list[list[str]]) -> None:

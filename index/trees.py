@@ -54,27 +54,42 @@ class TreeEnsemble:
         """Log-odds for each row of `x` (rows: candidates, columns: self.features)."""
         if x.ndim != 2 or x.shape[1] != len(self.features):
             raise ValueError(f"expected {len(self.features)} features, got shape {x.shape}")
-        # Every node's test for every candidate at once, then each tree walks one level per step.
-        go_left = x.astype(np.float64)[:, self._flat_feature] <= self._flat_threshold
+        # Every tested node's test for every candidate at once (column `tested` stands for the leaves and
+        # tests nothing), then each tree walks one level per step: one gather of the test result and one
+        # of the child (left and right interleaved) per level.
+        exact32 = x.dtype == np.float32  # float32 values compare exactly against float32-rounded thresholds
+        values = x if exact32 else x.astype(np.float64)
+        thresholds = self._threshold32 if exact32 else self._threshold64
+        tests = np.zeros((len(x), self._tested + 1), dtype=bool)
+        np.logical_not(values[:, self._test_feature] <= thresholds, out=tests[:, : self._tested])
+        step = (np.arange(len(x)) * tests.shape[1])[:, None]
+        go_right = tests.ravel()
         node = np.broadcast_to(self._roots, (len(x), len(self._roots)))
         for _ in range(self.depth):
-            node = np.where(
-                np.take_along_axis(go_left, node, axis=1), self._flat_left[node], self._flat_right[node]
-            )
-        return self.baseline + self._flat_value[node].sum(axis=1)
+            node = self._children[2 * node + go_right[np.minimum(node, self._tested) + step]]
+        return self.baseline + self._value[node].sum(axis=1)
 
     def __post_init__(self) -> None:
         width = self.feature.shape[1]
         offsets = np.arange(len(self.feature))[:, None] * width
-        self._roots = offsets[:, 0]
-        self._flat_feature = self.feature.ravel()
-        self._flat_threshold = self.threshold.ravel()
-        # Leaves point at themselves, so a walk that reached one stays there.
-        own = (offsets + np.arange(width)[None, :]).ravel()
         leaf = self.leaf.ravel()
-        self._flat_left = np.where(leaf, own, (self.left + offsets).ravel())
-        self._flat_right = np.where(leaf, own, (self.right + offsets).ravel())
-        self._flat_value = np.where(leaf, self.value.ravel(), 0.0)
+        # Leaves point at themselves, so a walk that reached one stays there.
+        own = np.arange(leaf.size)
+        left = np.where(leaf, own, (self.left + offsets).ravel())
+        right = np.where(leaf, own, (self.right + offsets).ravel())
+        roots = offsets[:, 0]
+        tested = _reachable(roots, left, right, self.depth) & ~leaf
+        # Renumbered: tested nodes first, so that one `minimum` maps every other node to the no-test column.
+        order = np.concatenate([np.flatnonzero(tested), np.flatnonzero(~tested)])
+        renumbered = np.empty_like(order)
+        renumbered[order] = own
+        self._tested = int(tested.sum())
+        self._roots = renumbered[roots]
+        self._children = np.column_stack([renumbered[left[order]], renumbered[right[order]]]).ravel()
+        self._test_feature = self.feature.ravel()[order[: self._tested]]
+        self._threshold64 = self.threshold.ravel()[order[: self._tested]]
+        self._threshold32 = _float32_at_most(self._threshold64)
+        self._value = np.where(leaf, self.value.ravel(), 0.0)[order]
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """P(positive) for each row of `x`."""
@@ -82,6 +97,24 @@ class TreeEnsemble:
 
 
 _NODE_FIELDS = ("feature", "threshold", "left", "right", "leaf", "value")
+
+
+def _reachable(roots: np.ndarray, left: np.ndarray, right: np.ndarray, depth: int) -> np.ndarray:
+    """Nodes a walk from the roots can reach (padding is never reached)."""
+    seen = np.zeros(len(left), dtype=bool)
+    frontier = roots
+    for _ in range(depth + 1):
+        seen[frontier] = True
+        frontier = np.unique(np.concatenate([left[frontier], right[frontier]]))
+    return seen
+
+
+def _float32_at_most(thresholds: np.ndarray) -> np.ndarray:
+    """The largest float32 <= each threshold: for a float32 x, x <= t exactly when x <= this."""
+    out = thresholds.astype(np.float32)
+    above = out.astype(np.float64) > thresholds
+    out[above] = np.nextafter(out[above], np.float32(-np.inf))
+    return out
 
 
 def _pad(rows: list[list[float]], width: int) -> np.ndarray:

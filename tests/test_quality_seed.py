@@ -50,7 +50,6 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 
 # Known misses today (docs/quality.md); strict, so a fix shows up as XPASS and the mark must go.
 KNOWN_MISSES = {
-    "where does Osorio coach now?",
     "Which journalist said Chivas was interested in Osorio?",
     "Why did Osorio leave América de Cali?",
 }
@@ -70,7 +69,6 @@ def test_first_quote_holds_the_answer(seed_answerer: Answerer, question: str) ->
     assert any(s in top for s in EXPECTED[question]), f"first quote: {top!r}"
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: the 2022 article's Osorio sentences outscore Zamalek")
 def test_present_tense_question_quotes_the_newer_article(seed_answerer: Answerer) -> None:
     top = seed_answerer.ask("Which club is Osorio currently coaching?").quotes[0]
     assert str(top.date) == "2023-07-12" and "Zamalek" in top.text

@@ -175,3 +175,16 @@ def test_answer_type_rows_follow_the_question_word() -> None:
     assert answer_type_rows(rows, x) == {10, 11}
     x[:, col("wh_how_many")] = 0
     assert answer_type_rows(rows, x) == frozenset()
+
+
+def test_float32_features_split_exactly_as_float64_would() -> None:
+    # 0.1 is not a float32: float32(0.1) lies above the threshold 0.1, its predecessor below.
+    raw = _model([_stump(0, 0.1, -1.0, 1.0), _stump(1, 1e-300, 0.0, 2.0)], ("a", "b"))
+    model = TreeEnsemble.from_json(raw)
+    near = np.float32(0.1)
+    x = np.array(
+        [[near, 0.0], [np.nextafter(near, np.float32(0)), np.float32(1e-38)], [np.nan, np.inf]],
+        dtype=np.float32,
+    )
+    np.testing.assert_array_equal(model.raw_score(x), model.raw_score(x.astype(np.float64)))
+    np.testing.assert_array_equal(model.raw_score(x), [1.0, -1.0 + 2.0, 1.0 + 2.0])
