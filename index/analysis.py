@@ -9,6 +9,7 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_SPANISH
 
+from index.demonyms import places_named
 from index.language import detect_language
 from index.lemmas import IRREGULAR_EN
 
@@ -100,6 +101,10 @@ def analyze_query(question: str) -> list[str]:
             terms.setdefault(_fold(term), None)
     for term in _plural_free(words) if lang == "es" else []:
         terms.setdefault(term, None)
+    # "la selección chilena" also looks for "Chile" (index/demonyms.py: tuning articles, oracle +0.009).
+    for place in places_named(words) if lang == "es" else []:
+        for term in analyze(place, "es"):
+            terms.setdefault(term, None)
     return list(terms)
 
 

@@ -26,6 +26,12 @@ _PRESENT = re.compile(
     r"most recent|recently|ahora|actualmente|hoy|hoy en d[ií]a|[uú]ltim[oa]s?|actual|todav[ií]a)\b",
     re.I,
 )
+# Words by which a sentence states the present ("He now directs Zamalek in Egypt").
+_STATES_PRESENT = re.compile(
+    r"\b(now|currently|presently|nowadays|at present|at the moment|at this moment|these days|"
+    r"ahora|actualmente|en la actualidad|hoy en d[ií]a)\b",
+    re.I,
+)
 # Boosts stay below the reranker's typical gap between a right and a wrong sentence: dates break ties
 # between candidates that answer equally well, they do not make an off-topic sentence win.
 IN_RANGE_BOOST = 0.08
@@ -135,5 +141,41 @@ def _ranged_score(score: float, when: dt.date | None, named: list[int], intent: 
 
 
 def _named_years(snap: Snapshot, row: int) -> list[int]:
+    return [int(y) for y in _YEAR.findall(_sentence(snap, row))]
+
+
+def present_statements_first(
+    snap: Snapshot, ordered: list[SentenceScore], relevance: list[SentenceScore], threshold: float
+) -> list[SentenceScore]:
+    """For a present-tense question: relevant sentences of the newest article that say "now" lead.
+
+    "Where does Osorio coach now?" is answered by the newest story's "He now directs Zamalek", even when an
+    older story's "Osorio is still a sought-after coach" matches more words. Relevant means the calibrated
+    confidence clears the answer threshold, so this never promotes an off-topic sentence.
+    """
+    articles, sentences = snap.data.articles, snap.data.sentences
+    dates = {s.row: articles[int(sentences[s.row, 0])].date for s in ordered}
+    newest = max((d for d in dates.values() if d is not None), default=None)
+    confidence = {s.row: s.score for s in relevance}
+    lead = [
+        s
+        for s in ordered
+        if newest is not None
+        and dates[s.row] == newest
+        and confidence.get(s.row, 0.0) >= threshold
+        and _STATES_PRESENT.search(_sentence(snap, s.row))
+    ]
+    if not lead:
+        return ordered
+    top = ordered[0].score
+    # Lifted above the former best, most confident first (the same scale that let them lead), so quote
+    # assembly keeps them first.
+    lead.sort(key=lambda s: -confidence[s.row])
+    lifted = [SentenceScore(s.row, top + confidence[s.row], s.cosine) for s in lead]
+    chosen = {s.row for s in lead}
+    return lifted + [s for s in ordered if s.row not in chosen]
+
+
+def _sentence(snap: Snapshot, row: int) -> str:
     article_row, start, end = (int(x) for x in snap.data.sentences[row])
-    return [int(y) for y in _YEAR.findall(snap.data.articles[article_row].text[start:end])]
+    return str(snap.data.articles[article_row].text[start:end])

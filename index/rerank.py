@@ -37,6 +37,13 @@ FEATURES = (
     "position",  # 1 / (1 + sentence number in the article)
     "length",  # log of characters
 )
+# Columns after FEATURES that a language's model also reads (computed by index/rerank_es.py for Spanish).
+LANGUAGE_FEATURES: dict[str, tuple[str, ...]] = {
+    "es": (
+        "local_overlap",  # overlap weighted by IDF times rarity among the article's own sentences
+        "cue_place",  # "¿dónde?" and the sentence names a place the question does not
+    ),
+}
 
 _NUMBER_Q = re.compile(
     r"\b(how (many|much|long|old|far|tall|big|large|high)|what (percent|percentage|number|amount)|"
@@ -164,9 +171,17 @@ class RerankModel:
     def load(cls, path: Path = MODEL_PATH) -> RerankModel:
         """Read the trained weights (JSON written by scripts/train_reranker.py)."""
         raw = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(raw["features"]) != FEATURES:
+        stale = tuple(raw["features"]) != FEATURES or any(
+            tuple(params.get("extra_features", ())) != LANGUAGE_FEATURES.get(language, ())
+            for language, params in raw["languages"].items()
+        )
+        if stale:
             raise ValueError(f"{path} was trained on other features; retrain: scripts/train_reranker.py")
         return cls(raw["languages"])
+
+    def feature_names(self, language: str) -> tuple[str, ...]:
+        """The columns this language's weights expect, in order."""
+        return FEATURES + LANGUAGE_FEATURES.get(language, ())
 
     def covers(self, language: str) -> bool:
         """Whether there are trained weights for questions in `language`."""

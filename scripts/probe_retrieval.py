@@ -28,6 +28,7 @@ from index.embedding import make_embedder
 from index.evaluation import EvalQuestion, expand_titles, load_squad, normalise
 from index.handle import IndexHandle
 from index.rerank import RerankModel, candidate_features, sentence_text
+from index.rerank_es import model_inputs
 from index.search import Retrieval, retrieve
 from index.settings import DEFAULT_MODEL
 from index.store import Snapshot
@@ -94,7 +95,8 @@ def _reranked_hit(
     cands = candidate_features(snap, vector, found.terms, question, hits)
     if not len(cands.rows):
         return False
-    best = int(cands.rows[int(np.argmax(model.score(cands.features, found.language)))])
+    x = model_inputs(snap, cands, found.terms, question, found.language)
+    best = int(cands.rows[int(np.argmax(model.score(x, found.language)))])
     return has_gold(snap, [best], golds)
 
 

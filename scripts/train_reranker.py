@@ -7,7 +7,8 @@ Usage (from the repository root; needs scikit-learn, a development-only dependen
         --dataset es /work/shared/data/es-news-dev.json @scripts/splits/es-tune.txt \\
         --index-dir /tmp/ev
 
-Each language gets its own standardised logistic regression over index.rerank.FEATURES. A candidate
+Each language gets its own standardised logistic regression over index.rerank.FEATURES (plus the language's
+own columns, index.rerank.LANGUAGE_FEATURES: Spanish adds index/rerank_es.py's). A candidate
 sentence is positive when it contains a gold answer (case-insensitive, whitespace-normalised). Only the
 tuning articles' questions are used; the index holds all of the dataset's articles, as in the evaluation.
 """
@@ -28,7 +29,8 @@ from index.embedding import Embedder, make_embedder
 from index.eval_run import build_eval_index
 from index.evaluation import expand_titles, load_squad, normalise
 from index.handle import IndexHandle
-from index.rerank import FEATURES, MODEL_PATH, candidate_features, sentence_text
+from index.rerank import FEATURES, LANGUAGE_FEATURES, MODEL_PATH, candidate_features, sentence_text
+from index.rerank_es import model_inputs
 from index.search import retrieve
 from index.settings import DEFAULT_MODEL
 
@@ -47,8 +49,9 @@ def collect(path: Path, titles: list[str], index_dir: Path, embedder: Embedder) 
     for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
         found = retrieve(snap, vector, q.question)
         cands = candidate_features(snap, vector, found.terms, q.question, found.rerank_hits(RERANK_CHUNKS))
+        x = model_inputs(snap, cands, found.terms, q.question, found.language)
         golds = [normalise(a) for a in q.answers]
-        for row, feats in zip(cands.rows.tolist(), cands.features, strict=True):
+        for row, feats in zip(cands.rows.tolist(), x, strict=True):
             text = normalise(sentence_text(snap, row))
             xs.append(feats)
             ys.append(any(g in text for g in golds))
@@ -81,7 +84,7 @@ def pairs(x: np.ndarray, y: np.ndarray, groups: np.ndarray, per_question: int = 
     return np.concatenate(diffs)
 
 
-def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float) -> dict[str, object]:
+def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, language: str) -> dict[str, object]:
     """Pairwise logistic ranking over standardised features, then Platt-scaled into probabilities."""
     scaler = StandardScaler().fit(x)
     z = scaler.transform(x)
@@ -99,13 +102,15 @@ def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float) -> dict[str,
     baseline, _ = top1(x[:, FEATURES.index("sent_cos")], y, groups)
     print(f"  {len(np.unique(groups))} questions, {len(y)} candidates, {y.mean():.3f} positive")
     print(f"  top-1 sentence: reranker {acc:.3f}, sentence cosine alone {baseline:.3f}, oracle {oracle:.3f}")
-    for name, w in sorted(zip(FEATURES, model.coef_[0], strict=True), key=lambda t: -abs(t[1])):
+    names = FEATURES + LANGUAGE_FEATURES.get(language, ())
+    for name, w in sorted(zip(names, model.coef_[0], strict=True), key=lambda t: -abs(t[1])):
         print(f"    {name:14s} {w:+.3f}")
     return {
         "mean": scaler.mean_.round(6).tolist(),
         "scale": np.where(scaler.scale_ > 0, scaler.scale_, 1.0).round(6).tolist(),
         "coef": model.coef_[0].round(6).tolist(),
         "intercept": round(float(model.intercept_[0]), 6),
+        "extra_features": list(LANGUAGE_FEATURES.get(language, ())),
         "questions": len(np.unique(groups)),
         # Answer 95% of the tuning questions: the 5th percentile of their top scores.
         "threshold": round(float(np.percentile(tops, 5)), 4),
@@ -134,7 +139,7 @@ def main() -> None:
         else:
             x, y, groups = collect(Path(path), expand_titles([titles]) or [], args.index_dir / lang, embedder)
             np.savez(cache, x=x, y=y, groups=groups)
-        languages[lang] = fit(x, y, groups, args.c)
+        languages[lang] = fit(x, y, groups, args.c, lang)
     write_model(args.out, languages)
     print(f"wrote {args.out}")
 

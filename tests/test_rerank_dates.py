@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from index.answer import Answerer
-from index.dates import IN_RANGE_BOOST, OUT_OF_RANGE_FACTOR, DateIntent, apply_date_intent, parse_date_intent
+from index.dates import (
+    IN_RANGE_BOOST,
+    OUT_OF_RANGE_FACTOR,
+    DateIntent,
+    apply_date_intent,
+    parse_date_intent,
+    present_statements_first,
+)
 from index.quoting import SentenceScore
 from index.rerank import FEATURES, MODEL_PATH, RerankModel, candidate_features, sentence_text
 from index.search import fusion_weights, retrieve
@@ -82,6 +89,34 @@ def test_a_sentence_that_names_the_year_counts_as_in_range() -> None:
     assert out[2] == pytest.approx(0.2 + IN_RANGE_BOOST)
 
 
+NOW_STORY = [
+    "Osorio is still a sought-after coach.",  # 2022: more words in common with the question
+    "He now directs Zamalek in Egypt.",  # 2023: says "now"
+    "Zamalek now leads the league.",  # 2023, says "now", but not relevant enough
+    "He won six titles with Nacional.",  # 2023, relevant, no present
+]
+NOW_DATES = [dt.date(2022, 4, 20), dt.date(2023, 7, 12), dt.date(2023, 7, 12), dt.date(2023, 7, 12)]
+
+
+def test_present_question_leads_with_the_newest_relevant_sentence_that_says_now() -> None:
+    snap = _fake_snapshot(NOW_DATES, NOW_STORY)
+    ordered = [SentenceScore(0, 0.8, 0.7), SentenceScore(3, 0.3, 0.5), SentenceScore(1, 0.06, 0.5)]
+    ordered.append(SentenceScore(2, 0.05, 0.2))
+    confidence = [SentenceScore(0, 0.79, 0.7), SentenceScore(1, 0.74, 0.5), SentenceScore(3, 0.6, 0.5)]
+    confidence.append(SentenceScore(2, 0.3, 0.2))
+    out = present_statements_first(snap, ordered, confidence, threshold=0.45)
+    assert [s.row for s in out] == [1, 0, 3, 2]
+    assert out[0].score > out[1].score
+
+
+def test_present_rule_needs_the_newest_article_and_a_relevant_sentence() -> None:
+    dates = [dt.date(2023, 7, 12), dt.date(2022, 1, 1), dt.date(2023, 7, 12), dt.date(2023, 7, 12)]
+    snap = _fake_snapshot(dates, NOW_STORY)
+    ordered = [SentenceScore(0, 0.8, 0.7), SentenceScore(1, 0.1, 0.5), SentenceScore(2, 0.05, 0.2)]
+    confidence = [SentenceScore(0, 0.8, 0.7), SentenceScore(1, 0.7, 0.5), SentenceScore(2, 0.3, 0.2)]
+    assert present_statements_first(snap, ordered, confidence, threshold=0.45) == ordered
+
+
 def test_no_date_intent_leaves_scores_alone() -> None:
     scored = [SentenceScore(0, 0.6, 0.5)]
     assert apply_date_intent(_fake_snapshot([None]), scored, DateIntent()) is scored
@@ -128,12 +163,13 @@ def test_rerank_model_scores_are_probabilities_that_follow_the_weights(tmp_path:
     coef[FEATURES.index("overlap")] = 2.0
     params = {"mean": [0.0] * n, "scale": [1.0] * n, "coef": coef, "intercept": -1.0}
     path = tmp_path / "model.json"
-    path.write_text(json.dumps({"features": list(FEATURES), "languages": {"es": params}}))
+    # English has no columns of its own (Spanish ones: tests/test_rerank_es.py).
+    path.write_text(json.dumps({"features": list(FEATURES), "languages": {"en": params}}))
     model = RerankModel.load(path)
-    assert model.covers("es") and not model.covers("en")
+    assert model.covers("en") and not model.covers("es")
     x = np.zeros((2, n), dtype=np.float32)
     x[1, FEATURES.index("overlap")] = 1.0
-    probs = model.score(x, "es")
+    probs = model.score(x, "en")
     assert 0.0 < probs[0] < probs[1] < 1.0
     assert probs[0] == pytest.approx(1 / (1 + np.exp(1.0)), rel=1e-5)
 
