@@ -98,7 +98,6 @@ def names_a_place(text: str, question_words: frozenset[str]) -> bool:
 
 def _article_presence(snap: Snapshot, article_row: int, keys: np.ndarray) -> np.ndarray:
     """(sentences, keys) bool over every sentence of one article, from the stored facts."""
-    sentences = snap.data.sentences
-    first = int(np.searchsorted(sentences[:, 0], article_row, side="left"))
-    end = int(np.searchsorted(sentences[:, 0], article_row, side="right"))
+    # article_starts is computed once: searchsorted over the strided column copies it on every call.
+    first, end = (int(x) for x in snap.data.article_starts[article_row : article_row + 2])
     return snap.facts.batch(np.arange(first, end, dtype=np.int64)).terms.presence(keys)
