@@ -200,9 +200,13 @@ class IndexBuilder:
         self, pieces: list[ArticlePiece], started: float, previous: DenseIndex | None
     ) -> tuple[Path, IndexData]:
         data = concatenate(pieces, self._embedder.dimension)
+        for piece in pieces:  # the joined float16 copies are what is written: free the float32 vectors
+            piece.chunk_vectors = piece.sentence_vectors = None
         vectors = np.asarray(data.chunk_vectors, dtype=np.float32)
         # --full retrains the quantiser; incremental builds reuse the previous one (see index/dense.py).
         dense = DenseIndex.build(vectors, self._embedder.dimension, previous=previous)
+        dense.attach_vectors(data.chunk_vectors)  # (only saved here) lets the float32 copy go too
+        del vectors
         data.chunk_terms = bm25_documents(pieces)
         data.facts = sentence_facts(pieces)
         sparse = SparseIndex.build(data.chunk_terms)
