@@ -14,6 +14,7 @@ from index.embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedd
 from index.handle import IndexHandle
 from index.onnx_embedder import OnnxEmbedder
 from index.settings import DEFAULT_MODEL
+from index.store import Snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_CORPUS = REPO / "corpus"
@@ -66,6 +67,22 @@ def make_builder(tmp_path: Path, fake_embedder: Embedder) -> Callable[..., Index
 
     def make(corpus: Path, embedder: Embedder | None = None) -> IndexBuilder:
         return IndexBuilder(corpus, tmp_path / "index", embedder or fake_embedder, min_score=0.2)
+
+    return make
+
+
+@pytest.fixture
+def make_snapshot(
+    tmp_path: Path, make_builder: Callable[..., IndexBuilder], fake_embedder: Embedder
+) -> Callable[[str, dict[str, str]], Snapshot]:
+    """Index articles (file name -> content) written to tmp_path/NAME with the fake embedder; the snapshot."""
+
+    def make(name: str, articles: dict[str, str]) -> Snapshot:
+        builder = make_builder(write_corpus(tmp_path / name, articles))
+        builder.build(interactive=False)
+        snap = IndexHandle(builder.index_dir, fake_embedder.name).reload()
+        assert snap is not None
+        return snap
 
     return make
 

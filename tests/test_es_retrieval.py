@@ -12,13 +12,10 @@ import pytest
 from index import search
 from index.analysis import analyze, analyze_query
 from index.article_evidence import article_index
-from index.build import IndexBuilder
 from index.embedding import Embedder
-from index.handle import IndexHandle
 from index.language import detect_language
 from index.search import ChunkHit, hybrid_search, retrieve
 from index.store import Snapshot
-from tests.conftest import write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -62,15 +59,9 @@ QUESTION = "¿Cuándo controlaron los bomberos el incendio de Valparaíso?"
 
 
 @pytest.fixture
-def spanish_snapshot(
-    tmp_path: Path, make_builder: Callable[..., IndexBuilder], fake_embedder: Embedder
-) -> Snapshot:
+def spanish_snapshot(make_snapshot: Callable[[str, dict[str, str]], Snapshot]) -> Snapshot:
     """Two Spanish stories indexed with the fake embedder."""
-    builder = make_builder(write_corpus(tmp_path / "es-corpus", SPANISH_ARTICLES))
-    builder.build(interactive=False)
-    snap = IndexHandle(builder.index_dir, fake_embedder.name).reload()
-    assert snap is not None
-    return snap
+    return make_snapshot("es-corpus", SPANISH_ARTICLES)
 
 
 def _article_of(snap: Snapshot, hit: ChunkHit) -> str:

@@ -11,15 +11,12 @@ import numpy as np
 import pytest
 
 from index.analysis import analyze
-from index.build import IndexBuilder
 from index.embedding import Embedder
 from index.fact_match import weighted_share
-from index.handle import IndexHandle
 from index.rerank import FEATURES, LANGUAGE_FEATURES, RerankModel, candidate_features, sentence_text
 from index.rerank_es import SPANISH_FEATURES, local_weights, model_inputs, names_a_place
 from index.search import retrieve
 from index.store import Snapshot
-from tests.conftest import write_corpus
 
 # Every sentence names the club; only one says where the final is played.
 CLUB = [
@@ -34,15 +31,9 @@ STORY = {
 
 
 @pytest.fixture
-def club_snapshot(
-    tmp_path: Path, make_builder: Callable[..., IndexBuilder], fake_embedder: Embedder
-) -> Snapshot:
+def club_snapshot(make_snapshot: Callable[[str, dict[str, str]], Snapshot]) -> Snapshot:
     """One Spanish story indexed with the fake embedder."""
-    builder = make_builder(write_corpus(tmp_path / "es-club", STORY))
-    builder.build(interactive=False)
-    snap = IndexHandle(builder.index_dir, fake_embedder.name).reload()
-    assert snap is not None
-    return snap
+    return make_snapshot("es-club", STORY)
 
 
 def _article(texts: list[str]) -> tuple[tuple[str, ...], str]:
@@ -109,15 +100,12 @@ def test_model_file_must_list_the_languages_own_columns(tmp_path: Path) -> None:
 
 
 def test_spanish_number_and_date_cues_skip_the_dateline(
-    tmp_path: Path, make_builder: Callable[..., IndexBuilder], fake_embedder: Embedder
+    make_snapshot: Callable[[str, dict[str, str]], Snapshot], fake_embedder: Embedder
 ) -> None:
     lede = "4 de mayo de 2012 Los bomberos apagaron el incendio de la fábrica."
     count = "Participaron 30 bomberos y dos camiones."
     story = {"f.jsonl": json.dumps({"id": "f", "title": "Incendio", "text": f"{lede}\n\n{count}"}) + "\n"}
-    builder = make_builder(write_corpus(tmp_path / "es-fire", story))
-    builder.build(interactive=False)
-    snap = IndexHandle(builder.index_dir, fake_embedder.name).reload()
-    assert snap is not None
+    snap = make_snapshot("es-fire", story)
     question = "¿Cuántos bomberos apagaron el incendio?"
     vector = fake_embedder.embed_query(question)
     found = retrieve(snap, vector, question)
