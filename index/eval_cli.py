@@ -25,6 +25,14 @@ def add_eval_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
         nargs="+",
         help="leave these articles (titles, or @file) out of the index and ask their questions too",
     )
+    ev.add_argument(
+        "--holdout-paragraphs",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="leave this share of every article's paragraphs out of the index and ask their questions as "
+        "unanswerable ones about indexed stories (seeded by --seed)",
+    )
     ev.add_argument("--misses", type=Path, help="write questions not answered by the first quote (JSONL)")
     ev.add_argument("--sample", type=int, help="ask a seeded random sample of this many questions")
     ev.add_argument("--seed", type=int, default=0)
@@ -33,6 +41,17 @@ def add_eval_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
         action="store_true",
         help="embed all questions in one batch first (fast; latency then excludes query embedding)",
     )
+
+
+def _share(value: str) -> float:
+    """A fraction strictly between 0 and 1, for --holdout-paragraphs."""
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0.0 < share < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1 (e.g. 0.33), not {value!r}")
+    return share
 
 
 def run_eval(services: Services, args: argparse.Namespace) -> int:
@@ -45,6 +64,7 @@ def run_eval(services: Services, args: argparse.Namespace) -> int:
         sample=args.sample,
         seed=args.seed,
         batch_embed=args.batch_embed,
+        holdout_paragraphs=args.holdout_paragraphs,
     )
     logging.getLogger("index.answer").setLevel(logging.WARNING)  # one line per question is noise here
     report = evaluate(options, services.embedder)

@@ -30,6 +30,7 @@ from index.evaluation import (
     write_corpus,
 )
 from index.handle import IndexHandle
+from index.holdout import hold_out_paragraphs
 from index.language import detect_language
 from index.rerank import RerankModel
 
@@ -49,6 +50,9 @@ class EvalOptions:
     sample: int | None = None  # ask a seeded random sample of this many answerable questions
     seed: int = 0
     batch_embed: bool = False  # embed all questions up front: quicker, but latency then excludes the model
+    # Share of every article's paragraphs left out of the index; the questions only they answer are asked
+    # as unanswerable ones about indexed stories (index/holdout.py).
+    holdout_paragraphs: float = 0.0
 
 
 @dataclass
@@ -82,11 +86,8 @@ def evaluate(options: EvalOptions, embedder: Embedder) -> EvalReport:
 def _evaluate_in(options: EvalOptions, embedder: Embedder, index_dir: Path) -> EvalReport:
     dataset = load_squad(options.dataset)
     held_out = set(options.unanswerable or [])
-    dataset.select(held_out)  # fails early on an unknown title
+    dataset, asked, unanswered = _questions(options, dataset, held_out)
     build_eval_index(dataset, held_out, index_dir, embedder)
-    asked = [q for q in dataset.select(options.articles) if q.article_id not in held_out]
-    asked = _sample(asked, options.sample, options.seed)
-    unanswered = _sample(dataset.select(held_out), options.sample, options.seed) if held_out else []
     if options.batch_embed:
         embedder = PrefetchedEmbedder(embedder, [q.question for q in asked + unanswered])
     handle = IndexHandle(index_dir, embedder.name)
@@ -104,12 +105,32 @@ def _evaluate_in(options: EvalOptions, embedder: Embedder, index_dir: Path) -> E
         # Questions the reranker scores are judged by its own calibrated threshold, as the Answerer does.
         r.threshold = model.threshold(detect_language(r.question.question)) if model else None
     report = EvalReport(summarise(results, threshold), threshold, results)
-    if held_out:
+    if unanswered:
         report.unanswerable_scores = [_top_score(answerer, q) for q in unanswered]
         answerable_scores = [r.top_score for r in results]
         report.curve = abstention_curve(answerable_scores, report.unanswerable_scores)
         report.calibrated = calibrate(answerable_scores)
     return report
+
+
+def _questions(
+    options: EvalOptions, dataset: Dataset, held_out: set[str]
+) -> tuple[Dataset, list[EvalQuestion], list[EvalQuestion]]:
+    """The dataset to index, the answerable questions to ask and the unanswerable ones."""
+    dataset.select(held_out)  # fails early on an unknown title
+    asked_titles = set(options.articles) if options.articles is not None else None
+    hidden: list[EvalQuestion] = []
+    if options.holdout_paragraphs:
+        dataset, hidden = hold_out_paragraphs(dataset, options.holdout_paragraphs, options.seed)
+        hidden = [q for q in hidden if asked_titles is None or q.article_id in asked_titles]
+        hidden = [q for q in hidden if q.article_id not in held_out]
+    asked = [q for q in dataset.select(options.articles) if q.article_id not in held_out]
+    unanswered = dataset.select(held_out) if held_out else []
+    return (
+        dataset,
+        _sample(asked, options.sample, options.seed),
+        _sample(unanswered + hidden, options.sample, options.seed),
+    )
 
 
 class PrefetchedEmbedder:

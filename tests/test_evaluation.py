@@ -9,7 +9,9 @@ import pytest
 
 from index.cli import main
 from index.evaluation import (
+    Dataset,
     EvalArticle,
+    EvalQuestion,
     abstention_curve,
     calibrate,
     expand_titles,
@@ -17,6 +19,7 @@ from index.evaluation import (
     load_squad,
     normalise,
 )
+from index.holdout import hold_out_paragraphs
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tiny_squad.json"
 
@@ -93,3 +96,47 @@ def test_eval_command_rejects_unknown_title(tmp_path: Path, capsys: pytest.Captu
     argv = ["eval", str(FIXTURE), "--index-dir", str(tmp_path / "ix"), "--model", "hashing:256"]
     assert main([*argv, "--articles", "Atlantis"]) == 2
     assert "Atlantis" in capsys.readouterr().err
+
+
+def test_hold_out_paragraphs_hides_a_seeded_share_and_keeps_numbering_exact() -> None:
+    paragraphs = [f"Paragraph {i} says the code is {100 + i}." for i in range(6)]
+    questions = [EvalQuestion(f"q{i}", f"What is code {i}?", [str(100 + i)], "A", i) for i in range(6)]
+    # q6's answer is in paragraph 0 as well as 5: if paragraph 5 is hidden, q6 is ambiguous, not unanswerable.
+    questions.append(EvalQuestion("q6", "Which paragraph?", ["Paragraph 0"], "A", 5))
+    dataset = Dataset([EvalArticle("A", paragraphs)], questions)
+    kept, hidden = hold_out_paragraphs(dataset, 0.5, seed=3)
+    again = hold_out_paragraphs(dataset, 0.5, seed=3)
+    assert [q.qid for q in again[1]] == [q.qid for q in hidden]  # deterministic
+    (article,) = kept.articles
+    assert len(article.paragraphs) == 3 and len(hidden) == 3
+    assert "q6" not in {q.qid for q in hidden}
+    for q in kept.questions:
+        # Each answerable question points at its paragraph in the text that is indexed.
+        assert q.answers[0] in article.paragraphs[q.paragraph]
+    for q in hidden:
+        assert q.answers[0] not in article.text
+
+
+def test_hold_out_paragraphs_rejects_shares_outside_zero_one() -> None:
+    dataset = load_squad(FIXTURE)
+    with pytest.raises(ValueError, match="holdout-paragraphs"):
+        hold_out_paragraphs(dataset, 1.0)
+
+
+def test_eval_command_holdout_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["eval", str(FIXTURE), "--index-dir", str(tmp_path / "ix"), "--model", "hashing:256"]
+    assert main([*argv, "--holdout-paragraphs", "0.5"]) == 0
+    out = capsys.readouterr().out
+    # Only the two-paragraph article loses one: its questions there become the unanswerable ones.
+    assert "unanswerable: " in out and "threshold answering 95%" in out
+    asked = int(out.split(" questions", 1)[0].rsplit(" ", 1)[-1])
+    hidden = int(out.split("unanswerable: ", 1)[1].split(" ", 1)[0])
+    assert asked + hidden == 6 and hidden in (1, 2)
+
+
+def test_eval_command_rejects_a_bad_holdout_share(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["eval", str(FIXTURE), "--index-dir", str(tmp_path / "ix"), "--model", "hashing:256"]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--holdout-paragraphs", "1.5"])
+    assert exc.value.code == 2
+    assert "--holdout-paragraphs" in capsys.readouterr().err
