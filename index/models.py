@@ -127,5 +127,12 @@ class BuildSummary(BaseModel):
             )
         tail = f"; {len(self.skipped)} skipped" if self.skipped else ""
         dup = f"; {self.duplicates} duplicates" if self.duplicates else ""
-        speed = f" ({self.chunks_per_second:.0f} chunks/s)" if self.embedded_chunks else ""
-        return f"{head}{tail}{dup} in {self.seconds:.1f}s{speed}."
+        return f"{head}{tail}{dup} in {self.seconds:.1f}s{self._embedding_note()}."
+
+    def _embedding_note(self) -> str:
+        # A rate over a few re-embedded chunks would read "0 chunks/s": say how many were embedded instead.
+        if not self.embedded_chunks:
+            return ""
+        if self.embedded_chunks < self.chunks:
+            return f" ({self.embedded_chunks} chunks embedded, the rest reused)"
+        return f" ({self.chunks_per_second:.0f} chunks/s)"

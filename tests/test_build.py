@@ -20,6 +20,7 @@ from index.embedding import HashingEmbedder
 from index.errors import IndexLocked, IndexMismatch
 from index.handle import IndexHandle
 from index.manifest import FORMAT_VERSION, MANIFEST_NAME
+from index.models import BuildSummary
 from index.store import build_lock, generation_path, load_snapshot
 
 
@@ -215,3 +216,13 @@ def test_big_builds_embed_in_bounded_slices(
     b = load_snapshot(generation_path(tmp_path / "sliced")).data  # type: ignore[arg-type]
     np.testing.assert_array_equal(np.asarray(a.chunk_vectors), np.asarray(b.chunk_vectors))
     np.testing.assert_array_equal(np.asarray(a.sentence_vectors), np.asarray(b.sentence_vectors))
+
+
+def test_summary_says_how_many_chunks_an_incremental_build_embedded() -> None:
+    full = BuildSummary(up_to_date=False, added=2, articles=2, chunks=40, embedded_chunks=40, seconds=2.0)
+    assert full.describe().endswith("in 2.0s (20 chunks/s).")
+    partial = BuildSummary(
+        up_to_date=False, changed=1, unchanged=9, articles=10, chunks=400, embedded_chunks=3
+    )
+    assert "(3 chunks embedded, the rest reused)" in partial.describe()
+    assert "chunks/s" not in partial.describe()
