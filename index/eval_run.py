@@ -118,12 +118,12 @@ def _questions(
 ) -> tuple[Dataset, list[EvalQuestion], list[EvalQuestion]]:
     """The dataset to index, the answerable questions to ask and the unanswerable ones."""
     dataset.select(held_out)  # fails early on an unknown title
-    asked_titles = set(options.articles) if options.articles is not None else None
     hidden: list[EvalQuestion] = []
     if options.holdout_paragraphs:
         dataset, hidden = hold_out_paragraphs(dataset, options.holdout_paragraphs, options.seed)
-        hidden = [q for q in hidden if asked_titles is None or q.article_id in asked_titles]
-        hidden = [q for q in hidden if q.article_id not in held_out]
+        everyone = {q.article_id for q in hidden}
+        asked_titles = set(options.articles) if options.articles is not None else everyone
+        hidden = [q for q in hidden if q.article_id in asked_titles - held_out]
     asked = [q for q in dataset.select(options.articles) if q.article_id not in held_out]
     unanswered = dataset.select(held_out) if held_out else []
     return (
