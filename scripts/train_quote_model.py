@@ -54,9 +54,9 @@ PARAMS: dict[str, Any] = {
 
 
 def collect(
-    dataset_path: Path, titles: list[str], index_dir: Path, model: str, backend: str
+    dataset_path: Path, titles: list[str], index_dir: Path, model: str, backend: str, keep_rows: bool = False
 ) -> dict[str, Any]:
-    """Features, labels, question numbers and article of every candidate of the tuning questions."""
+    """Features, labels, question numbers and article of every candidate (and its row, with keep_rows)."""
     dataset = load_squad(dataset_path)
     # The same backend as the served index: int8 vectors shift the features the trees learn from.
     embedder = make_embedder(model, backend=backend, cache_dir=model_cache_dir(index_dir))
@@ -70,6 +70,7 @@ def collect(
     ys: list[bool] = []
     hits: list[bool] = []
     groups: list[int] = []
+    rows: list[int] = []
     for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
         found = retrieve(snap, vector, q.question)
         cands = candidate_features(snap, vector, found.terms, q.question, found.rerank_hits(RERANK_CHUNKS))
@@ -78,8 +79,15 @@ def collect(
         hits.extend(any(g in normalise(sentence_text(snap, r)) for g in golds) for r in cands.rows.tolist())
         ys.extend(_holds_answer(snap, row, q, articles[q.article_id]) for row in cands.rows.tolist())
         groups.extend([number] * len(cands.rows))
+        rows.extend(cands.rows.tolist())
     titles_of = np.asarray([q.article_id for q in questions])
-    return {
+    # Experiments add their own columns per candidate sentence (scripts/experiments/context_vectors_spike.py).
+    extra = (
+        {"rows": np.asarray(rows), "questions": np.asarray([q.question for q in questions])}
+        if keep_rows
+        else {}
+    )
+    return extra | {
         "x": np.vstack(xs),
         "y": np.asarray(ys, dtype=int),  # what the trees learn: the answer in the question's paragraph
         "hit": np.asarray(hits, dtype=int),  # what evaluation counts: the answer anywhere in the sentence
