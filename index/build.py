@@ -29,6 +29,7 @@ from index.facts import SentenceFacts
 from index.manifest import Manifest, fingerprint
 from index.models import BuildSummary
 from index.progress import Progress
+from index.sentences import SPLITTER_VERSION
 from index.sparse import SparseIndex
 from index.store import (
     IndexData,
@@ -141,11 +142,15 @@ class IndexBuilder:
         same = (
             m.chunking == self._chunking
             and m.analyzer == ANALYZER_VERSION
+            and m.splitter == SPLITTER_VERSION
             and m.embed_template == EMBED_TEMPLATE
         )
         if full or not same:
             if not full:
-                log.warning("Rebuilding everything: chunking or analyzer changed since the last build")
+                log.warning(
+                    "Rebuilding everything: chunking, sentence splitting or analyzer changed "
+                    "since the last build"
+                )
             return None, cache, None
         pieces = split_pieces(data)
         _attach_terms(list(pieces.values()), read_terms(path / "terms"))
@@ -216,6 +221,7 @@ class IndexBuilder:
             dimension=self._embedder.dimension,
             chunking=self._chunking,
             analyzer=ANALYZER_VERSION,
+            splitter=SPLITTER_VERSION,
             embed_template=EMBED_TEMPLATE,
             index_type=dense.kind,
             index_params=dense.params,

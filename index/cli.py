@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import textwrap
 from collections.abc import Callable, Iterable
@@ -157,6 +158,17 @@ def _strength(quote: Quote) -> str:
     return f"score {quote.score:.2f}"
 
 
+def _wrap_quote(text: str, lead: str) -> str:
+    """The quote wrapped to 100 columns; a paragraph break in it (a heading, say) stays a line break."""
+    # Joined into one line, "...interested in Juan Carlos Osorio" + "Osorio continues..." read as a typo.
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    lines = f"“{chr(10).join(paragraphs)}”".split("\n")
+    return "\n".join(
+        textwrap.fill(line, width=100, initial_indent=lead if i == 0 else "   ", subsequent_indent="   ")
+        for i, line in enumerate(lines)
+    )
+
+
 def print_answer(answer: Answer) -> None:
     """One answer for a person at a terminal."""
     if answer.status == "invalid_question" or answer.status == "empty_index":
@@ -165,12 +177,7 @@ def print_answer(answer: Answer) -> None:
     if not answer.answered:
         print(answer.message)
     for rank, quote in enumerate(answer.quotes, 1):
-        body = textwrap.fill(
-            f"“{' '.join(quote.text.split())}”",
-            width=100,
-            initial_indent=f"{rank}. ",
-            subsequent_indent="   ",
-        )
+        body = _wrap_quote(quote.text, f"{rank}. ")
         when = quote.date.isoformat() if quote.date else "undated"
         print(f"{body}\n   — {quote.title} ({when}) {quote.source}  [{_strength(quote)}]")
         if quote.also_in:

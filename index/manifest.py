@@ -23,6 +23,8 @@ class Manifest(BaseModel):
     dimension: int
     chunking: ChunkingParams
     analyzer: str
+    # Indexes built before the splitter had a version read as "": they are re-split on the next build.
+    splitter: str = ""
     embed_template: str
     index_type: str
     index_params: dict[str, int | float | str] = Field(default_factory=dict)

@@ -51,7 +51,9 @@ def resolved_sentences(sentences: Sequence[str], names: Counter[str], language: 
         antecedent = None
         if _OPENING_PRONOUN.match(text):
             nearby = {_word(m) for s in sentences[max(0, i - LOOKBACK) : i] for m in _CAPITALISED.finditer(s)}
-            ranked = sorted((w for w in nearby if w in names), key=lambda w: -names[w])
+            # Ties broken by the word itself: set order varies with PYTHONHASHSEED, and the embedded
+            # text (hence the cache key and the vector) must be the same in every build.
+            ranked = sorted((w for w in nearby if w in names), key=lambda w: (-names[w], w))
             antecedent = ranked[0] if ranked else None
         out.append(f"{antecedent}: {text}" if antecedent else text)
     return out

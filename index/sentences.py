@@ -20,6 +20,14 @@ _NOT_HEADING_END = ".!?…,;:—–-"
 _HEADING_MAX_CHARS = 60
 _SHORT_FRAGMENT_CHARS = 12
 _TOKEN_LOOKBACK = 24
+# The tail of an embedded social-media post as scraped news prints it: "...,… pic.twitter.com/Ab12 —
+# Gustavo Roca (@GustavoRocaGOL) July 11, 2023". Alone it is no sentence (a link, a handle and a date), yet
+# its date and name made it the first quote for "who offered Osorio a job in 2023?". It belongs to the
+# post's text before it.
+_EMBED_ATTRIBUTION = re.compile(r"—\s*[^—()]{1,80}\(@\w{1,30}\)\s*[A-Z][a-z]+\.?\s+\d{1,2},\s*\d{4}\s*\Z")
+_EMBED_LINK = re.compile(r"\bpic\.twitter\.com/\S+\s*\Z")
+_EMBED_TRAILER_MAX_CHARS = 200
+SPLITTER_VERSION = "rules-v2-embed-trailers"  # recorded in the manifest: a change re-splits every article
 
 
 def _words(words: str) -> frozenset[str]:
@@ -54,7 +62,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     stop = len(text) if end is None else min(end, len(text))
     out: list[tuple[int, int]] = []
     for para_start, para_end in _paragraphs(text, max(start, 0), stop):
-        out.extend(_merge_short(text, _paragraph_sentences(text, para_start, para_end)))
+        sentences = _merge_short(text, _paragraph_sentences(text, para_start, para_end))
+        out.extend(_merge_embed_trailers(text, sentences))
     return out
 
 
@@ -155,3 +164,26 @@ def _merge_short(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int,
         out.append((begin, end))
         pending = None
     return out
+
+
+def _merge_embed_trailers(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join an embedded post's trailer (link, "— Author (@handle) Month D, YYYY") to the sentence before."""
+    out: list[tuple[int, int]] = []
+    for start, end in sentences:
+        if out and _is_embed_trailer(text, start, end):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def _is_embed_trailer(text: str, start: int, end: int) -> bool:
+    """A trailer alone, or after the post's cut-off text ("Until today,…"): no sentence of its own."""
+    if end - start > _EMBED_TRAILER_MAX_CHARS:
+        return False
+    rest = text[start:end]
+    for part in (_EMBED_ATTRIBUTION, _EMBED_LINK):  # the attribution comes last when both are there
+        found = part.search(rest)
+        rest = rest[: found.start()].rstrip() if found else rest
+    stripped = len(rest) < end - start
+    return stripped and (not rest or rest.endswith(("…", "...")))

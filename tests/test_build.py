@@ -21,6 +21,7 @@ from index.errors import IndexLocked, IndexMismatch
 from index.handle import IndexHandle
 from index.manifest import FORMAT_VERSION, MANIFEST_NAME
 from index.models import BuildSummary
+from index.sentences import SPLITTER_VERSION
 from index.store import build_lock, generation_path, load_snapshot
 
 
@@ -86,6 +87,24 @@ def test_rebuild_embeds_only_new_and_changed_articles(tmp_path: Path, tiny_corpu
     assert all("Porto" in t or "Etna" in t for t in embedder.embedded)
     snap = load_snapshot(generation_path(builder.index_dir))  # type: ignore[arg-type]
     assert sorted(a.id for a in snap.data.articles) == ["final-2022", "new", "volcano"]
+
+
+def test_index_from_an_older_sentence_splitter_is_resplit_reusing_vectors(
+    tmp_path: Path, tiny_corpus: Path
+) -> None:
+    embedder = CountingEmbedder()
+    builder = IndexBuilder(tiny_corpus, tmp_path / "index", embedder)
+    manifest_path = built_generation(builder) / MANIFEST_NAME
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["splitter"] == SPLITTER_VERSION
+    manifest.pop("splitter")  # as written before the splitter had a version
+    manifest_path.write_text(json.dumps(manifest))
+    embedder.embedded.clear()
+    summary = builder.build(interactive=False)
+    assert not summary.up_to_date and summary.articles == 3
+    assert embedder.embedded == []  # the texts did not change, so their vectors are reused
+    rebuilt = json.loads((generation_path(builder.index_dir) / MANIFEST_NAME).read_text())  # type: ignore[operator]
+    assert rebuilt["splitter"] == SPLITTER_VERSION
 
 
 def test_incremental_index_equals_full_rebuild(tmp_path: Path, tiny_corpus: Path) -> None:

@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from index.cli import print_answer
+from index.models import Answer, Quote
+
 
 def run(args: list[str], tmp_path: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {
@@ -75,3 +80,16 @@ def test_errors_are_one_clear_line(tmp_path: Path) -> None:
     assert "nowhere" in missing.stderr and "Traceback" not in missing.stderr
     no_index = run(["ask", "anything?"], tmp_path)
     assert no_index.returncode == 2 and "python -m index build" in no_index.stderr
+
+
+def test_terminal_answer_keeps_a_paragraph_break_inside_a_quote(capsys: pytest.CaptureFixture[str]) -> None:
+    text = "Another Concacaf Selection, interested in Osorio\n\nOsorio continues to be a valued coach."
+    quote = Quote(
+        text=text, article_id="a", title="T", date=None, source="a.txt", start=0, end=len(text), score=1
+    )
+    print_answer(Answer(question="q", answered=True, status="answered", quotes=[quote]))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == [
+        "1. “Another Concacaf Selection, interested in Osorio",
+        "   Osorio continues to be a valued coach.”",
+    ]

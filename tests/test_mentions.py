@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -11,7 +14,7 @@ from index.build import IndexBuilder
 from index.embedding import HashingEmbedder, ProgressFn
 from index.mentions import name_counts, resolved_sentences
 from index.store import generation_path, load_snapshot
-from tests.conftest import SEED_CORPUS, write_corpus
+from tests.conftest import REPO, SEED_CORPUS, write_corpus
 
 STORY = (
     "Later, Osorio returned to Nacional and also had a stint in América de Cali. "
@@ -28,6 +31,29 @@ def test_a_pronoun_led_sentence_gains_the_most_mentioned_nearby_name() -> None:
     out = resolved_sentences(sentences, name_counts(STORY), "en")
     assert out[1] == "Osorio: He now directs Zamalek in Egypt."
     assert out[0] == sentences[0] and out[2] == sentences[2]
+
+
+def test_a_tie_between_names_resolves_the_same_way_under_every_hash_seed() -> None:
+    # Set order varies with PYTHONHASHSEED; the embedded text is a cache key, so it must not.
+    story = "Yesterday, Smith met Jones in Lima. He smiled."
+    code = (
+        "from index.mentions import name_counts, resolved_sentences\n"
+        f"s = {story!r}\n"
+        "parts = ['Yesterday, Smith met Jones in Lima.', 'He smiled.']\n"
+        "print(resolved_sentences(parts, name_counts(s), 'en')[1])"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        ).stdout.strip()
+        for seed in range(6)
+    }
+    assert seen == {"Jones: He smiled."}
 
 
 def test_sentence_initial_words_are_not_names() -> None:

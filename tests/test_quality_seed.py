@@ -26,6 +26,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "the Honduran Federation offered him",
         "Fenafuth has offered him",
     ),
+    # A year in the question once put the tweet's trailer ("— Gustavo Roca (@…) July 11, 2023") first.
+    "Who offered Osorio a job in 2023?": (
+        "the Honduran Federation offered him",
+        "Fenafuth has offered him",
+    ),
     "Who fired Marcelo Leaño?": ("who fired Marcelo Leaño",),
     "Which journalist said Chivas was interested in Osorio?": ("released by journalist Gustavo Mendoza",),
     "How many times has Zamalek won the Egyptian league title?": ("the title they have won 14 times",),

@@ -67,15 +67,47 @@ def test_quote_with_comma_inside_is_one_sentence() -> None:
     ]
 
 
-def test_embedded_tweet() -> None:
+def test_embedded_tweet_trailer_joins_the_post_text() -> None:
+    # Alone, "Until today,… pic.twitter.com/… — Gustavo Roca (@…) July 11, 2023" was quoted first for
+    # "who offered Osorio a job in 2023?": its name and year, not its words, matched.
     text = _article("001")
     assert _paragraph_sentences(text, 8) == [
         "🚨 CONFIRM THE OFFER: Colombian coach Juan Carlos #Osorio has confirmed that Fenafuth has offered "
         "him to direct the Selection of #Honduras.",
         "He analyzes it, but warn yourself: “The priority at this moment is Zamalek, I work with all my "
-        "energy for this team.”",
-        "Until today,… pic.twitter.com/13fKx7d15l — Gustavo Roca (@GustavoRocaGOL) July 11, 2023",
+        "energy for this team.” Until today,… pic.twitter.com/13fKx7d15l — Gustavo Roca (@GustavoRocaGOL) "
+        "July 11, 2023",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A bare link after cut-off post text, and an attribution alone: both are the post's tail.
+        (
+            "We won the cup in Bogotá tonight! Thank you all for the… pic.twitter.com/Ab12Cd",
+            ["We won the cup in Bogotá tonight! Thank you all for the… pic.twitter.com/Ab12Cd"],
+        ),
+        # A sentence of its own that ends with a link stays one.
+        (
+            "We won the cup in Bogotá tonight! Thank you all for the support. pic.twitter.com/Ab12Cd",
+            ["We won the cup in Bogotá tonight!", "Thank you all for the support. pic.twitter.com/Ab12Cd"],
+        ),
+        (
+            "Osorio signs today. Huge news for the club. — Ana Pérez (@anaperez) March 3, 2024",
+            ["Osorio signs today.", "Huge news for the club. — Ana Pérez (@anaperez) March 3, 2024"],
+        ),
+        # Nothing before it in the paragraph: it stays a sentence of its own.
+        ("pic.twitter.com/Ab12Cd", ["pic.twitter.com/Ab12Cd"]),
+        # An ordinary sentence that ends with a date is not a trailer.
+        (
+            "The coach left the club. The club said so on July 11, 2023",
+            ["The coach left the club.", "The club said so on July 11, 2023"],
+        ),
+    ],
+)
+def test_embed_trailers(text: str, expected: list[str]) -> None:
+    assert _sentences(text) == expected
 
 
 def test_heading_paragraph_and_quote_ending_with_period_outside() -> None:
