@@ -22,6 +22,7 @@ from index.rerank import RerankModel, candidate_features, hand_scores
 from index.rerank_es import model_inputs
 from index.search import Retrieval, retrieve
 from index.store import Snapshot, directory_size
+from index.stray_language import STRAY_DEPTH, stray_last, stray_rows
 from index.trees import TreeEnsemble
 
 log = logging.getLogger(__name__)
@@ -137,12 +138,16 @@ class Answerer:
         intent = parse_date_intent(text, self._today())
         trees = self._trees_for(found.language)
         if trees is None:
-            scored = apply_date_intent(snap, self._score(snap, query_vector, found, text), intent)
+            scored = self._score(snap, query_vector, found, text)
+            stray = stray_rows(snap, [s.row for s in scored[:STRAY_DEPTH]], found.language)
+            scored = apply_date_intent(snap, stray_last(scored, stray), intent)
             ordered, relevance, growth = scored, scored, Growth()
         else:
             by_trees, by_hand, typed = self._score_with_trees(snap, query_vector, found, text, trees)
-            ordered = apply_date_intent(snap, by_trees, intent)
-            relevance = apply_date_intent(snap, by_hand, intent)
+            leaders = [s.row for s in by_trees[:STRAY_DEPTH] + by_hand[:STRAY_DEPTH]]
+            stray = stray_rows(snap, leaders, found.language)
+            ordered = apply_date_intent(snap, stray_last(by_trees, stray), intent)
+            relevance = apply_date_intent(snap, stray_last(by_hand, stray), intent)
             growth = Growth(TREE_GROW_RATIO, typed)
         if intent.present:
             threshold = self._threshold(snap, found.language)

@@ -84,3 +84,10 @@ def test_every_quote_keeps_the_length_rule(seed_answerer: Answerer) -> None:
         for quote in seed_answerer.ask(question).quotes:
             sentences = quote.text.count(". ") + 1
             assert len(quote.text) <= 400 or sentences == 1
+
+
+def test_a_spanish_photo_caption_is_not_quoted_before_the_english_story(seed_answerer: Answerer) -> None:
+    # "CALI. 7 de agosto de 2021. América y Once Caldas se enfrentaron..." matched "América" and "Cali".
+    quotes = [q.text for q in seed_answerer.ask("Why did Osorio leave América de Cali?", max_quotes=3).quotes]
+    assert not any("se enfrentaron" in q or q.startswith("CALI.") for q in quotes[:2]), quotes
+    assert any("due to poor results in the Dimayor Betplay League" in q for q in quotes[:2]), quotes
