@@ -92,11 +92,17 @@ class NewsQuoteBot(commands.Bot):
         )
 
     async def close(self) -> None:
-        """Mark the status as disconnected, then close the gateway connection."""
+        """Mark the status as disconnected, drop a pending "ready", then close the gateway connection."""
         try:
             write_status(self.settings.health_file, connected=False, index_loaded=False)
         except OSError as exc:
             log.warning("Could not update the health status: %s", exc)
+        # discord.py holds "ready" back until guilds stop streaming in, and its close() leaves the client
+        # without a loop: a "ready" still pending then fails in a task nobody awaits, and a SIGTERM during
+        # a reconnect logged "Task exception was never retrieved" with a traceback. Cancelled, it is quiet.
+        pending_ready = getattr(self._connection, "_ready_task", None)
+        if pending_ready is not None and not pending_ready.done():
+            pending_ready.cancel()
         await super().close()
 
     async def use_local_gateway(self) -> None:
