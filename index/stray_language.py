@@ -28,9 +28,12 @@ def stray_rows(snap: Snapshot, rows: list[int], language: str) -> frozenset[int]
     articles, sentences = snap.data.articles, snap.data.sentences
     stray = set()
     for row in set(rows):
+        own = detect_language(sentence_text(snap, row))
+        if own in ("unknown", language):
+            continue  # most candidates: no need to look at the article
         # An article of no clear language (mixed, or too short to tell) has no foreign sentences.
-        own, story = detect_language(sentence_text(snap, row)), articles[int(sentences[row, 0])].language
-        if "unknown" not in (own, story) and own not in (language, story):
+        story = articles[int(sentences[row, 0])].language
+        if story not in ("unknown", own):
             stray.add(row)
     return frozenset(stray)
 
