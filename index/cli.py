@@ -161,11 +161,12 @@ def _strength(quote: Quote) -> str:
 def _wrap_quote(text: str, lead: str) -> str:
     """The quote wrapped to 100 columns; a paragraph break in it (a heading, say) stays a line break."""
     # Joined into one line, "...interested in Juan Carlos Osorio" + "Osorio continues..." read as a typo.
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
-    lines = f"“{chr(10).join(paragraphs)}”".split("\n")
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()] or [""]
+    paragraphs[0] = "“" + paragraphs[0]
+    paragraphs[-1] += "”"  # the same line when there is one paragraph
     return "\n".join(
         textwrap.fill(line, width=100, initial_indent=lead if i == 0 else "   ", subsequent_indent="   ")
-        for i, line in enumerate(lines)
+        for i, line in enumerate(paragraphs)
     )
 
 

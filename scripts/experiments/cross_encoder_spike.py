@@ -24,31 +24,19 @@ import torch
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from index.answer import Answerer  # noqa: E402
-from index.embedding import make_embedder, model_cache_dir  # noqa: E402
-from index.eval_run import PrefetchedEmbedder  # noqa: E402
-from index.evaluation import expand_titles, load_squad, normalise  # noqa: E402
-from index.handle import IndexHandle  # noqa: E402
-from index.search import retrieve  # noqa: E402
+from trees_order import trees_order  # noqa: E402  (scripts/experiments, the script's own folder)
+
+from index.evaluation import expand_titles, normalise  # noqa: E402
 
 K = 8
 
 
 def candidates(dataset_path: Path, index_dir: Path) -> list[dict]:
     """The trees' top K sentences of every question, with texts and labels."""
-    dataset = load_squad(dataset_path)
-    embedder = make_embedder("sentence-transformers/all-MiniLM-L6-v2", cache_dir=model_cache_dir(index_dir))
-    embedder = PrefetchedEmbedder(embedder, [q.question for q in dataset.questions])
-    handle = IndexHandle(index_dir, embedder.name)
-    snap = handle.reload()
-    assert snap is not None, f"no index in {index_dir}"
-    answerer = Answerer(handle, embedder, min_score=float("-inf"))
+    dataset, snap, questions = trees_order(dataset_path, index_dir)
     paragraphs = {a.title: a.paragraphs for a in dataset.articles}
     rows = []
-    for q in dataset.questions:
-        text = " ".join(q.question.split())
-        vector = answerer._embed(text)
-        ordered, _, _ = answerer._rank(snap, vector, retrieve(snap, vector, text), text)
+    for q, _text, _vector, ordered in questions:
         golds = [normalise(g) for g in q.answers]
         own_paragraph = normalise(paragraphs[q.article_id][q.paragraph])
         cands = []

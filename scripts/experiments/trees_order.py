@@ -1,0 +1,43 @@
+"""Shared by the experiment scripts: the quote trees' candidate order for every question of a SQuAD file."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from index.answer import Answerer  # noqa: E402
+from index.embedding import make_embedder, model_cache_dir  # noqa: E402
+from index.eval_run import PrefetchedEmbedder  # noqa: E402
+from index.evaluation import Dataset, EvalQuestion, load_squad  # noqa: E402
+from index.handle import IndexHandle  # noqa: E402
+from index.quoting import SentenceScore  # noqa: E402
+from index.search import retrieve  # noqa: E402
+from index.store import Snapshot  # noqa: E402
+
+
+def trees_order(
+    dataset_path: Path, index_dir: Path
+) -> tuple[Dataset, Snapshot, Iterator[tuple[EvalQuestion, str, np.ndarray, list[SentenceScore]]]]:
+    """The dataset, the index, and per question: its text, its vector and the candidates in quote order."""
+    dataset = load_squad(dataset_path)
+    embedder = make_embedder("sentence-transformers/all-MiniLM-L6-v2", cache_dir=model_cache_dir(index_dir))
+    embedder = PrefetchedEmbedder(embedder, [q.question for q in dataset.questions])
+    handle = IndexHandle(index_dir, embedder.name)
+    snap = handle.reload()
+    assert snap is not None, f"no index in {index_dir}"
+    answerer = Answerer(handle, embedder, min_score=float("-inf"))
+
+    def each() -> Iterator[tuple[EvalQuestion, str, np.ndarray, list[SentenceScore]]]:
+        for q in dataset.questions:
+            text = " ".join(q.question.split())
+            vector = answerer._embed(text)
+            ordered, _, _ = answerer._rank(snap, vector, retrieve(snap, vector, text), text)
+            yield q, text, vector, ordered
+
+    return dataset, snap, each()
