@@ -144,7 +144,7 @@ def _validation_reason(exc: ValidationError, what: str) -> str:
 
 
 def decode_text(data: bytes, rel: str) -> str:
-    """A corpus file's bytes as text (UTF-8, BOM dropped, newlines normalised); ArticleError when not UTF-8."""
+    """A corpus file's bytes as text (UTF-8, BOM dropped, newlines normalised); ArticleError if not UTF-8."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -262,7 +262,8 @@ def _parse_jsonl_line(line: str, rel: str, number: int, stem_id: str) -> Article
     text = record.text.strip()
     if not text:
         raise ArticleError(rel, "empty article (field 'text' is blank)", number)
-    article_id = escape_name((record.id or "").strip()) or f"{stem_id}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    article_id = escape_name((record.id or "").strip()) or f"{stem_id}:{digest}"
     source = f"{rel}#L{number}"
     return _build_article(article_id, source, text, title=record.title, date=record.date, url=record.url)
 

@@ -79,7 +79,7 @@ def walk_corpus(root: int, corpus_dir: Path, max_depth: int = MAX_DEPTH) -> Corp
         try:
             with _opened_dir(root, parts) as fd:
                 for name, info in _entries(fd):
-                    _classify(walk, pending, parts + (name,), info, fd, real_root, max_depth)
+                    _classify(walk, pending, (*parts, name), info, fd, real_root, max_depth)
         except OSError as exc:
             _skip(walk, parts, f"cannot read folder: {exc.strerror or exc}")
     walk.files.sort(key=lambda item: item.parts)
@@ -193,7 +193,8 @@ _read = os.read  # one seam for tests that make reading fail
 
 def over_limit(size: int, max_bytes: int) -> str:
     """The reason given for a file over MAX_FILE_MB."""
-    return f"file is {_format_mb(size)} MB, over the limit of {_format_mb(max_bytes)} MB (setting MAX_FILE_MB)"
+    limit = _format_mb(max_bytes)
+    return f"file is {_format_mb(size)} MB, over the limit of {limit} MB (setting MAX_FILE_MB)"
 
 
 def _format_mb(size: int) -> str:
