@@ -1,4 +1,4 @@
-"""A corpus written by someone less trusted than the operator: nothing outside it is read, nothing stops a build."""
+"""A corpus written by someone less trusted than the operator: nothing outside is read, no build stops."""
 
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ from index.corpus import CorpusScan, scan_corpus
 from index.corpus_walk import CorpusWalk
 from index.embedding import Embedder
 from index.handle import IndexHandle
-from index.models import BuildSummary
+from index.models import BuildSummary, SkippedInput
 
 LIMIT = 1024 * 1024
 
 
-def where(summary_skips: list, item_line: bool = True) -> dict[str, str]:
+def where(summary_skips: list[SkippedInput]) -> dict[str, str]:
     """Skipped inputs as `path[:line]` -> reason."""
     return {(f"{s.path}:{s.line}" if s.line is not None else s.path): s.reason for s in summary_skips}
 
