@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,16 @@ pytestmark = pytest.mark.timeout(120)
 # Shaped like a real token, so that a leak could not pass for a coincidence.
 TOKEN = "MTE5NzQ2NTQ2OTg3NjU0MzIxMA.GhX2kQ.s3cr3t-t0ken-n0t-t0-be-p0sted-4nywhere"
 SECRET = "hunter2-operator-secret-9c41"
+
+
+def wait_for_new_index(fake: FakeDiscord, bot: BotProcess) -> None:
+    """A rebuilt index serves once the bot has loaded it: it looks when questions come (every 2 s)."""
+    for _ in range(60):
+        if bot.log().count("Loaded index") >= 2:
+            return
+        fake.slash("ask", {"question": "volcano"})
+        time.sleep(0.5)
+    raise AssertionError(f"the bot never loaded the rebuilt index:\n{bot.log()}")
 
 
 def test_reindex_with_hostile_links_then_ask_never_posts_the_token(tmp_path: Path) -> None:
@@ -41,6 +52,8 @@ def test_reindex_with_hostile_links_then_ask_never_posts_the_token(tmp_path: Pat
         bot.wait_ready()
         reindex = fake.slash("reindex", roles=[fake.world.admin_role_id])
         summary = fake.wait_for("POST", rf"^/webhooks/{fake.world.app_id}/{reindex['token']}$", timeout=60)
+        if "up to date" not in summary.body["content"]:
+            wait_for_new_index(fake, bot)
         for question in ("DISCORD_TOKEN", "what is the DISCORD_TOKEN?", "API_KEY secret environment"):
             asked = fake.slash("ask", {"question": question})
             fake.wait_for("POST", rf"^/webhooks/{fake.world.app_id}/{asked['token']}$", timeout=60)
