@@ -66,3 +66,19 @@ def test_reindex_with_hostile_links_then_ask_never_posts_the_token(tmp_path: Pat
     assert TOKEN not in bot.log() and SECRET not in bot.log()
     assert "2 skipped" in summary.body["content"], summary.body
     assert "environ.txt: symbolic link to outside the corpus" in bot.log()
+
+
+def test_start_up_over_a_damaged_index_is_one_line(tmp_path: Path) -> None:
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "data" / "index"
+    write_corpus(corpus)
+    build_index(clean_env(), corpus, index_dir, tmp_path)
+    faiss_file = next(index_dir.glob("gen-*/dense.faiss"))
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    fake = FakeDiscord(token=TOKEN).start()
+    try:
+        bot = BotProcess(fake, tmp_path, CORPUS_DIR=str(corpus), INDEX_DIR=str(index_dir)).start()
+        assert bot.wait_exit() == 1
+    finally:
+        fake.stop()
+    assert f"index generation {faiss_file.parent} is damaged (file dense.faiss" in bot.log(), bot.log()
+    assert "python -m index build --full" in bot.log() and "Traceback" not in bot.log()
