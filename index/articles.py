@@ -241,7 +241,7 @@ def _parse_jsonl(raw: str, rel: str, stem_id: str) -> tuple[list[Article], list[
         try:
             articles.append(_parse_jsonl_line(line, rel, number, stem_id))
         except ArticleError as exc:
-            skipped.append(SkippedInput(path=rel, line=number, reason=exc.reason))
+            skipped.append(SkippedInput(path=rel, line=number, reason=escape_name(exc.reason)))
     return articles, skipped
 
 
@@ -297,7 +297,8 @@ def parse_corpus_file(
         else:
             articles, skipped = _SINGLE_PARSERS[suffix](raw, rel, stem_id), []
     except ArticleError as exc:
-        articles, skipped = [], [SkippedInput(path=rel, line=exc.line, reason=exc.reason)]
+        # A parser's message may quote the file's own characters: escaped like the name.
+        articles, skipped = [], [SkippedInput(path=rel, line=exc.line, reason=escape_name(exc.reason))]
     for skip in skipped:
         log.warning("skipped %s", skip)
     return articles, skipped
