@@ -233,7 +233,10 @@ def _checked_facts(directory: Path, sentences: int, articles: int) -> SentenceFa
 
 
 def _dense(path: Path, manifest: Manifest) -> DenseIndex:
-    dense = DenseIndex.load(path / "dense.faiss", manifest.index_type, manifest.index_params)
+    try:
+        dense = DenseIndex.load(path / "dense.faiss", manifest.index_type, manifest.index_params)
+    except RuntimeError as exc:  # faiss's message is C++ source text; the file is what matters
+        raise ValueError("FAISS cannot read it (truncated, or not a FAISS index)") from exc
     if dense.size != manifest.chunks:
         raise ValueError(f"{dense.size} vectors where the manifest says {manifest.chunks}")
     return dense

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hostile_corpus import (
@@ -21,10 +22,12 @@ from index import corpus as corpus_module
 from index.answer import Answerer
 from index.build import IndexBuilder
 from index.corpus import CorpusScan, scan_corpus
-from index.corpus_walk import CorpusWalk
 from index.embedding import Embedder
 from index.handle import IndexHandle
 from index.models import BuildSummary, SkippedInput
+
+if TYPE_CHECKING:
+    from index.corpus_walk import CorpusWalk
 
 LIMIT = 1024 * 1024
 

@@ -183,3 +183,18 @@ def test_the_cli_says_damaged_in_one_line_and_build_repairs(tiny_corpus: Path, t
     assert_one_damage_line(run_cli(["stats"], tmp_path), generation, "manifest.json")
     assert run_cli(["build", "--full"], tmp_path).returncode == 0
     assert "six hours" in run_cli(["ask", "How many hours were flights suspended?"], tmp_path).stdout
+
+
+def test_a_full_disk_on_the_first_build_estimates_from_what_was_written(
+    tiny_corpus: Path, make_builder: Callable[..., IndexBuilder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(np, "save", full_disk)
+    builder = make_builder(tiny_corpus)
+    with pytest.raises(
+        NoSpaceLeft, match=r"^no space left on device for INDEX_DIR \(.*\): about 1 MB needed$"
+    ):
+        builder.build(interactive=False)
+    assert generation_path(builder.index_dir) is None and not list(builder.index_dir.glob(".tmp-*"))
