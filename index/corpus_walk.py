@@ -79,18 +79,28 @@ def walk_corpus(root: int, corpus_dir: Path, max_depth: int = MAX_DEPTH) -> Corp
         try:
             with _opened_dir(root, parts) as fd:
                 for name, info in _entries(fd):
-                    _classify(walk, pending, (*parts, name), info, fd, real_root, max_depth)
+                    if isinstance(info, OSError):
+                        _skip(walk, (*parts, name), f"cannot read file: {info.strerror or info}")
+                    else:
+                        _classify(walk, pending, (*parts, name), info, fd, real_root, max_depth)
         except OSError as exc:
             _skip(walk, parts, f"cannot read folder: {exc.strerror or exc}")
     walk.files.sort(key=lambda item: item.parts)
     return walk
 
 
-def _entries(fd: int) -> list[tuple[str, os.stat_result]]:
-    """The non-hidden entries of an open folder with their lstat, sorted by name."""
+def _entries(fd: int) -> list[tuple[str, os.stat_result | OSError]]:
+    """The non-hidden entries of an open folder with their lstat (or why it failed), sorted by name."""
+    found: list[tuple[str, os.stat_result | OSError]] = []
     with os.scandir(fd) as it:
-        found = [(entry.name, entry.stat(follow_symlinks=False)) for entry in it]
-    return sorted(item for item in found if not item[0].startswith("."))
+        for entry in it:
+            if entry.name.startswith("."):
+                continue
+            try:
+                found.append((entry.name, entry.stat(follow_symlinks=False)))
+            except OSError as exc:  # gone (or unreadable) since the folder was listed: only this entry
+                found.append((entry.name, exc))
+    return sorted(found, key=lambda item: item[0])
 
 
 def _classify(

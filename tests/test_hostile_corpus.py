@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from hostile_corpus import (
 
 from index import articles as articles_module
 from index import corpus as corpus_module
+from index import corpus_walk
 from index.answer import Answerer
 from index.build import IndexBuilder
 from index.corpus import CorpusScan, scan_corpus
@@ -229,3 +230,31 @@ def test_article_text_stays_verbatim(tmp_path: Path) -> None:
     (tmp_path / "rain.txt").write_text(text, encoding="utf-8")
     [article] = scan(tmp_path).articles
     assert article.text == text and article.title == "Rain fell on Quito."
+
+
+def test_an_entry_that_vanishes_while_its_folder_is_listed_skips_only_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.txt").write_text("Gone before it is looked at.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Still here.", encoding="utf-8")
+    real_scandir = os.scandir
+
+    class Listing:
+        """os.scandir whose entry a.txt is deleted after it is listed, before it is looked at."""
+
+        def __init__(self, fd: int) -> None:
+            self.listing = real_scandir(fd)
+
+        def __enter__(self) -> Iterator[os.DirEntry[str]]:
+            for entry in self.listing:
+                if entry.name == "a.txt":
+                    (tmp_path / "a.txt").unlink()
+                yield entry
+
+        def __exit__(self, *exc: object) -> None:
+            self.listing.close()
+
+    monkeypatch.setattr(corpus_walk.os, "scandir", Listing)
+    result = scan(tmp_path)
+    assert [a.id for a in result.articles] == ["b"]
+    assert where(result.skipped) == {"a.txt": "cannot read file: No such file or directory"}
