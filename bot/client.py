@@ -11,19 +11,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.health import INTERVAL_SECONDS, write_status
+from bot.intents import bot_intents
 from bot.protocols import AnswererLike, BuilderLike
 from bot.settings import BotSettings
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry — something went wrong with that command. Please try again in a moment."
-
-
-def bot_intents() -> discord.Intents:
-    """Default intents plus message content, which mentions and Q&A channels need (privileged)."""
-    intents = discord.Intents.default()
-    intents.message_content = True
-    return intents
 
 
 class QuoteTree(app_commands.CommandTree):
@@ -48,10 +42,17 @@ class QuoteTree(app_commands.CommandTree):
 class NewsQuoteBot(commands.Bot):
     """Answers questions with verbatim quotes; cogs are added in `setup_hook`."""
 
-    def __init__(self, settings: BotSettings, answerer: AnswererLike, builder: BuilderLike) -> None:
+    def __init__(
+        self,
+        settings: BotSettings,
+        answerer: AnswererLike,
+        builder: BuilderLike,
+        *,
+        message_content: bool = True,
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=bot_intents(),
+            intents=bot_intents(message_content),
             # Nothing the bot says may ping anyone, whatever the question or article contains.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,

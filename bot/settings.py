@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
@@ -25,6 +25,10 @@ class BotSettings(CoreSettings):
 
     discord_token: SecretStr | None = Field(
         None, description="Bot token (DISCORD_TOKEN); required to connect."
+    )
+    message_content_intent: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Ask for the privileged Message Content intent: auto (fall back if refused), on, off.",
     )
     discord_guild_id: int | None = Field(None, description="Also sync commands to this guild at start-up.")
     qa_channel_ids: Annotated[list[int], NoDecode] = Field(

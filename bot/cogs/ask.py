@@ -43,14 +43,25 @@ def slow_down(retry_after: float) -> str:
 class Trigger:
     """Why a message is a question for the bot, and the question text."""
 
-    kind: Literal["mention", "qa_channel"]
+    kind: Literal["mention", "qa_channel", "reply", "dm"]
     question: str
 
 
 def parse_message(
-    content: str, *, bot_id: int, self_role_id: int | None, channel_id: int, qa_channel_ids: set[int]
+    content: str,
+    *,
+    bot_id: int,
+    self_role_id: int | None,
+    channel_id: int,
+    qa_channel_ids: set[int],
+    replied_to_bot: bool = False,
+    in_dm: bool = False,
 ) -> Trigger | None:
-    """Decide whether a (non-bot) message is a question for us; strip our mention from it."""
+    """Decide whether a (non-bot) message is a question for us; strip our mention from it.
+
+    Mentions, replies to the bot and DMs carry their text without the Message Content intent; Q&A channels
+    need it, so the caller passes no Q&A channels when the intent is off.
+    """
     tokens = [rf"<@!?{bot_id}>"] + ([rf"<@&{self_role_id}>"] if self_role_id else [])
     pattern = re.compile("|".join(tokens))
     mentioned = pattern.search(content) is not None
@@ -59,7 +70,18 @@ def parse_message(
         return Trigger("qa_channel", question)
     if mentioned:
         return Trigger("mention", question)
+    if replied_to_bot:
+        return Trigger("reply", question)
+    if in_dm:
+        return Trigger("dm", question)
     return None
+
+
+def is_reply_to(message: discord.Message, user_id: int) -> bool:
+    """Whether the message replies to one of `user_id`'s messages."""
+    ref = message.reference
+    resolved = ref.resolved if ref is not None else None
+    return isinstance(resolved, discord.Message) and resolved.author.id == user_id
 
 
 @contextlib.asynccontextmanager
@@ -163,12 +185,16 @@ class AskCog(commands.Cog):
         if message.author.bot or message.webhook_id is not None or self.bot.user is None:
             return
         self_role = message.guild.self_role if message.guild else None
+        # Without Message Content, Q&A-channel messages arrive empty: no auto-answers then.
+        qa_channels = set(self.settings.qa_channel_ids) if self.bot.intents.message_content else set()
         trigger = parse_message(
             message.content,
             bot_id=self.bot.user.id,
             self_role_id=self_role.id if self_role else None,
             channel_id=message.channel.id,
-            qa_channel_ids=set(self.settings.qa_channel_ids),
+            qa_channel_ids=qa_channels,
+            replied_to_bot=is_reply_to(message, self.bot.user.id),
+            in_dm=message.guild is None,
         )
         if trigger is None:
             return
@@ -180,7 +206,7 @@ class AskCog(commands.Cog):
     async def handle(self, message: discord.Message, trigger: Trigger) -> None:
         """Validate, rate-limit, answer, and post the answer (in a thread when configured)."""
         if not trigger.question:
-            if trigger.kind == "mention":
+            if trigger.kind != "qa_channel":
                 await self.send_reply(message, {"content": HELP.format(name=self.bot.user)}, None)
             return
         if len(trigger.question) > self.settings.max_question_chars:

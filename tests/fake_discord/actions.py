@@ -12,6 +12,7 @@ class Actions:
     """Mixed into FakeDiscord: builds gateway events as if a member did something."""
 
     world: Any
+    message_content_granted: bool
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:  # provided by FakeDiscord
         """Send a gateway event."""
@@ -24,18 +25,35 @@ class Actions:
         channel_id: str | None = None,
         author: dict[str, Any] | None = None,
         mention_bot: bool = False,
+        reply_to: dict[str, Any] | None = None,
+        dm: bool = False,
     ) -> dict[str, Any]:
-        """A member posts a message (MESSAGE_CREATE); returns the payload sent."""
+        """A member posts a message (MESSAGE_CREATE); returns the payload sent.
+
+        Like Discord, the text is blanked when the bot lacks Message Content, unless the message mentions
+        the bot, replies to it (a reply mentions its author) or is a DM.
+        """
         w = self.world
-        mentions = [w.bot_user] if mention_bot else []
+        replying_to_bot = reply_to is not None and reply_to["author"]["id"] == w.app_id
+        mentions = [w.bot_user] if mention_bot or replying_to_bot else []
         if mention_bot:
             content = f"<@{w.app_id}> {content}"
+        if not (mentions or dm or self.message_content_granted):
+            content = ""
+        extra: dict[str, Any] = {}
+        if reply_to is not None:
+            extra = {
+                "type": 19,
+                "message_reference": {"message_id": reply_to["id"], "channel_id": reply_to["channel_id"]},
+                "referenced_message": reply_to,
+            }
         msg = p.message(
-            channel_id=channel_id or w.channel_id,
-            guild_id=w.guild_id,
+            channel_id=(w.dm_channel_id if dm else channel_id or w.channel_id),
+            guild_id=None if dm else w.guild_id,
             author=author or w.asker,
             content=content,
             mentions=mentions,
+            **extra,
         )
         self.dispatch("MESSAGE_CREATE", msg)
         return msg

@@ -52,6 +52,7 @@ class World:
     app_id: str = field(default_factory=p.snowflake)
     channel_id: str = field(default_factory=p.snowflake)
     qa_channel_id: str = field(default_factory=p.snowflake)
+    dm_channel_id: str = field(default_factory=p.snowflake)
     bot_role_id: str = field(default_factory=p.snowflake)
     admin_role_id: str = field(default_factory=p.snowflake)
     asker: dict[str, Any] = field(default_factory=lambda: p.user(p.snowflake(), "asker"))
@@ -70,6 +71,8 @@ class FakeDiscord(Actions):
         self.world = World()
         self.port = 0
         self.identified = threading.Event()
+        # IDENTIFY payloads (token removed), in order: intents and shard of every session the bot opened.
+        self.identifies: list[dict[str, Any]] = []
         self.messages: dict[str, dict[str, Any]] = {}
         self.interactions: dict[str, dict[str, Any]] = {}
         self._recorded: list[Recorded] = []
@@ -208,6 +211,8 @@ class FakeDiscord(Actions):
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        with self._cond:
+            self.identifies.append({k: v for k, v in data.items() if k != "token"})
         if data.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
@@ -233,6 +238,13 @@ class FakeDiscord(Actions):
         frame = {"op": 0, "t": event, "s": self._seq, "d": data}
         for ws in list(self._sockets):
             await ws.send_json(frame)
+
+    @property
+    def message_content_granted(self) -> bool:
+        """Whether the bot's latest session holds the Message Content intent."""
+        with self._cond:
+            last = self.identifies[-1] if self.identifies else {}
+        return bool(last.get("intents", 0) & MESSAGE_CONTENT_INTENT)
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway DISPATCH event to the connected bot (from the test thread)."""
