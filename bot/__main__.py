@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ from bot.client import NewsQuoteBot
 from bot.intents import REFUSED, may_fall_back, wants_message_content
 from bot.protocols import AnswererLike, BuilderLike
 from bot.settings import BotSettings
+from bot.storage import Storage, StorageError
 
 log = logging.getLogger("bot")
 
@@ -82,10 +84,21 @@ async def run_once(bot: NewsQuoteBot, token: str) -> None:
         await bot.start(token)
 
 
+def open_storage(settings: BotSettings) -> Storage:
+    """Open the settings database; import the old JSONL feedback log into it the first time."""
+    storage = Storage(settings.database_file, settings.guild_defaults())
+    storage.import_feedback_jsonl(settings.feedback_file)
+    return storage
+
+
 def _make_bot(
-    settings: BotSettings, answerer: AnswererLike, builder: BuilderLike, message_content: bool
+    settings: BotSettings,
+    answerer: AnswererLike,
+    builder: BuilderLike,
+    storage: Storage,
+    message_content: bool,
 ) -> NewsQuoteBot:
-    return NewsQuoteBot(settings, answerer, builder, message_content=message_content)
+    return NewsQuoteBot(settings, answerer, builder, message_content=message_content, storage=storage)
 
 
 def _request_close(bot: NewsQuoteBot, sig: signal.Signals) -> None:
@@ -129,7 +142,11 @@ def main() -> int:
         services.answerer.stats()
     except NewsQuoteError as exc:
         return fail(str(exc))
-    make_bot = functools.partial(_make_bot, settings, services.answerer, services.builder)
+    try:
+        storage = open_storage(settings)
+    except (StorageError, sqlite3.Error, OSError) as exc:
+        return fail(f"Cannot open DATABASE_FILE {settings.database_file}: {exc}")
+    make_bot = functools.partial(_make_bot, settings, services.answerer, services.builder, storage)
     try:
         asyncio.run(run(make_bot, settings, settings.discord_token.get_secret_value()))
     except discord.LoginFailure:
@@ -138,6 +155,8 @@ def main() -> int:
         return fail(INTENTS)
     except KeyboardInterrupt:
         pass
+    finally:
+        storage.close()
     log.info("Bot stopped")
     return 0
 

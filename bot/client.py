@@ -11,13 +11,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.health import INTERVAL_SECONDS, write_status
+from bot.i18n import Translator, lang_of_locale, t
 from bot.intents import bot_intents
 from bot.protocols import AnswererLike, BuilderLike
 from bot.settings import BotSettings
+from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry — something went wrong with that command. Please try again in a moment."
+APOLOGY = t("command_apology", "en")
 
 
 class QuoteTree(app_commands.CommandTree):
@@ -30,11 +32,12 @@ class QuoteTree(app_commands.CommandTree):
         log.exception(
             "Slash command %s failed", interaction.command and interaction.command.name, exc_info=error
         )
+        apology = t("command_apology", lang_of_locale(interaction.locale))
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(APOLOGY, ephemeral=True)
+                await interaction.followup.send(apology, ephemeral=True)
             else:
-                await interaction.response.send_message(APOLOGY, ephemeral=True)
+                await interaction.response.send_message(apology, ephemeral=True)
         except discord.HTTPException as exc:
             log.warning("Could not send the apology: %s", exc)
 
@@ -49,6 +52,7 @@ class NewsQuoteBot(commands.Bot):
         builder: BuilderLike,
         *,
         message_content: bool = True,
+        storage: Storage | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -61,6 +65,7 @@ class NewsQuoteBot(commands.Bot):
         self.settings = settings
         self.answerer = answerer
         self.builder = builder
+        self.storage = storage or Storage(settings.database_file, settings.guild_defaults())
         # Up from the gateway's hello until a disconnect: messages are answered from then on, before
         # discord.py's "ready" (which waits for every guild to stream in).
         self._gateway_up = False
@@ -69,11 +74,14 @@ class NewsQuoteBot(commands.Bot):
         """Add the cogs and sync the slash commands (globally, and to the test guild if set)."""
         from bot.cogs.admin import AdminCog
         from bot.cogs.ask import AskCog
+        from bot.cogs.config import ConfigCog
 
         if self.settings.discord_api_base:
             await self.use_local_gateway()
         await self.add_cog(AskCog(self))
         await self.add_cog(AdminCog(self))
+        await self.add_cog(ConfigCog(self))
+        await self.tree.set_translator(Translator())
         await self.sync_commands()
         self._health_task = asyncio.create_task(self._keep_status_fresh())
 

@@ -1,14 +1,12 @@
-"""👍/👎 votes appended to a JSONL file so operators can review misses."""
+"""👍/👎 votes, stored in the bot's SQLite database so operators can review misses (and export them)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
-import threading
-from pathlib import Path
 
+from bot.storage import Storage
 from index.models import Answer, Quote
 
 log = logging.getLogger(__name__)
@@ -20,16 +18,17 @@ def quote_id(quote: Quote) -> str:
 
 
 def hash_user(user_id: int) -> str:
-    """sha256 of the Discord user id, so the log holds no raw ids."""
+    """sha256 of the Discord user id, so the database holds no raw ids."""
     return hashlib.sha256(str(user_id).encode()).hexdigest()
 
 
 def feedback_record(
-    answer: Answer, user_id: int, vote: str, now: dt.datetime | None = None
+    answer: Answer, user_id: int, vote: str, now: dt.datetime | None = None, guild_id: int | None = None
 ) -> dict[str, object]:
-    """The JSON object written for one vote."""
+    """The record stored for one vote."""
     return {
         "time": (now or dt.datetime.now(dt.UTC)).isoformat(),
+        "guild_id": guild_id,
         "vote": vote,
         "question": answer.question,
         "status": answer.status,
@@ -40,19 +39,14 @@ def feedback_record(
 
 
 class FeedbackLog:
-    """Appends one JSON line per vote; safe to call from several threads."""
+    """Records votes in the database; safe to call from several threads."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
 
-    def record(self, answer: Answer, user_id: int, vote: str) -> None:
-        """Append a vote ("up" or "down") for this answer."""
+    def record(self, answer: Answer, user_id: int, vote: str, guild_id: int | None = None) -> None:
+        """Store a vote ("up" or "down") for this answer, cast in `guild_id` (None: outside servers)."""
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
-        line = json.dumps(feedback_record(answer, user_id, vote), ensure_ascii=False)
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
+        self.storage.record_vote(feedback_record(answer, user_id, vote, guild_id=guild_id))
         log.info("Feedback recorded: %s (%s)", vote, answer.status)

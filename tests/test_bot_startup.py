@@ -36,6 +36,7 @@ def settings_for(tmp_path: Path, corpus: Path) -> dict[str, str]:
         "CORPUS_DIR": str(corpus),
         "INDEX_DIR": str(tmp_path / "data" / "index"),
         "RATE_LIMIT_QUESTIONS": "1000",
+        "RATE_LIMIT_GUILD_QUESTIONS": "1000",
     }
 
 

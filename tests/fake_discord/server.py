@@ -71,10 +71,13 @@ class FakeDiscord(Actions):
         self.world = World()
         self.port = 0
         self.identified = threading.Event()
+        self.sessions = 0  # successful IDENTIFYs (READY sent)
         # IDENTIFY payloads (token removed), in order: intents and shard of every session the bot opened.
         self.identifies: list[dict[str, Any]] = []
         self.messages: dict[str, dict[str, Any]] = {}
         self.interactions: dict[str, dict[str, Any]] = {}
+        self.originals: dict[str, str] = {}  # interaction token -> id of the message its response posted
+        self.threads: dict[str, dict[str, Any]] = {}  # forum posts, by thread id
         self._recorded: list[Recorded] = []
         self._faults: list[Fault] = []
         self._cond = threading.Condition()
@@ -231,6 +234,8 @@ class FakeDiscord(Actions):
         }
         await self._send_dispatch("READY", ready)
         await self._send_dispatch("GUILD_CREATE", p.guild(w))
+        with self._cond:
+            self.sessions += 1
         self.identified.set()
 
     async def _send_dispatch(self, event: str, data: dict[str, Any]) -> None:
