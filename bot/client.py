@@ -75,10 +75,13 @@ class NewsQuoteBot(commands.Bot):
         from bot.cogs.admin import AdminCog
         from bot.cogs.ask import AskCog
         from bot.cogs.config import ConfigCog
+        from bot.cogs.sources import SourcesCog
 
         if self.settings.discord_api_base:
             await self.use_local_gateway()
-        await self.add_cog(AskCog(self))
+        ask = AskCog(self)
+        await self.add_cog(ask)
+        await self.add_cog(SourcesCog(self, ask))
         await self.add_cog(AdminCog(self))
         await self.add_cog(ConfigCog(self))
         await self.tree.set_translator(Translator())

@@ -82,7 +82,10 @@ class Routes:
         """PUT global or guild commands: echo them back with ids."""
         commands = request[JSON_BODY] or []
         guild_id = request.match_info.get("guild_id")
-        out = [{**c, "id": p.snowflake(), "application_id": self.w.app_id, "version": "1"} for c in commands]
+        out = [
+            {"description": "", **c, "id": p.snowflake(), "application_id": self.w.app_id, "version": "1"}
+            for c in commands
+        ]
         for c in out:
             if guild_id:
                 c["guild_id"] = guild_id

@@ -53,6 +53,8 @@ class World:
     channel_id: str = field(default_factory=p.snowflake)
     qa_channel_id: str = field(default_factory=p.snowflake)
     dm_channel_id: str = field(default_factory=p.snowflake)
+    forum_channel_id: str = field(default_factory=p.snowflake)
+    solved_tag_id: str = field(default_factory=p.snowflake)
     bot_role_id: str = field(default_factory=p.snowflake)
     admin_role_id: str = field(default_factory=p.snowflake)
     asker: dict[str, Any] = field(default_factory=lambda: p.user(p.snowflake(), "asker"))
