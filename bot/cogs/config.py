@@ -19,13 +19,17 @@ if TYPE_CHECKING:
     from bot.client import NewsQuoteBot
 
 NONE = discord.AllowedMentions.none()
+SHOWN_CHANNELS = 20
 
 
 def describe_config(config: GuildConfig, lang: Lang, *, message_content: bool) -> str:
     """`/config show`: every setting of a server, one per line."""
 
     def channels(ids: frozenset[int]) -> str:
-        return ", ".join(f"<#{i}>" for i in sorted(ids)) or t("none", lang)
+        # At most SHOWN_CHANNELS each, so the reply stays under Discord's 2,000 characters.
+        shown = [f"<#{i}>" for i in sorted(ids)[:SHOWN_CHANNELS]]
+        more = len(ids) - len(shown)
+        return ", ".join(shown) + (f" (+{more})" if more > 0 else "") or t("none", lang)
 
     text = t(
         "config_show",
