@@ -43,7 +43,7 @@ def test_every_text_exists_in_both_languages_with_the_same_fields() -> None:
 def test_every_fixed_text_fits_discord(lang: str) -> None:
     for key, texts in TEXTS.items():
         # Every field filled with a long value (longer than any name, count or tag the bot fills in).
-        values = {name: "9" * 40 for name in fields(texts["en"]) | fields(texts["es"])}
+        values = dict.fromkeys(fields(texts["en"]) | fields(texts["es"]), "9" * 40)
         text = t(key, lang, **values)  # type: ignore[arg-type]
         assert len(text) <= render.MESSAGE_LIMIT, key
     for key in ("more", "back_to_top", "post_publicly", "solved"):
