@@ -75,6 +75,7 @@ class NewsQuoteBot(commands.Bot):
         from bot.cogs.admin import AdminCog
         from bot.cogs.ask import AskCog
         from bot.cogs.config import ConfigCog
+        from bot.cogs.forums import ForumsCog
         from bot.cogs.sources import SourcesCog
 
         if self.settings.discord_api_base:
@@ -82,6 +83,7 @@ class NewsQuoteBot(commands.Bot):
         ask = AskCog(self)
         await self.add_cog(ask)
         await self.add_cog(SourcesCog(self, ask))
+        await self.add_cog(ForumsCog(self, ask))
         await self.add_cog(AdminCog(self))
         await self.add_cog(ConfigCog(self))
         await self.tree.set_translator(Translator())

@@ -11,7 +11,7 @@ from fake_discord import FakeDiscord
 from fake_discord.actions import channel_option
 from fake_discord.checks import every_message_pings_no_one, replying_to
 from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
-from fake_discord.payloads import text_channel
+from fake_discord.payloads import forum_channel, text_channel
 
 from bot.storage import SCHEMA_VERSION, GuildConfig, Storage, toggled
 
@@ -48,6 +48,12 @@ def test_config_is_stored_per_server_and_survives_a_restart(tmp_path: Path) -> N
         assert "Quotes per answer: 3" in config(fake, "show")["data"]["content"]
         saved = config(fake, "qa-channel", {"channel": channel_option(general), "enabled": True})
         assert saved["data"]["flags"] & 64 and f"<#{w.channel_id}>" in saved["data"]["content"]
+        forum = config(
+            fake,
+            "forum",
+            {"channel": channel_option(forum_channel(w.forum_channel_id, "f", [])), "enabled": True},
+        )
+        assert f"Forum channels: <#{w.forum_channel_id}>" in forum["data"]["content"]
         config(fake, "quotes", {"count": 1})
         config(fake, "visibility", {"value": "private"})
         assert bot.stop() == 0

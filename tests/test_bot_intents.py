@@ -28,6 +28,7 @@ def start_bot(work: Path, fake: FakeDiscord, **settings: str) -> BotProcess:
         CORPUS_DIR=str(corpus),
         INDEX_DIR=str(index_dir),
         QA_CHANNEL_IDS=fake.world.qa_channel_id,
+        FORUM_CHANNEL_IDS=fake.world.forum_channel_id,
         RATE_LIMIT_QUESTIONS="1000",
         **settings,
     )
@@ -108,3 +109,13 @@ def test_off_never_asks_for_the_intent(tmp_path: Path) -> None:
         fake.stop()
     assert [i["intents"] & MESSAGE_CONTENT_INTENT for i in fake.identifies] == [0]
     assert REFUSED not in bot.log()
+
+
+def test_without_the_intent_forum_posts_are_answered_from_their_title(
+    refused: tuple[FakeDiscord, BotProcess],
+) -> None:
+    fake, _bot = refused
+    thread = fake.post_in_forum("Why was the airport in Manizales closed?", "Its text arrives empty.")
+    assert fake.messages[thread["id"]]["content"] == ""  # what Discord sends without the intent
+    answer = fake.wait_for("POST", rf"^/channels/{thread['id']}/messages$")
+    assert "volcano" in answer.body["embeds"][0]["description"].lower()

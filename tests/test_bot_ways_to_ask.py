@@ -10,6 +10,7 @@ import pytest
 from fake_discord import FakeDiscord
 from fake_discord.checks import buttons, click, every_message_pings_no_one
 from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
+from fake_discord.payloads import MEMBER_PERMISSIONS
 
 pytestmark = pytest.mark.timeout(120)
 EPHEMERAL = 64
@@ -27,7 +28,7 @@ def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeDiscord]:
         work,
         CORPUS_DIR=str(corpus),
         INDEX_DIR=str(index_dir),
-        FORUM_CHANNEL_IDS=fake.world.forum_channel_id,
+        FORUM_CHANNEL_IDS=f"{fake.world.forum_channel_id},{fake.world.plain_forum_id}",
         RATE_LIMIT_QUESTIONS="1000",
         RATE_LIMIT_GUILD_QUESTIONS="1000",
     ).start()
@@ -92,3 +93,55 @@ def test_ask_works_in_dms_and_user_installs_privately(fake: FakeDiscord, where: 
     assert bool(answer.get("flags", 0) & EPHEMERAL) is private
     assert "volcano" in answer["embeds"][0]["description"].lower()
     assert ("Post publicly" in buttons(answer)) is private
+
+
+MANAGE_THREADS = str(int(MEMBER_PERMISSIONS) | 1 << 34)
+
+
+def forum_answer(fake: FakeDiscord, thread: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The bot's answer in a forum post's thread: (request body, the stored message)."""
+    body = fake.wait_for("POST", rf"^/channels/{thread['id']}/messages$").body
+    return body, stored(fake, body) if body.get("embeds") else next(
+        m for m in reversed(fake.messages.values()) if m["channel_id"] == thread["id"]
+    )
+
+
+def solve(fake: FakeDiscord, thread: dict[str, Any], message: dict[str, Any], **who: Any) -> str:
+    """Click Solved in the post's thread; return the private reply."""
+    [custom_id] = [c for c in buttons(message).values() if c.startswith("nq:solved:")]
+    _interaction, body = click(fake, message, custom_id, channel=thread, **who)
+    assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL
+    return str(body["data"]["content"])
+
+
+def test_a_forum_post_is_answered_in_its_thread_and_its_poster_can_mark_it_solved(fake: FakeDiscord) -> None:
+    w = fake.world
+    thread = fake.post_in_forum("Why was the airport in Manizales closed?", "I heard about ash.")
+    body, message = forum_answer(fake, thread)
+    assert "volcano" in body["embeds"][0]["description"].lower()
+    assert {"Solved", "👍", "👎"} <= set(buttons(body))
+    assert solve(fake, thread, message, user=w.other).startswith("Only the person who started this post")
+    assert not fake.requests("PATCH", rf"^/channels/{thread['id']}$")
+    assert solve(fake, thread, message) == "Marked as solved with the “Solved” tag."
+    patch = fake.wait_for("PATCH", rf"^/channels/{thread['id']}$").body
+    assert patch["applied_tags"] == [w.solved_tag_id]
+
+
+def test_moderators_may_mark_any_post_solved_in_spanish(fake: FakeDiscord) -> None:
+    w = fake.world
+    thread = fake.post_in_forum("¿Qué dijeron los cafeteros sobre la cosecha?", "")
+    body, message = forum_answer(fake, thread)
+    assert "Resuelto" in buttons(body)
+    reply = solve(fake, thread, message, user=w.other, permissions=MANAGE_THREADS, locale="es-ES")
+    assert reply == "Marcado como resuelto con la etiqueta «Solved»."
+
+
+def test_a_forum_without_a_solved_tag_says_so_and_unwatched_forums_are_ignored(fake: FakeDiscord) -> None:
+    w = fake.world
+    ignored = fake.post_in_forum(
+        "Who won the league with Atlético Nacional?", "", forum_id=w.unwatched_forum_id
+    )
+    thread = fake.post_in_forum("Who won the league with Atlético Nacional?", "", forum_id=w.plain_forum_id)
+    _body, message = forum_answer(fake, thread)
+    assert "no “Solved” tag" in solve(fake, thread, message)
+    assert not fake.requests("POST", rf"^/channels/{ignored['id']}/")

@@ -13,6 +13,8 @@ class Actions:
 
     world: Any
     message_content_granted: bool
+    threads: dict[str, dict[str, Any]]
+    messages: dict[str, dict[str, Any]]
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:  # provided by FakeDiscord
         """Send a gateway event."""
@@ -57,6 +59,29 @@ class Actions:
         )
         self.dispatch("MESSAGE_CREATE", msg)
         return msg
+
+    def post_in_forum(
+        self,
+        title: str,
+        content: str,
+        *,
+        forum_id: str | None = None,
+        author: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Someone opens a forum post: THREAD_CREATE, then its starter message. Returns the thread."""
+        w = self.world
+        author = author or w.asker
+        thread_id = p.snowflake()
+        thread = p.forum_post(thread_id, title, forum_id or w.forum_channel_id, w.guild_id, author["id"])
+        self.threads[thread_id] = thread
+        if not self.message_content_granted:
+            content = ""
+        starter = p.message(channel_id=thread_id, guild_id=w.guild_id, author=author, content=content)
+        starter["id"] = thread_id
+        self.messages[thread_id] = starter
+        self.dispatch("THREAD_CREATE", thread)
+        self.dispatch("MESSAGE_CREATE", starter)
+        return thread
 
     def _interaction(
         self,

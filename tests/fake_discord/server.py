@@ -55,6 +55,8 @@ class World:
     dm_channel_id: str = field(default_factory=p.snowflake)
     forum_channel_id: str = field(default_factory=p.snowflake)
     solved_tag_id: str = field(default_factory=p.snowflake)
+    plain_forum_id: str = field(default_factory=p.snowflake)  # a forum without a "Solved" tag
+    unwatched_forum_id: str = field(default_factory=p.snowflake)  # a forum the bot is not told to watch
     bot_role_id: str = field(default_factory=p.snowflake)
     admin_role_id: str = field(default_factory=p.snowflake)
     asker: dict[str, Any] = field(default_factory=lambda: p.user(p.snowflake(), "asker"))
