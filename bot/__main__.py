@@ -121,10 +121,25 @@ def healthcheck() -> int:
     return 0
 
 
+def feedback() -> int:
+    """`python -m bot feedback export ...`: votes from the database as JSONL or CSV."""
+    settings = load_settings_with_logging()
+    if settings is None:
+        return 2
+    from bot.feedback import feedback_command
+
+    try:
+        return feedback_command(sys.argv[2:], settings)
+    except (StorageError, sqlite3.Error, OSError) as exc:
+        return fail(f"Cannot export feedback from DATABASE_FILE {settings.database_file}: {exc}")
+
+
 def main() -> int:
     """Entry point: returns the process exit status."""
     if sys.argv[1:] == ["healthcheck"]:
         return healthcheck()
+    if sys.argv[1:2] == ["feedback"]:
+        return feedback()
     settings = load_settings_with_logging()
     if settings is None:
         return 2
