@@ -42,8 +42,12 @@ class QuoteTree(app_commands.CommandTree):
             log.warning("Could not send the apology: %s", exc)
 
 
-class NewsQuoteBot(commands.Bot):
-    """Answers questions with verbatim quotes; cogs are added in `setup_hook`."""
+class NewsQuoteBot(commands.AutoShardedBot):
+    """Answers questions with verbatim quotes; cogs are added in `setup_hook`.
+
+    discord.py's own sharding: one process runs SHARD_IDS of SHARD_COUNT shards (all of Discord's
+    recommended count when unset), so several processes can split a large bot between them.
+    """
 
     def __init__(
         self,
@@ -61,6 +65,8 @@ class NewsQuoteBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=QuoteTree,
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids or None,  # type: ignore[arg-type]  # None: all shards
         )
         self.settings = settings
         self.answerer = answerer
@@ -69,6 +75,7 @@ class NewsQuoteBot(commands.Bot):
         # Up from the gateway's hello until a disconnect: messages are answered from then on, before
         # discord.py's "ready" (which waits for every guild to stream in).
         self._gateway_up = False
+        self._shards_up: dict[int, bool] = {}
 
     async def setup_hook(self) -> None:
         """Add the cogs and sync the slash commands (globally, and to the test guild if set)."""
@@ -99,11 +106,29 @@ class NewsQuoteBot(commands.Bot):
     async def refresh_status(self) -> None:
         """Write whether the gateway is up and an index is loaded to the health status file."""
         index_loaded = await asyncio.to_thread(self.answerer.stats) is not None
+        shards = self.shard_status()
+        up = all(s["connected"] for s in shards.values()) if shards else self._gateway_up
         write_status(
             self.settings.health_file,
-            connected=self._gateway_up and not self.is_closed(),
+            connected=up and not self.is_closed(),
             index_loaded=index_loaded,
+            shards=shards,
         )
+
+    def shard_status(self) -> dict[int, dict[str, object]]:
+        """Each shard this process runs: connected or not, and its heartbeat latency when known."""
+        ids = self.shard_ids or range(self.shard_count or 0)
+        status: dict[int, dict[str, object]] = {}
+        for shard_id in ids:
+            info = self.get_shard(shard_id)
+            latency = info.latency if info is not None else float("nan")
+            status[shard_id] = {
+                "connected": self._shards_up.get(shard_id, False),
+                "latency_ms": round(latency * 1000)
+                if latency == latency and latency != float("inf")
+                else None,
+            }
+        return status
 
     async def close(self) -> None:
         """Mark the status as disconnected, drop a pending "ready", then close the gateway connection."""
@@ -114,9 +139,11 @@ class NewsQuoteBot(commands.Bot):
         # discord.py holds "ready" back until guilds stop streaming in, and its close() leaves the client
         # without a loop: a "ready" still pending then fails in a task nobody awaits, and a SIGTERM during
         # a reconnect logged "Task exception was never retrieved" with a traceback. Cancelled, it is quiet.
-        pending_ready = getattr(self._connection, "_ready_task", None)
-        if pending_ready is not None and not pending_ready.done():
-            pending_ready.cancel()
+        pending = [getattr(self._connection, "_ready_task", None)]
+        pending += list(getattr(self._connection, "_ready_tasks", {}).values())  # one per shard
+        for task in pending:
+            if task is not None and not task.done():
+                task.cancel()
         await super().close()
 
     async def use_local_gateway(self) -> None:
@@ -138,6 +165,19 @@ class NewsQuoteBot(commands.Bot):
                 log.info("Synced %d commands to guild %s", len(synced), guild.id)
         except discord.HTTPException as exc:
             log.warning("Could not sync slash commands (%s); existing ones stay registered", exc)
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        """A shard's session is up."""
+        self._shards_up[shard_id] = True
+        await self.refresh_status()
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """A shard resumed its session."""
+        await self.on_shard_connect(shard_id)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """A shard lost its connection; discord.py reconnects it."""
+        self._shards_up[shard_id] = False
 
     async def on_connect(self) -> None:
         """Report healthy as soon as the gateway session is up."""

@@ -247,7 +247,7 @@ def test_closing_while_ready_is_pending_leaves_no_orphaned_task_error(tmp_path: 
 
     async def scenario() -> None:
         asyncio.get_running_loop().set_exception_handler(lambda _loop, context: errors.append(context))
-        client.loop = asyncio.get_running_loop()
+        await client.__aenter__()  # sets the loop (and the sharded client's event queue) as `async with` does
         ready = asyncio.Event()  # stands for guilds still streaming in
         state = client._connection
 
