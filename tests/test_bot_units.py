@@ -103,6 +103,12 @@ def test_message_triggers() -> None:
     t = parse_message("who won?", channel_id=100, **common)  # type: ignore[arg-type]
     assert t is not None and t.kind == "qa_channel"
     assert parse_message("<@43> who won?", channel_id=1, **common) is None  # type: ignore[arg-type]
+    t = parse_message("and in 2014?", channel_id=1, replied_to_bot=True, **common)  # type: ignore[arg-type]
+    assert t is not None and (t.kind, t.question) == ("reply", "and in 2014?")
+    t = parse_message("who won?", channel_id=1, in_dm=True, **common)  # type: ignore[arg-type]
+    assert t is not None and t.kind == "dm"
+    # Without the intent the caller passes no Q&A channels: a Q&A-channel message is then not a question.
+    assert parse_message("who won?", channel_id=100, bot_id=42, self_role_id=7, qa_channel_ids=set()) is None
 
 
 def test_feedback_log_stores_votes_with_hashed_user(tmp_path: Path) -> None:

@@ -289,7 +289,8 @@ class AskCog(commands.Cog):
         """Validate, rate-limit, answer, and post the answer (in a thread when configured)."""
         lang = pick_lang(config.language, text=trigger.question)
         if not trigger.question:
-            if trigger.kind != "qa_channel":
+            # An empty reply is what a reply without a ping looks like without Message Content: ignore it.
+            if trigger.kind in ("mention", "dm"):
                 await self.send_reply(message, {"content": t("help", lang, name=self.bot.user)}, None)
             return
         limit = self.settings.max_question_chars
