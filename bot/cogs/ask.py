@@ -1,4 +1,4 @@
-"""/ask, mentions and Q&A channels: thin glue that calls the answerer off the event loop."""
+"""/ask, mentions, replies, DMs and Q&A channels: thin glue that calls the answerer off the event loop."""
 
 from __future__ import annotations
 
