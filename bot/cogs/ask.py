@@ -262,14 +262,28 @@ class AskCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Answer mentions and Q&A-channel messages; ignore everything else, bots and webhooks included."""
+        """Answer mentions, replies, DMs and Q&A-channel messages; ignore the rest (bots and webhooks too)."""
         if message.author.bot or message.webhook_id is not None or self.bot.user is None:
             return
-        self_role = message.guild.self_role if message.guild else None
+        intent = self.bot.intents.message_content
+        # Without Message Content only mentions, replies and DMs carry text: skip the settings lookup for
+        # the rest of the chatter, and never treat Q&A channels (their messages arrive empty) as questions.
+        if not intent and self.trigger(message, set()) is None:
+            return
         config = await self.guild_config(message.guild.id if message.guild else None)
-        # Without Message Content, Q&A-channel messages arrive empty: no auto-answers then.
-        qa_channels = set(config.qa_channel_ids) if self.bot.intents.message_content else set()
-        trigger = parse_message(
+        trigger = self.trigger(message, set(config.qa_channel_ids) if intent else set())
+        if trigger is None:
+            return
+        try:
+            await self.handle(message, trigger, config)
+        except discord.HTTPException:
+            log.exception("Could not reply in channel %s", message.channel.id)
+
+    def trigger(self, message: discord.Message, qa_channels: set[int]) -> Trigger | None:
+        """`parse_message` applied to a Discord message."""
+        assert self.bot.user is not None
+        self_role = message.guild.self_role if message.guild else None
+        return parse_message(
             message.content,
             bot_id=self.bot.user.id,
             self_role_id=self_role.id if self_role else None,
@@ -278,12 +292,6 @@ class AskCog(commands.Cog):
             replied_to_bot=is_reply_to(message, self.bot.user.id),
             in_dm=message.guild is None,
         )
-        if trigger is None:
-            return
-        try:
-            await self.handle(message, trigger, config)
-        except discord.HTTPException:
-            log.exception("Could not reply in channel %s", message.channel.id)
 
     async def handle(self, message: discord.Message, trigger: Trigger, config: GuildConfig) -> None:
         """Validate, rate-limit, answer, and post the answer (in a thread when configured)."""
