@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fake_discord import FakeDiscord
-from fake_discord.checks import replying_to
+from fake_discord.checks import every_message_pings_no_one, replying_to
 from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
 
 from bot.health import check_status
@@ -46,9 +46,12 @@ def test_two_shards_in_one_process_each_reported_and_each_event_handled_once(tmp
         after = fake.post_message("Why was the airport in Manizales closed?", mention_bot=True)
         fake.wait_for("POST", r"/messages$", replying_to(after))
         assert len([r for r in fake.requests("POST", r"/messages$") if replying_to(msg)(r)]) == 1
+        dm = fake.post_message("What did coffee growers report?", dm=True)  # DMs arrive on shard 0
+        assert fake.wait_for("POST", r"/messages$", replying_to(dm)).body["embeds"]
     finally:
         assert bot.stop() == 0
         fake.stop()
+    every_message_pings_no_one(fake)
 
 
 def test_a_process_runs_only_its_shard_ids(tmp_path: Path) -> None:
