@@ -88,6 +88,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "Este foro no tiene la etiqueta «Resuelto»: un moderador puede crearla en los ajustes del foro."
         ),
     },
+    "cannot_tag": {
+        "en": "I couldn't tag this post: the bot needs the Manage Threads permission in this forum.",
+        "es": "No pude etiquetar esta publicación: el bot necesita el permiso Gestionar hilos en este foro.",
+    },
     "not_poster": {
         "en": "Only the person who started this post, or a member with Manage Threads, can mark it solved.",
         "es": (

@@ -122,8 +122,10 @@ def test_a_forum_post_is_answered_in_its_thread_and_its_poster_can_mark_it_solve
     assert {"Solved", "👍", "👎"} <= set(buttons(body))
     assert solve(fake, thread, message, user=w.other).startswith("Only the person who started this post")
     assert not fake.requests("PATCH", rf"^/channels/{thread['id']}$")
+    fake.fail_next("PATCH", rf"^/channels/{thread['id']}$", status=403)  # the bot lacks Manage Threads
+    assert "needs the Manage Threads permission" in solve(fake, thread, message)
     assert solve(fake, thread, message) == "Marked as solved with the “Solved” tag."
-    patch = fake.wait_for("PATCH", rf"^/channels/{thread['id']}$").body
+    patch = fake.wait_for("PATCH", rf"^/channels/{thread['id']}$", lambda r: r.status == 200).body
     assert patch["applied_tags"] == [w.solved_tag_id]
 
 

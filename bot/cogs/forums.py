@@ -74,7 +74,12 @@ class SolvedButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"nq
         if tag is None:
             await interaction.response.send_message(t("no_solved_tag", lang), ephemeral=True)
             return
-        await thread.add_tags(tag, reason=f"Marked solved by {interaction.user.id}")
+        try:
+            await thread.add_tags(tag, reason=f"Marked solved by {interaction.user.id}")
+        except discord.HTTPException as exc:
+            log.warning("Could not tag forum post %s solved: %s", thread.id, exc)
+            await interaction.response.send_message(t("cannot_tag", lang), ephemeral=True)
+            return
         await interaction.response.send_message(
             t("marked_solved", lang, tag=tag.name), ephemeral=True, allowed_mentions=NONE
         )
