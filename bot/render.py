@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.i18n import Lang, t
 from index.models import Answer, Quote
 
 MESSAGE_LIMIT = 2000
@@ -145,23 +146,23 @@ def _fit_words(text: str, start: int, end: int, budget: int, hl: tuple[int, int]
     return (_render_span(text, start, end, hl)[: max(budget - 1, 0)] + ELLIPSIS)[:budget]
 
 
-def attribution(quote: Quote) -> str:
+def attribution(quote: Quote, lang: Lang = "en") -> str:
     """The line under a quote: title, date, source link and other articles carrying the passage."""
-    date = quote.date.isoformat() if quote.date else "undated"
+    date = quote.date.isoformat() if quote.date else t("undated", lang)
     line = f"— **{escape(quote.title)}**, {date}"
     url = safe_url(quote.url)
     if url:
-        line += f" · [source]({url})"
+        line += f" · [{t('source', lang)}]({url})"
     else:
         line += f" · {escape(quote.source)}"
     if quote.also_in:
-        line += "\n" + shorten_words("Also in: " + "; ".join(quote.also_in), 300).replace("*", "\\*")
+        line += "\n" + shorten_words(t("also_in", lang) + "; ".join(quote.also_in), 300).replace("*", "\\*")
     return line
 
 
-def render_quote(quote: Quote, budget: int) -> str:
+def render_quote(quote: Quote, budget: int, lang: Lang = "en") -> str:
     """A block-quoted passage plus its attribution, in at most `budget` characters."""
-    meta = attribution(quote)
+    meta = attribution(quote, lang)
     if len(meta) > budget // 2:
         meta = shorten_words(meta, budget // 2)
     room = budget - len(meta) - 1
@@ -199,20 +200,25 @@ def paginate(quotes: Sequence[Quote], per_page: int) -> list[list[Quote]]:
     return pages
 
 
-def _footer(answer: Answer, page: int, pages: int, shown: tuple[int, int], total: int) -> str:
+def _footer(
+    answer: Answer, page: int, pages: int, shown: tuple[int, int], total: int, lang: Lang = "en"
+) -> str:
     """Footer text: which quotes these are, and the index date."""
+    first, last = shown
     parts = [
-        f"Quote {shown[0]} of {total}" if shown[0] == shown[1] else f"Quotes {shown[0]}–{shown[1]} of {total}"
+        t("quote_one", lang, first=first, total=total)
+        if first == last
+        else t("quote_many", lang, first=first, last=last, total=total)
     ]
     if pages > 1:
-        parts.append(f"page {page + 1}/{pages}")
+        parts.append(t("page", lang, page=page + 1, pages=pages))
     if answer.index_built_at is not None:
-        parts.append("index of " + answer.index_built_at.strftime("%Y-%m-%d %H:%M UTC"))
+        parts.append(t("index_of", lang, when=answer.index_built_at.strftime("%Y-%m-%d %H:%M UTC")))
     return " · ".join(parts)[:FOOTER_LIMIT]
 
 
 def render_answer(
-    answer: Answer, page: int = 0, per_page: int = 3, limits: Limits | None = None
+    answer: Answer, page: int = 0, per_page: int = 3, limits: Limits | None = None, lang: Lang = "en"
 ) -> discord.Embed:
     """The embed for one page of an answer: best quote as the description, the others as fields."""
     limits = limits or Limits()
@@ -223,24 +229,27 @@ def render_answer(
         colour=COLOR_ANSWER if answered else COLOR_NO_ANSWER,
     )
     if not pages:
-        embed.description = shorten_words(escape(answer.message or NO_ANSWER_PLAIN), limits.description)
+        message = answer.message if lang == "en" and answer.message else t("no_answer", lang)
+        embed.description = shorten_words(escape(message), limits.description)
         return embed
     page = max(0, min(page, len(pages) - 1))
     first, *others = pages[page]
     before = sum(len(p) for p in pages[:page])
     embed.set_footer(
-        text=_footer(answer, page, len(pages), (before + 1, before + len(pages[page])), len(answer.quotes))
+        text=_footer(
+            answer, page, len(pages), (before + 1, before + len(pages[page])), len(answer.quotes), lang
+        )
     )
     # Share what the total allows among the fields, keeping room for the best quote in the description.
     spare = limits.total - len(embed) - min(limits.description, 1500)
     field_budget = min(limits.field_value, spare // max(len(others), 1) - FIELD_NAME_LIMIT)
     for quote in others:
-        date = quote.date.isoformat() if quote.date else "undated"
+        date = quote.date.isoformat() if quote.date else t("undated", lang)
         name = shorten_words(f"{escape(quote.title)} ({date})", FIELD_NAME_LIMIT)
-        embed.add_field(name=name, value=render_quote(quote, field_budget), inline=False)
-    label = "" if answered else f"**{NO_ANSWER_LABEL}**\n"
+        embed.add_field(name=name, value=render_quote(quote, field_budget, lang), inline=False)
+    label = "" if answered else f"**{t('no_answer_label', lang)}**\n"
     room = min(limits.description, limits.total - len(embed)) - len(label)
-    embed.description = label + render_quote(first, room)
+    embed.description = label + render_quote(first, room, lang)
     return embed
 
 
