@@ -16,7 +16,7 @@ from index.errors import CorpusError
 from index.models import SkippedInput
 from index.titles import derive_title
 
-SEED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+SEED_CORPUS = Path(__file__).resolve().parent / "fixtures" / "seed_corpus"
 LIMIT = 1024 * 1024
 
 EN_BODY = "The minister said that the budget was approved. It is the first time in years.\n\nMore follows."
