@@ -84,7 +84,8 @@ class Answerer:
         else:
             answer = self._answer(snap, question, text, max_quotes or self.max_quotes)
         answer.took_ms = (time.perf_counter() - started) * 1000
-        log.info(
+        # DEBUG: the bot logs each answer once at INFO, with its wait for a free slot included.
+        log.debug(
             "answered=%s quotes=%d top=%.3f took_ms=%.1f",
             answer.answered,
             len(answer.quotes),

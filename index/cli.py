@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 import textwrap
@@ -14,7 +15,7 @@ from index.errors import NewsQuoteError
 from index.eval_cli import add_eval_parser, run_eval
 from index.models import Answer, Quote
 from index.services import Services, build_services
-from index.settings import CoreSettings
+from index.settings import CoreSettings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,22 @@ def settings_from(args: argparse.Namespace) -> CoreSettings:
         "embedding_backend": getattr(args, "backend", None),
         "max_quotes": getattr(args, "max_quotes", None),
     }
-    return CoreSettings(**{k: v for k, v in overrides.items() if v is not None})
+    return load_settings(CoreSettings, overrides, {"corpus_dir": "--corpus", "embedding_model": "--model"})
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run one command, turning the core's errors into one clear line and exit code 2."""
-    args = parser().parse_args(argv)
+    try:
+        status = _run(parser().parse_args(argv))
+        sys.stdout.flush()  # inside the try: a reader that left surfaces here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # `stats | head -2`: the reader is gone. Point stdout at /dev/null so the flush at exit is quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     quiet = args.command not in ("build", "eval")  # questions print answers, not progress logs
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO,
@@ -88,9 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_build(services: Services, args: argparse.Namespace) -> int:
     """Build or update the index and print the summary."""
     summary = services.builder.build(full=args.full, wait=args.wait)
-    for skipped in summary.skipped:
-        print(f"skipped {skipped}", file=sys.stderr)
-    print(summary.describe())
+    print(summary.describe())  # each skipped input was logged as the corpus was read
     return 0
 
 

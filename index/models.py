@@ -95,6 +95,9 @@ class IndexStats(BaseModel):
     path: str
 
 
+RATE_MIN_CHUNKS = 200  # fewer embedded chunks than this say nothing about speed
+
+
 class BuildSummary(BaseModel):
     """The outcome of one `python -m index build`."""
 
@@ -109,12 +112,14 @@ class BuildSummary(BaseModel):
     chunks: int = 0
     embedded_chunks: int = 0
     seconds: float = 0.0
+    embed_seconds: float = Field(0.0, description="Time spent embedding, the model's loading excluded.")
     index_path: str = ""
 
     @property
     def chunks_per_second(self) -> float:
-        """Embedded chunks per second of build time."""
-        return self.embedded_chunks / self.seconds if self.seconds > 0 else 0.0
+        """Embedded chunks per second of embedding time (of build time when that was not measured)."""
+        seconds = self.embed_seconds or self.seconds
+        return self.embedded_chunks / seconds if seconds > 0 else 0.0
 
     def describe(self) -> str:
         """One human line summarising the build."""
@@ -135,4 +140,7 @@ class BuildSummary(BaseModel):
             return ""
         if self.embedded_chunks < self.chunks:
             return f" ({self.embedded_chunks} chunks embedded, the rest reused)"
+        if self.embedded_chunks < RATE_MIN_CHUNKS:
+            # The first build of a small corpus read "(1 chunks/s)": the model's loading, not its speed.
+            return f" ({self.embedded_chunks} chunks embedded)"
         return f" ({self.chunks_per_second:.0f} chunks/s)"
