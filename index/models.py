@@ -112,7 +112,7 @@ class BuildSummary(BaseModel):
     chunks: int = 0
     embedded_chunks: int = 0
     seconds: float = 0.0
-    embed_seconds: float = Field(default=0.0, description="Time spent embedding, the model's loading excluded.")
+    embed_seconds: float = Field(default=0.0, description="Time spent embedding, loading excluded.")
     index_path: str = ""
 
     @property
