@@ -255,7 +255,7 @@ def _to_quote(snap: Snapshot, passage: Passage, confidence: float | None) -> Quo
         article_id=article.id,
         title=article.title,
         date=article.date,
-        source=article.url or article.source,
+        source=article.source_label(),
         url=article.url,
         start=start,
         end=end,

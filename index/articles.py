@@ -142,12 +142,22 @@ def _read_text(path: Path, rel: str, max_file_bytes: int) -> str:
 
 
 def _build_article(
-    article_id: str, source: str, text: str, *, title: str | None, date: dt.date | None, url: str | None
+    article_id: str,
+    source: str,
+    text: str,
+    *,
+    title: str | None,
+    date: dt.date | None,
+    url: str | None,
+    publisher: str | None = None,
 ) -> Article:
     """Fill in the derived fields (title, language, hash) of one article."""
     title = (title or "").strip() or derive_title(text)
     url = (url or "").strip() or None
-    digest = content_hash(text, title, date.isoformat() if date else "", url or "")
+    publisher = (publisher or "").strip() or None
+    # The publisher joins the hash only when set: articles without one keep the hashes of older indexes.
+    extra = [publisher] if publisher else []
+    digest = content_hash(text, title, date.isoformat() if date else "", url or "", *extra)
     return Article(
         id=article_id,
         title=title,
@@ -157,6 +167,7 @@ def _build_article(
         text=text,
         content_hash=digest,
         language=detect_language(text),
+        publisher=publisher,
     )
 
 
@@ -189,7 +200,11 @@ def _parse_md(raw: str, rel: str, article_id: str) -> list[Article]:
     text = raw.strip()
     if not text:
         raise ArticleError(rel, "empty article")
-    return [_build_article(article_id, rel, text, title=meta.title, date=meta.date, url=meta.url)]
+    return [
+        _build_article(
+            article_id, rel, text, title=meta.title, date=meta.date, url=meta.url, publisher=meta.source
+        )
+    ]
 
 
 def _load_front_matter(block: str, rel: str) -> _FrontMatter:
@@ -243,7 +258,15 @@ def _parse_jsonl_line(line: str, rel: str, number: int, stem_id: str) -> Article
         raise ArticleError(rel, "empty article (field 'text' is blank)", number)
     article_id = (record.id or "").strip() or f"{stem_id}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
     source = f"{rel}#L{number}"
-    return _build_article(article_id, source, text, title=record.title, date=record.date, url=record.url)
+    return _build_article(
+        article_id,
+        source,
+        text,
+        title=record.title,
+        date=record.date,
+        url=record.url,
+        publisher=record.source,
+    )
 
 
 _SINGLE_PARSERS: dict[str, Callable[[str, str, str], list[Article]]] = {".txt": _parse_txt, ".md": _parse_md}

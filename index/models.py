@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
@@ -18,9 +19,20 @@ class Article(BaseModel):
     source: str = Field(description="Path of the file relative to the corpus folder (with #line for JSONL).")
     text: str
     content_hash: str = Field(
-        description="Hash of everything that changes the index: text, title, date, url."
+        description="Hash of everything that changes the index: text, title, date, url, publisher."
     )
     language: str = "unknown"
+    publisher: str | None = Field(
+        default=None, description="Who published it: front matter or JSONL `source` (e.g. 'El Tiempo')."
+    )
+
+    def source_label(self) -> str:
+        """What an attribution names: the publisher, else the site of the URL, else the title."""
+        if self.publisher:
+            return self.publisher
+        host = urlsplit(self.url).hostname if self.url else None
+        # Never the corpus file name: `001_55c37db124a18bc8.txt` tells a reader nothing.
+        return host.removeprefix("www.") if host else self.title
 
 
 class SkippedInput(BaseModel):
@@ -42,7 +54,9 @@ class Quote(BaseModel):
     article_id: str
     title: str
     date: dt.date | None
-    source: str = Field(description="The article's url when it has one, else its corpus path.")
+    source: str = Field(
+        description="Who published the article: its `source` field, else the site of its url, else its title."
+    )
     url: str | None = None
     start: int
     end: int

@@ -121,8 +121,9 @@ def test_md_with_front_matter(tmp_path: Path) -> None:
     assert article.date == dt.date(2024, 5, 6)
     assert article.url == "https://example.com/b"
     assert article.text == EN_BODY
+    assert article.publisher == "Example Times"
     assert article.content_hash == content_hash(
-        EN_BODY, "Budget passes", "2024-05-06", "https://example.com/b"
+        EN_BODY, "Budget passes", "2024-05-06", "https://example.com/b", "Example Times"
     )
 
 

@@ -52,7 +52,9 @@ def test_terminal_mode_builds_first_and_prints_only_the_answer_on_stdout(tmp_pat
 def test_bot_mode_starts_the_bot_which_builds_at_start_up(tmp_path: Path) -> None:
     root = fake_checkout(tmp_path)
     _done, calls = run_sh(root, DISCORD_TOKEN="abc")
-    assert calls == ["-m bot"]  # `python -m bot` runs the incremental build itself (tests/test_bot_startup.py)
+    assert calls == [
+        "-m bot"
+    ]  # `python -m bot` runs the incremental build itself (tests/test_bot_startup.py)
     (root / ".env").write_text("DISCORD_TOKEN=from-the-file\n")
     (root / "calls.log").unlink()
     _done, calls = run_sh(root)
