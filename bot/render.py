@@ -150,10 +150,12 @@ def attribution(quote: Quote) -> str:
     date = quote.date.isoformat() if quote.date else "undated"
     line = f"— **{escape(quote.title)}**, {date}"
     url = safe_url(quote.url)
+    # The publisher (or the site); the core falls back to the title, which is already shown.
+    source = escape(quote.source).replace("[", "(").replace("]", ")") if quote.source != quote.title else ""
     if url:
-        line += f" · [source]({url})"
-    else:
-        line += f" · {escape(quote.source)}"
+        line += f" · [{source or 'source'}]({url})"
+    elif source:
+        line += f" · {source}"
     if quote.also_in:
         line += "\n" + shorten_words("Also in: " + "; ".join(quote.also_in), 300).replace("*", "\\*")
     return line
