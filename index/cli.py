@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import re
+import shutil
 import sys
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from index.errors import NewsQuoteError
@@ -132,9 +134,11 @@ def run_ask(services: Services, args: argparse.Namespace) -> int:
     if args.question:
         show(services.answerer.ask(" ".join(args.question), args.max_quotes))
         return 0
-    lines = (
-        _prompt_lines() if sys.stdin.isatty() and not args.json else (line.rstrip("\n") for line in sys.stdin)
-    )
+    if sys.stdin.isatty() and not args.json:
+        history = services.handle.index_dir.parent / HISTORY_NAME
+        lines: Iterable[str] = prompt_lines(input, history=_enable_line_editing(history))
+    else:
+        lines = (line.rstrip("\n") for line in sys.stdin)
     for line in lines:
         if line.strip() or args.json:
             show(services.answerer.ask(line, args.max_quotes))
@@ -142,16 +146,46 @@ def run_ask(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def _prompt_lines() -> Iterable[str]:
-    print("Ask a question about the articles (empty line or Ctrl-D to quit).")
-    while True:
+HISTORY_NAME = "ask_history"  # beside the index folder (data/), so each checkout keeps its own
+QUIT_WORDS = {"exit", "quit", ":q"}
+
+
+def prompt_lines(read: Callable[[str], str], history: Callable[[], None] | None = None) -> Iterator[str]:
+    """Questions typed at the prompt; an empty line asks again; Ctrl-D, Ctrl-C, exit or quit leave."""
+    print("Ask a question about the articles (Ctrl-D or 'exit' to quit; arrow keys recall earlier ones).")
+    try:
+        while True:
+            try:
+                line = read("\n? ")
+            except (EOFError, KeyboardInterrupt):
+                print()  # end the prompt's line, so the shell's prompt starts on its own
+                return
+            if line.strip().lower() in QUIT_WORDS:
+                return
+            if line.strip():
+                yield line
+    finally:
+        if history is not None:
+            history()
+
+
+def _enable_line_editing(history_file: Path) -> Callable[[], None] | None:
+    """Arrow keys, editing and history at the prompt (readline); returns what saves the history."""
+    try:
+        import readline
+    except ImportError:  # not on every platform; the prompt still works without editing
+        return None
+    with contextlib.suppress(OSError):  # no history yet
+        readline.read_history_file(history_file)
+    readline.set_history_length(1000)
+
+    def save() -> None:
         try:
-            line = input("\n? ")
-        except EOFError:
-            return
-        if not line.strip():
-            return
-        yield line
+            readline.write_history_file(history_file)
+        except OSError as exc:
+            log.debug("Question history not saved: %s", exc)
+
+    return save
 
 
 def print_json(answer: Answer) -> None:
@@ -159,37 +193,70 @@ def print_json(answer: Answer) -> None:
     print(answer.model_dump_json())
 
 
-def _strength(quote: Quote) -> str:
-    # The confidence is on the answer threshold's scale, so "0.30" means the same in every answer; the
-    # ordering score of a trained model is peaked and reads as certainty even on an abstention.
-    if quote.confidence is not None:
-        return f"confidence {quote.confidence:.2f}"
-    return f"score {quote.score:.2f}"
+OPENING_MARKS = "“\"«‘'„"
+TITLE_CHARS = 60  # the attribution line's title, shortened on a word boundary
 
 
-def _wrap_quote(text: str, lead: str) -> str:
-    """The quote wrapped to 100 columns; a paragraph break in it (a heading, say) stays a line break."""
+def _wrap_quote(text: str, lead: str, width: int) -> str:
+    """The quote wrapped to `width` columns; a paragraph break in it (a heading, say) stays a line break."""
     # Joined into one line, "...interested in Juan Carlos Osorio" + "Osorio continues..." read as a typo.
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()] or [""]
-    paragraphs[0] = "“" + paragraphs[0]
-    paragraphs[-1] += "”"  # the same line when there is one paragraph
+    if not paragraphs[0].startswith(tuple(OPENING_MARKS)):
+        # A quote that opens with its own quotation mark is not wrapped in a second pair.
+        paragraphs[0] = "“" + paragraphs[0]
+        paragraphs[-1] += "”"  # the same line when there is one paragraph
     return "\n".join(
-        textwrap.fill(line, width=100, initial_indent=lead if i == 0 else "   ", subsequent_indent="   ")
+        textwrap.fill(
+            line,
+            width=width,
+            initial_indent=lead if i == 0 else "   ",
+            subsequent_indent="   ",
+            break_long_words=False,  # a long URL overflows rather than being cut in two
+            break_on_hyphens=False,
+        )
         for i, line in enumerate(paragraphs)
     )
 
 
-def print_answer(answer: Answer) -> None:
+def attribution_line(quote: Quote, width: int = 100) -> str:
+    """`— Title shortened… · Publisher · 2023-07-12`, on one line of `width` columns when it can be."""
+    rest = [quote.source] if quote.source and quote.source != quote.title else []
+    rest += [quote.date.isoformat()] if quote.date else []
+    tail = "".join(" · " + part for part in rest)
+    room = max(20, min(TITLE_CHARS, width - len("   — ") - len(tail)))
+    return "   — " + textwrap.shorten(quote.title, room, placeholder="…") + tail
+
+
+def terminal_width() -> int:
+    """Columns to wrap answers to: the terminal's width (at most 100, for reading), 100 off a terminal."""
+    return max(
+        40, min(shutil.get_terminal_size((101, 24)).columns - 1, 100)
+    )  # the last column wraps early in some terminals
+
+
+def print_answer(answer: Answer, width: int | None = None) -> None:
     """One answer for a person at a terminal."""
     if answer.status == "invalid_question" or answer.status == "empty_index":
         print(answer.message)
         return
     if not answer.answered:
         print(answer.message)
+    columns = width or terminal_width()
     for rank, quote in enumerate(answer.quotes, 1):
-        body = _wrap_quote(quote.text, f"{rank}. ")
-        when = quote.date.isoformat() if quote.date else "undated"
-        print(f"{body}\n   — {quote.title} ({when}) {quote.source}  [{_strength(quote)}]")
+        print(_wrap_quote(quote.text, f"{rank}. ", columns))
+        print(attribution_line(quote, columns))
         if quote.also_in:
-            print(f"   also in: {'; '.join(quote.also_in)}")
-    print(f"({answer.took_ms:.0f} ms)")
+            print(
+                textwrap.fill(
+                    "also in: " + "; ".join(quote.also_in),
+                    columns,
+                    initial_indent="   ",
+                    subsequent_indent="   ",
+                )
+            )
+    # One confidence for the answer (on the threshold's scale): per-quote figures need not follow the
+    # order the quotes are shown in, which read as a contradiction.
+    sure = (
+        f"confidence {answer.confidence:.2f}, " if answer.confidence is not None and answer.answered else ""
+    )
+    print(f"({sure}{answer.took_ms:.0f} ms)")
