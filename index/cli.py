@@ -27,8 +27,9 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m index", description="Build and query the news quote index.")
     top.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = top.add_subparsers(dest="command", required=True)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index-dir", type=Path, help="index folder (setting INDEX_DIR, default data/index)")
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--index-dir", type=Path, help="index folder (setting INDEX_DIR, default data/index)")
+    common = argparse.ArgumentParser(add_help=False, parents=[where])
     common.add_argument("--model", help="sentence-transformers model name or path (setting EMBEDDING_MODEL)")
     common.add_argument(
         "--backend",
@@ -37,13 +38,18 @@ def parser() -> argparse.ArgumentParser:
     )
     build = sub.add_parser("build", parents=[common], help="build or update the index from the corpus")
     build.add_argument("--corpus", type=Path, help="articles folder (setting CORPUS_DIR, default corpus/)")
-    build.add_argument("--full", action="store_true", help="rebuild every article (reuses cached vectors)")
+    build.add_argument(
+        "--full",
+        action="store_true",
+        help="re-split and re-index every article (vectors of unchanged text are reused)",
+    )
     build.add_argument("--wait", action="store_true", help="wait for a running build instead of refusing")
     ask = sub.add_parser("ask", parents=[common], help="answer questions with quotes")
     ask.add_argument("question", nargs="*", help="the question; none: read stdin or prompt")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--max-quotes", type=int, help="quotes per answer (setting MAX_QUOTES)")
-    stats = sub.add_parser("stats", parents=[common], help="show what the index holds")
+    # Only where the index is: the model and backend options change nothing that stats shows.
+    stats = sub.add_parser("stats", parents=[where], help="show what the index holds")
     stats.add_argument("--json", action="store_true", help="print JSON")
     add_eval_parser(sub, common)
     return top

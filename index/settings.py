@@ -30,8 +30,8 @@ class CoreSettings(BaseSettings):
     )
     embedding_backend: Literal["auto", "onnx", "onnx-int8", "torch"] = Field(
         "auto",
-        description="What runs the model (EMBEDDING_BACKEND): auto = ONNX Runtime, int8 for the packaged "
-        "model and fp32 for others (PyTorch when that export fails); onnx = fp32; onnx-int8 = quantised.",
+        description="What runs the model (EMBEDDING_BACKEND): auto = ONNX Runtime fp32 (PyTorch when the "
+        "export fails); onnx = fp32; onnx-int8 = quantised; torch.",
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
     max_quotes: int = Field(3, ge=1, le=20, description="Quotes per answer (MAX_QUOTES).")

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 NONE = discord.AllowedMentions.none()
 APOLOGY = "Sorry — something went wrong while answering that. Please try again in a moment."
 BUSY = "I'm answering a lot of questions right now — please ask again in a moment."
-HELP = "Ask me a question about the news articles, e.g. `@{name} who won the league in 2013?`"
+EXAMPLE = "what did Osorio win with Nacional?"  # answered by the default corpus (tests/test_docs.py)
+HELP = "Ask me a question about the news articles, e.g. `@{name} " + EXAMPLE + "`"
 TOO_LONG = "That question is too long ({length} characters); please keep it under {limit}."
 
 
@@ -135,7 +136,7 @@ class AskCog(commands.Cog):
         return {"embed": render_answer(answer, per_page=per_page)}, view
 
     @app_commands.command(name="ask", description="Ask the news articles a question; get quoted passages.")
-    @app_commands.describe(question="Your question, e.g. who won the league in 2013?")
+    @app_commands.describe(question="Your question, e.g. " + EXAMPLE)
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 4000]) -> None:
         """Slash command: rate-limit, defer, answer, then follow up with the embed."""
         limit = self.settings.max_question_chars
