@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,7 @@ class IndexBuilder:
             # Fail before the lock creates the index folder: a typo in CORPUS_DIR leaves nothing behind.
             scan_corpus(self.corpus_dir, max_file_bytes=self._max_file_bytes)
         with build_lock(self.index_dir, wait=wait):
+            scanned_at = time.time()
             scan = scan_corpus(self.corpus_dir, max_file_bytes=self._max_file_bytes)
             previous, cache, dense = self._previous(full)
             plan = self._plan(scan, previous)
@@ -117,6 +119,7 @@ class IndexBuilder:
                 summary.embedded_chunks, summary.embed_seconds = self._embed(plan.pieces, cache, interactive)
                 path, data = self._write(plan.pieces, started, dense)
                 summary.chunks, summary.index_path = len(data.chunks), str(path)
+            mark_checked(self.index_dir, scanned_at)
         summary.seconds = time.perf_counter() - started
         return summary  # the caller reports it once (the CLI prints it, the bot logs it)
 
@@ -244,6 +247,24 @@ class IndexBuilder:
             program_version=__version__,
         )
         return write_generation(self.index_dir, data, dense, sparse, manifest), data
+
+
+CHECKED = ".corpus_checked"  # its time: when the corpus was last read by a build that completed
+
+
+def mark_checked(index_dir: Path, when: float) -> None:
+    """Record that the corpus as it was at `when` is in the index (even when nothing had changed)."""
+    marker = index_dir / CHECKED
+    marker.touch()
+    os.utime(marker, (when, when))
+
+
+def last_checked(index_dir: Path) -> float | None:
+    """When a completed build last read the corpus (None before the first such build)."""
+    try:
+        return (index_dir / CHECKED).stat().st_mtime
+    except OSError:
+        return None
 
 
 def bm25_documents(pieces: list[ArticlePiece]) -> list[list[str]]:

@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from index.build import last_checked
 from index.errors import NewsQuoteError
 from index.eval_cli import add_eval_parser, run_eval
 from index.models import Answer, Quote
@@ -101,6 +102,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        if args.command == "build":  # a build swaps its new index in only when complete
+            print("interrupted: the index was left as it was", file=sys.stderr)
         return 130
 
 
@@ -136,6 +139,7 @@ def run_ask(services: Services, args: argparse.Namespace) -> int:
         print(f"error: no index in {services.handle.index_dir}: run `python -m index build`", file=sys.stderr)
         return 2
     services.answerer.warm_up()
+    _warn_if_corpus_changed(services)
     show = print_json if args.json else print_answer
     if args.question:
         show(services.answerer.ask(" ".join(args.question), args.max_quotes))
@@ -150,6 +154,39 @@ def run_ask(services: Services, args: argparse.Namespace) -> int:
             show(services.answerer.ask(line, args.max_quotes))
             sys.stdout.flush()
     return 0
+
+
+def _warn_if_corpus_changed(services: Services) -> None:
+    """Say on stderr when the corpus changed after the index was built: answers would miss the change."""
+    stats = services.answerer.stats()
+    corpus = services.builder.corpus_dir
+    if stats is None or not corpus.is_dir():
+        return
+    # A build that found nothing to do keeps the index's build time but still read the corpus then.
+    checked = max(stats.built_at.timestamp(), last_checked(services.handle.index_dir) or 0.0)
+    changed = changed_since(corpus, checked)
+    if changed is not None:
+        print(
+            f"note: {corpus / changed} changed since the index was last built: "
+            "run `python -m index build` to answer from it",
+            file=sys.stderr,
+        )
+
+
+def changed_since(corpus: Path, built_at: float) -> str | None:
+    """The first file or folder under `corpus` modified after `built_at` (relative), or None."""
+    # A folder's time moves when a file is added, removed or renamed in it: copies that keep their old
+    # times (rsync -a, cp -p) and deletions are noticed too.
+    for root, dirs, files in os.walk(corpus):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in [*(f for f in files if not f.startswith(".")), "."]:  # a file names more than its folder
+            path = Path(root) / name
+            try:
+                if path.stat().st_mtime > built_at:
+                    return path.relative_to(corpus).as_posix()
+            except OSError:
+                continue  # gone since the walk listed it
+    return None
 
 
 HISTORY_NAME = "ask_history"  # beside the index folder (data/), so each checkout keeps its own

@@ -152,9 +152,10 @@ class BuildSummary(BaseModel):
         # A rate over a few re-embedded chunks would read "0 chunks/s": say how many were embedded instead.
         if not self.embedded_chunks:
             return ""
+        count = f"{self.embedded_chunks} chunk{'s' if self.embedded_chunks != 1 else ''} embedded"
         if self.embedded_chunks < self.chunks:
-            return f" ({self.embedded_chunks} chunks embedded, the rest reused)"
+            return f" ({count}, the rest reused)"
         if self.embedded_chunks < RATE_MIN_CHUNKS:
             # The first build of a small corpus read "(1 chunks/s)": the model's loading, not its speed.
-            return f" ({self.embedded_chunks} chunks embedded)"
+            return f" ({count})"
         return f" ({self.chunks_per_second:.0f} chunks/s)"

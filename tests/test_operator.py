@@ -201,3 +201,24 @@ def test_bot_start_up_build_runs_even_when_an_index_exists(caplog: pytest.LogCap
     bot_main.update_index(locked)  # the existing index still answers: no exception
     with pytest.raises(IndexLocked):
         bot_main.update_index(StartupBuilder(has_index=False, fail=IndexLocked("Another build is running")))
+
+
+# --- beyond the list: a question asked of an index older than the corpus says so -------------------------
+
+
+def test_ask_notes_a_corpus_changed_since_the_last_build(tiny_corpus: Path, tmp_path: Path) -> None:
+    from index.build import CHECKED
+
+    assert index_cli(["build"], tmp_path).returncode == 0
+    past = (tmp_path / "index" / CHECKED).stat().st_mtime - 100
+    for path in [tiny_corpus, *tiny_corpus.iterdir()]:
+        os.utime(path, (past, past))
+    question = ["ask", "When did the Etna volcano erupt?"]
+    assert "note:" not in index_cli(question, tmp_path).stderr
+    (tiny_corpus / "notes.docx").write_text("not an article")
+    noted = index_cli(question, tmp_path)
+    assert "notes.docx changed since the index was last built" in noted.stderr
+    assert "note:" not in noted.stdout and "Etna" in noted.stdout
+    # A build with nothing to index (the .docx is skipped) still counts as having read the corpus.
+    assert "up to date" in index_cli(["build"], tmp_path).stdout
+    assert "note:" not in index_cli(question, tmp_path).stderr
