@@ -222,3 +222,20 @@ def test_ask_notes_a_corpus_changed_since_the_last_build(tiny_corpus: Path, tmp_
     # A build with nothing to index (the .docx is skipped) still counts as having read the corpus.
     assert "up to date" in index_cli(["build"], tmp_path).stdout
     assert "note:" not in index_cli(question, tmp_path).stderr
+
+
+def test_ctrl_c_during_a_build_says_the_index_was_left_alone(
+    tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import index.cli as cli
+
+    def interrupted(*_args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_build", interrupted)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EMBEDDING_MODEL", "hashing:256")
+    args = ["build", "--corpus", str(tiny_corpus), "--index-dir", str(tmp_path / "index")]
+    assert cli.main(args) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == "interrupted: the index was left as it was"
