@@ -53,13 +53,11 @@ def load_settings() -> BotSettings | None:
 
 def update_index(builder: BuilderLike) -> None:
     """Bring the index up to date with the corpus (incremental: about a second when nothing changed)."""
-    if builder.has_index():
-        log.info("Checking the index against the corpus (articles added or changed since the last build)")
-    else:
+    if not builder.has_index():
         log.info("No index found (or built with another model): building it from the corpus first")
-        # With no index to fall back on, a failure stops the bot (one line, in main).
-        log.info("%s", builder.build().describe())
+        log.info("%s", builder.build().describe())  # nothing to fall back on: a failure stops the bot
         return
+    log.info("Bringing the index up to date with the corpus (articles added or changed since the last build)")
     try:
         log.info("%s", builder.build().describe())
     except (NewsQuoteError, OSError) as exc:
