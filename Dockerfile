@@ -122,7 +122,7 @@ ENV HF_HUB_OFFLINE=1 \
 VOLUME ["/app/data"]
 USER app
 
-# Fails when the bot is not connected to Discord or cannot answer a question.
+# Fails when the bot is not connected to Discord, has no index loaded, or stopped updating its status file.
 HEALTHCHECK --interval=30s --timeout=15s --start-period=120s --retries=3 \
     CMD ["python", "-m", "bot", "healthcheck"]
 

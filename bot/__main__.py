@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import functools
 import logging
 import signal
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
+from typing import TextIO
 
 import discord
-from pydantic import ValidationError
 
 from bot.client import NewsQuoteBot
 from bot.intents import REFUSED, may_fall_back, wants_message_content
 from bot.protocols import AnswererLike, BuilderLike
 from bot.settings import BotSettings
 from bot.storage import Storage, StorageError
+from index.errors import NewsQuoteError
+from index.settings import SettingsError
+from index.settings import load_settings as read_settings
 
 log = logging.getLogger("bot")
 
@@ -44,21 +49,32 @@ def fail(message: str) -> int:
 def load_settings() -> BotSettings | None:
     """Read settings; on invalid values log one line per problem and return None."""
     try:
-        return BotSettings()  # type: ignore[call-arg]  # pydantic-settings fills fields from the env
-    except ValidationError as exc:
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]).upper()
-            log.error("Invalid setting %s: %s", field, err["msg"])
+        return read_settings(BotSettings)
+    except SettingsError as exc:
+        for line in str(exc).splitlines():
+            log.error("%s", line[:1].upper() + line[1:])
         return None
 
 
-def ensure_index(builder: BuilderLike) -> None:
-    """Build the index first when none exists, so the bot has something to quote."""
-    if builder.has_index():
+def update_index(builder: BuilderLike) -> None:
+    """Bring the index up to date with the corpus (incremental: about a second when nothing changed)."""
+    if not builder.has_index():
+        log.info("No index found (or built with another model): building it from the corpus first")
+        log.info("%s", builder.build().describe())  # nothing to fall back on: a failure stops the bot
         return
-    log.info("No index found (or built with another model): building it from the corpus first")
-    summary = builder.build()
-    log.info("%s", summary.describe())
+    log.info("Bringing the index up to date with the corpus (articles added or changed since the last build)")
+    try:
+        log.info("%s", builder.build().describe())
+    except (NewsQuoteError, OSError) as exc:
+        # E.g. a build already running, or a corpus folder that went missing: the last index still answers.
+        log.warning("Answering from the existing index: the start-up build did not run: %s", exc)
+
+
+def warm_up(answerer: AnswererLike) -> None:
+    """Load the embedding model now, so that the first question does not wait for it."""
+    started = time.perf_counter()
+    answerer.warm_up()
+    log.info("Embedding model loaded in %.1fs", time.perf_counter() - started)
 
 
 async def run(make_bot: Callable[[bool], NewsQuoteBot], settings: BotSettings, token: str) -> None:
@@ -121,7 +137,7 @@ def healthcheck() -> int:
     return 0
 
 
-def feedback() -> int:
+def feedback(argv: list[str]) -> int:
     """`python -m bot feedback export ...`: votes from the database as JSONL or CSV."""
     settings = load_settings_with_logging()
     if settings is None:
@@ -129,17 +145,36 @@ def feedback() -> int:
     from bot.feedback import feedback_command
 
     try:
-        return feedback_command(sys.argv[2:], settings)
+        return feedback_command(argv, settings)
     except (StorageError, sqlite3.Error, OSError) as exc:
         return fail(f"Cannot export feedback from DATABASE_FILE {settings.database_file}: {exc}")
 
 
-def main() -> int:
+def arguments(argv: list[str]) -> argparse.Namespace:
+    """`python -m bot [run|healthcheck|feedback]`; everything else comes from settings (.env, environment)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Run the Discord bot: brings the index up to date with the corpus, loads the model, "
+        "connects. Settings come from the environment and .env (see .env.example and docs/bot.md).",
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["run", "healthcheck", "feedback"],
+        default="run",
+        help="run the bot (default); check that a running bot is healthy (exit 0) for Docker; or "
+        "'feedback export --format jsonl|csv [--out FILE]' to export the votes",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
     """Entry point: returns the process exit status."""
-    if sys.argv[1:] == ["healthcheck"]:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["feedback"]:  # its own options: `python -m bot feedback export --help`
+        return feedback(args[1:])
+    if arguments(args).command == "healthcheck":
         return healthcheck()
-    if sys.argv[1:2] == ["feedback"]:
-        return feedback()
     settings = load_settings_with_logging()
     if settings is None:
         return 2
@@ -147,14 +182,14 @@ def main() -> int:
         return fail(NO_TOKEN)
     if settings.discord_api_base:
         discord.http.Route.BASE = settings.discord_api_base
-    from index.errors import NewsQuoteError
     from index.services import build_services
 
     try:
         services = build_services(settings)
-        ensure_index(services.builder)
+        update_index(services.builder)
         # Load the index now: a model mismatch or a broken index fails here, in one line, not per question.
         services.answerer.stats()
+        warm_up(services.answerer)
     except NewsQuoteError as exc:
         return fail(str(exc))
     try:
@@ -178,11 +213,24 @@ def main() -> int:
 
 def load_settings_with_logging() -> BotSettings | None:
     """Set up logging (at the configured level) and load settings."""
-    discord.utils.setup_logging(level=logging.INFO)
+    formatter = plain_formatter(sys.stderr)
+    if formatter is None:
+        discord.utils.setup_logging(level=logging.INFO)
+    else:
+        discord.utils.setup_logging(level=logging.INFO, formatter=formatter)
+    # faiss logs every CPU-specific library it fails to load, with the exception, at INFO.
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
     settings = load_settings()
     if settings is not None:
         logging.getLogger().setLevel(settings.log_level.upper())
     return settings
+
+
+def plain_formatter(stream: TextIO) -> logging.Formatter | None:
+    """None (discord.py's colours) on a terminal; plain lines otherwise: it would colour `docker logs` too."""
+    if stream.isatty():
+        return None
+    return logging.Formatter("[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{")
 
 
 if __name__ == "__main__":

@@ -27,8 +27,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "es": "Estoy respondiendo muchas preguntas ahora mismo; vuelve a preguntar en un momento.",
     },
     "help": {
-        "en": "Ask me a question about the news articles, e.g. `@{name} who won the league in 2013?`",
-        "es": "Hazme una pregunta sobre las noticias, p. ej. `@{name} ¿quién ganó la liga en 2013?`",
+        "en": "Ask me a question about the news articles, e.g. `@{name} what did Osorio win with Nacional?`",
+        "es": "Hazme una pregunta sobre las noticias, p. ej. `@{name} ¿qué ganó Osorio con Nacional?`",
     },
     "too_long": {
         "en": "That question is too long ({length} characters); please keep it under {limit}.",
@@ -193,7 +193,9 @@ COMMAND_ES: dict[str, str] = {
         "Pregunta a las noticias; recibe los pasajes que lo responden, citados."
     ),
     "question": "pregunta",
-    "Your question, e.g. who won the league in 2013?": "Tu pregunta, p. ej. ¿quién ganó la liga en 2013?",
+    "Your question, e.g. what did Osorio win with Nacional?": (
+        "Tu pregunta, p. ej. ¿qué ganó Osorio con Nacional?"
+    ),
     "about": "acerca-de",
     "What this bot knows: articles, chunks, model, index date.": (
         "Lo que sabe este bot: artículos, fragmentos, modelo, fecha del índice."

@@ -18,6 +18,10 @@ class AnswererLike(Protocol):
         """Describe the index currently in use; None when there is none."""
         ...
 
+    def warm_up(self) -> None:
+        """Load the embedding model now rather than on the first question."""
+        ...
+
 
 class BuilderLike(Protocol):
     """Builds the index; synchronous, takes an inter-process lock."""

@@ -151,10 +151,12 @@ def attribution(quote: Quote, lang: Lang = "en") -> str:
     date = quote.date.isoformat() if quote.date else t("undated", lang)
     line = f"— **{escape(quote.title)}**, {date}"
     url = safe_url(quote.url)
+    # The publisher (or the site); the core falls back to the title, which is already shown.
+    source = escape(quote.source).replace("[", "(").replace("]", ")") if quote.source != quote.title else ""
     if url:
-        line += f" · [{t('source', lang)}]({url})"
-    else:
-        line += f" · {escape(quote.source)}"
+        line += f" · [{source or t('source', lang)}]({url})"
+    elif source:
+        line += f" · {source}"
     if quote.also_in:
         line += "\n" + shorten_words(t("also_in", lang) + "; ".join(quote.also_in), 300).replace("*", "\\*")
     return line

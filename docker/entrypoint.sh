@@ -21,4 +21,13 @@ if [ ! -e "$index_dir/current" ] && [ -e "$seed_dir/current" ]; then
     cp -a "$seed_dir"/. "$index_dir"/
 fi
 
+# The seed index describes the image's corpus; a mounted /app/corpus may hold other articles. The bot runs the
+# incremental build itself at start-up (progress in its log); a one-off question or stats gets it here, so that
+# it never answers from the seed while the mounted articles go unindexed. Nothing to do takes about a second.
+case "$*" in
+    "python -m index ask"* | "python -m index stats"*)
+        python -m index build >&2 || echo "entrypoint: the index could not be brought up to date (above);" \
+            "answering from the one there is" >&2 ;;
+esac
+
 exec "$@"

@@ -84,7 +84,8 @@ class Answerer:
         else:
             answer = self._answer(snap, question, text, max_quotes or self.max_quotes)
         answer.took_ms = (time.perf_counter() - started) * 1000
-        log.info(
+        # DEBUG: the bot logs each answer once at INFO, with its wait for a free slot included.
+        log.debug(
             "answered=%s quotes=%d top=%.3f took_ms=%.1f",
             answer.answered,
             len(answer.quotes),
@@ -254,7 +255,7 @@ def _to_quote(snap: Snapshot, passage: Passage, confidence: float | None) -> Quo
         article_id=article.id,
         title=article.title,
         date=article.date,
-        source=article.url or article.source,
+        source=article.source_label(),
         url=article.url,
         start=start,
         end=end,

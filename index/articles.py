@@ -155,14 +155,24 @@ def decode_text(data: bytes, rel: str) -> str:
 
 
 def _build_article(
-    article_id: str, source: str, text: str, *, title: str | None, date: dt.date | None, url: str | None
+    article_id: str,
+    source: str,
+    text: str,
+    *,
+    title: str | None,
+    date: dt.date | None,
+    url: str | None,
+    publisher: str | None = None,
 ) -> Article:
     """Fill in the derived fields (title, language, hash) of one article."""
     # The text stays verbatim (quotes are cut from it); a title is shown as a label, so a newline, NUL or
     # bidi override in it (given or derived) is dropped rather than shown.
     title = clean_title((title or "").strip() or derive_title(text))
     url = (url or "").strip() or None
-    digest = content_hash(text, title, date.isoformat() if date else "", url or "")
+    publisher = (publisher or "").strip() or None
+    # The publisher joins the hash only when set: articles without one keep the hashes of older indexes.
+    extra = [publisher] if publisher else []
+    digest = content_hash(text, title, date.isoformat() if date else "", url or "", *extra)
     return Article(
         id=article_id,
         title=title,
@@ -172,6 +182,7 @@ def _build_article(
         text=text,
         content_hash=digest,
         language=detect_language(text),
+        publisher=publisher,
     )
 
 
@@ -204,7 +215,11 @@ def _parse_md(raw: str, rel: str, article_id: str) -> list[Article]:
     text = raw.strip()
     if not text:
         raise ArticleError(rel, "empty article")
-    return [_build_article(article_id, rel, text, title=meta.title, date=meta.date, url=meta.url)]
+    return [
+        _build_article(
+            article_id, rel, text, title=meta.title, date=meta.date, url=meta.url, publisher=meta.source
+        )
+    ]
 
 
 def _load_front_matter(block: str, rel: str) -> _FrontMatter:
@@ -265,7 +280,15 @@ def _parse_jsonl_line(line: str, rel: str, number: int, stem_id: str) -> Article
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     article_id = escape_name((record.id or "").strip()) or f"{stem_id}:{digest}"
     source = f"{rel}#L{number}"
-    return _build_article(article_id, source, text, title=record.title, date=record.date, url=record.url)
+    return _build_article(
+        article_id,
+        source,
+        text,
+        title=record.title,
+        date=record.date,
+        url=record.url,
+        publisher=record.source,
+    )
 
 
 _SINGLE_PARSERS: dict[str, Callable[[str, str, str], list[Article]]] = {".txt": _parse_txt, ".md": _parse_md}

@@ -94,7 +94,11 @@ class IndexBuilder:
     def build(self, full: bool = False, wait: bool = False, interactive: bool | None = None) -> BuildSummary:
         """Bring the index up to date with the corpus; only new or changed articles are embedded."""
         started = time.perf_counter()
+        if not self.corpus_dir.is_dir():
+            # Fail before the lock creates the index folder: a typo in CORPUS_DIR leaves nothing behind.
+            scan_corpus(self.corpus_dir, max_file_bytes=self._max_file_bytes)
         with build_lock(self.index_dir, wait=wait):
+            scanned_at = time.time()
             scan = scan_corpus(self.corpus_dir, max_file_bytes=self._max_file_bytes)
             previous, cache, dense = self._previous(full)
             plan = self._plan(scan, previous)
@@ -115,12 +119,12 @@ class IndexBuilder:
                 summary.chunks = sum(len(p.chunks) for p in plan.pieces)
                 summary.index_path = str(generation_path(self.index_dir))
             else:
-                summary.embedded_chunks = self._embed(plan.pieces, cache, interactive)
+                summary.embedded_chunks, summary.embed_seconds = self._embed(plan.pieces, cache, interactive)
                 path, data = self._write_or_explain(plan.pieces, started, dense)
                 summary.chunks, summary.index_path = len(data.chunks), str(path)
+            mark_checked(self.index_dir, scanned_at)
         summary.seconds = time.perf_counter() - started
-        log.info("%s", summary.describe())
-        return summary
+        return summary  # the caller reports it once (the CLI prints it, the bot logs it)
 
     def _previous(
         self, full: bool
@@ -185,15 +189,20 @@ class IndexBuilder:
         removed = sum(1 for article_id in old if article_id not in current)
         return _Plan(pieces, added, changed, removed, len(pieces) - added - changed)
 
-    def _embed(self, pieces: list[ArticlePiece], cache: VectorCache | None, interactive: bool | None) -> int:
-        """Give vectors to pieces that have none: from the cache by text, else from the model."""
+    def _embed(
+        self, pieces: list[ArticlePiece], cache: VectorCache | None, interactive: bool | None
+    ) -> tuple[int, float]:
+        """Give vectors to pieces without (from the cache, else the model); chunks embedded, seconds."""
         todo = [p for p in pieces if p.chunk_vectors is None]
         texts = [embedded_texts(p) for p in todo]
         flat = [t for chunks, sentences in texts for t in (*chunks, *sentences)]
         vectors = np.zeros((len(flat), self._embedder.dimension), dtype=np.float32)
         keys = text_keys(flat)
         missing = cache.fill(keys, vectors) if cache is not None else np.arange(len(flat))
+        if len(missing):
+            self._embedder.embed_query("load")  # the model's loading (or ONNX export) is not its speed
         progress = Progress(len(missing), "Embedding", interactive=interactive)
+        embedding_started = time.perf_counter()
         try:
             # Slice by slice, so that the model's output never holds a second copy of a big corpus's vectors.
             for start in range(0, len(missing), EMBED_SLICE):
@@ -201,6 +210,7 @@ class IndexBuilder:
                 vectors[part] = self._embedder.embed([flat[i] for i in part], progress=progress.advance)
         finally:
             progress.close()
+        seconds = time.perf_counter() - embedding_started
         at = 0
         embedded_chunks = 0
         fresh = np.zeros(len(flat), dtype=bool)
@@ -212,7 +222,7 @@ class IndexBuilder:
             embedded_chunks += int(fresh[at:c].sum())
             at = s
         log.info("Embedded %d texts, %d taken from the cache", len(missing), len(flat) - len(missing))
-        return embedded_chunks
+        return embedded_chunks, seconds
 
     def _write_or_explain(
         self, pieces: list[ArticlePiece], started: float, dense: DenseIndex | None
@@ -279,6 +289,24 @@ class IndexBuilder:
             program_version=__version__,
         )
         return write_generation(self.index_dir, data, dense, sparse, manifest), data
+
+
+CHECKED = ".corpus_checked"  # its time: when the corpus was last read by a build that completed
+
+
+def mark_checked(index_dir: Path, when: float) -> None:
+    """Record that the corpus as it was at `when` is in the index (even when nothing had changed)."""
+    marker = index_dir / CHECKED
+    marker.touch()
+    os.utime(marker, (when, when))
+
+
+def last_checked(index_dir: Path) -> float | None:
+    """When a completed build last read the corpus (None before the first such build)."""
+    try:
+        return (index_dir / CHECKED).stat().st_mtime
+    except OSError:
+        return None
 
 
 def bm25_documents(pieces: list[ArticlePiece]) -> list[list[str]]:

@@ -66,7 +66,7 @@ def _admit(article: Article, scan: CorpusScan, by_text: dict[str, str], by_id: d
     """Keep the article unless an earlier one has the same text (duplicate) or the same id (conflict)."""
     if article.text in by_text:
         scan.duplicates.append((article.source, by_text[article.text]))
-        log.info("dropped %s: same text as article '%s'", article.source, by_text[article.text])
+        log.debug("dropped %s: same text as article '%s'", article.source, by_text[article.text])
     elif article.id in by_id:
         path, _, line = article.source.partition("#L")
         reason = f"duplicate id '{article.id}' (already used by {by_id[article.id]})"

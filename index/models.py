@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
@@ -18,9 +19,20 @@ class Article(BaseModel):
     source: str = Field(description="Path of the file relative to the corpus folder (with #line for JSONL).")
     text: str
     content_hash: str = Field(
-        description="Hash of everything that changes the index: text, title, date, url."
+        description="Hash of everything that changes the index: text, title, date, url, publisher."
     )
     language: str = "unknown"
+    publisher: str | None = Field(
+        default=None, description="Who published it: front matter or JSONL `source` (e.g. 'El Tiempo')."
+    )
+
+    def source_label(self) -> str:
+        """What an attribution names: the publisher, else the site of the URL, else the title."""
+        if self.publisher:
+            return self.publisher
+        host = urlsplit(self.url).hostname if self.url else None
+        # Never the corpus file name: `001_55c37db124a18bc8.txt` tells a reader nothing.
+        return host.removeprefix("www.") if host else self.title
 
 
 class SkippedInput(BaseModel):
@@ -42,7 +54,9 @@ class Quote(BaseModel):
     article_id: str
     title: str
     date: dt.date | None
-    source: str = Field(description="The article's url when it has one, else its corpus path.")
+    source: str = Field(
+        description="Who published the article: its `source` field, else the site of its url, else its title."
+    )
     url: str | None = None
     start: int
     end: int
@@ -95,6 +109,9 @@ class IndexStats(BaseModel):
     path: str
 
 
+RATE_MIN_CHUNKS = 200  # fewer embedded chunks than this say nothing about speed
+
+
 class BuildSummary(BaseModel):
     """The outcome of one `python -m index build`."""
 
@@ -109,12 +126,14 @@ class BuildSummary(BaseModel):
     chunks: int = 0
     embedded_chunks: int = 0
     seconds: float = 0.0
+    embed_seconds: float = Field(default=0.0, description="Time spent embedding, loading excluded.")
     index_path: str = ""
 
     @property
     def chunks_per_second(self) -> float:
-        """Embedded chunks per second of build time."""
-        return self.embedded_chunks / self.seconds if self.seconds > 0 else 0.0
+        """Embedded chunks per second of embedding time (of build time when that was not measured)."""
+        seconds = self.embed_seconds or self.seconds
+        return self.embedded_chunks / seconds if seconds > 0 else 0.0
 
     def describe(self) -> str:
         """One human line summarising the build."""
@@ -133,6 +152,10 @@ class BuildSummary(BaseModel):
         # A rate over a few re-embedded chunks would read "0 chunks/s": say how many were embedded instead.
         if not self.embedded_chunks:
             return ""
+        count = f"{self.embedded_chunks} chunk{'s' if self.embedded_chunks != 1 else ''} embedded"
         if self.embedded_chunks < self.chunks:
-            return f" ({self.embedded_chunks} chunks embedded, the rest reused)"
+            return f" ({count}, the rest reused)"
+        if self.embedded_chunks < RATE_MIN_CHUNKS:
+            # The first build of a small corpus read "(1 chunks/s)": the model's loading, not its speed.
+            return f" ({count})"
         return f" ({self.chunks_per_second:.0f} chunks/s)"

@@ -21,7 +21,7 @@ class Services:
     answerer: Answerer
 
 
-def build_services(settings: CoreSettings, reload_interval: float = 2.0) -> Services:
+def build_services(settings: CoreSettings, reload_interval: float = 0.5) -> Services:
     """Create the core objects from settings."""
     embedder = make_embedder(
         settings.embedding_model,
@@ -29,7 +29,8 @@ def build_services(settings: CoreSettings, reload_interval: float = 2.0) -> Serv
         backend=settings.embedding_backend,
         cache_dir=model_cache_dir(settings.index_dir),
     )
-    handle = IndexHandle(settings.index_dir, embedder.name, check_interval=reload_interval)
+    # Watched: a rebuild (CLI, /reindex, another container) is loaded before the next question needs it.
+    handle = IndexHandle(settings.index_dir, embedder.name, check_interval=reload_interval, watch=True)
     builder = IndexBuilder(
         settings.corpus_dir,
         settings.index_dir,

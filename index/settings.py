@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.errors import NewsQuoteError
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -14,7 +17,10 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 class CoreSettings(BaseSettings):
     """Settings shared by the index CLI and the bot; flows into the core as constructor arguments."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # A blank value (`MIN_SCORE=` uncommented in .env) means "use the default", not "invalid".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     index_dir: Path = Field(Path("data/index"), description="Where the index lives (INDEX_DIR).")
     corpus_dir: Path = Field(Path("corpus"), description="Folder of articles (CORPUS_DIR).")
@@ -24,8 +30,8 @@ class CoreSettings(BaseSettings):
     )
     embedding_backend: Literal["auto", "onnx", "onnx-int8", "torch"] = Field(
         "auto",
-        description="What runs the model (EMBEDDING_BACKEND): auto = ONNX Runtime, int8 for the packaged "
-        "model and fp32 for others (PyTorch when that export fails); onnx = fp32; onnx-int8 = quantised.",
+        description="What runs the model (EMBEDDING_BACKEND): auto = ONNX Runtime fp32 (PyTorch when the "
+        "export fails); onnx = fp32; onnx-int8 = quantised; torch.",
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
     max_quotes: int = Field(3, ge=1, le=20, description="Quotes per answer (MAX_QUOTES).")
@@ -34,3 +40,39 @@ class CoreSettings(BaseSettings):
     )
     max_question_chars: int = Field(500, ge=10, le=4000)
     max_file_mb: float = Field(20.0, gt=0, description="Corpus files larger than this are skipped.")
+
+
+class SettingsError(NewsQuoteError):
+    """One or more settings (environment, .env or command-line option) have invalid values."""
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(
+    cls: type[S], overrides: Mapping[str, Any] | None = None, options: Mapping[str, str] | None = None
+) -> S:
+    """Read `cls` from the environment and .env, with `overrides`; bad values raise SettingsError."""
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    try:
+        return cls(**given)
+    except ValidationError as exc:
+        raise SettingsError(
+            "\n".join(describe_error(err, given, options or {}) for err in exc.errors())
+        ) from None
+
+
+def describe_error(err: Any, given: Mapping[str, Any], options: Mapping[str, str]) -> str:
+    """One line: `invalid setting MAX_QUOTES=50: input should be less than or equal to 20`."""
+    reason = str(err["msg"]).removeprefix("Value error, ")
+    if not err["loc"]:  # a check across several settings names them itself
+        return f"invalid settings (environment or .env): {reason}"
+    field = str(err["loc"][0])
+    value = err.get("input")
+    shown = value if isinstance(value, str | int | float) else "?"
+    if field in given:
+        where = f"option {options.get(field, '--' + field.replace('_', '-'))} {shown}"
+    else:
+        where = f"setting {field.upper()}={shown} (environment or .env)"
+    # pydantic's own wording names what is allowed ("less than or equal to 20", "'auto', 'onnx' ...").
+    return f"invalid {where}: {reason[:1].lower()}{reason[1:]}"

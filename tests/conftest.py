@@ -17,7 +17,8 @@ from index.settings import DEFAULT_MODEL
 from index.store import Snapshot
 
 REPO = Path(__file__).resolve().parent.parent
-SEED_CORPUS = REPO / "corpus"
+# A fixed copy of the default articles: tests never read corpus/, which the operator may change.
+SEED_CORPUS = REPO / "tests" / "fixtures" / "seed_corpus"
 
 TINY_ARTICLES = {
     "volcano.txt": " date 2024-03-02 The Etna volcano erupted on Sunday night, covering Catania in ash.\n\n"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+from conftest import write_corpus
 
 from index.answer import Answerer
 from index.build import IndexBuilder
-from index.embedding import HashingEmbedder
+from index.embedding import Embedder, HashingEmbedder
 from index.handle import IndexHandle
 from index.store import generation_path, load_snapshot
 
@@ -22,14 +25,37 @@ def test_quotes_are_exact_substrings_with_sources(tiny_answerer: Answerer, tiny_
         assert quote.text.count(".") <= 3 + quote.text.count("4.2")
     top = answer.quotes[0]
     assert top.article_id == "volcano"
-    assert str(top.date) == "2024-03-02" and top.source == "volcano.txt"
+    # No publisher and no URL: the attribution names the article's title, never the file `volcano.txt`.
+    assert str(top.date) == "2024-03-02" and top.source == top.title and top.url is None
     assert answer.took_ms > 0 and answer.index_built_at is not None
 
 
-def test_url_is_the_source_when_present(tiny_answerer: Answerer) -> None:
+def test_the_site_of_the_url_is_the_source_without_a_publisher(tiny_answerer: Answerer) -> None:
     top = tiny_answerer.ask("How big is the budget the city council approved?").quotes[0]
-    assert top.article_id == "budget" and top.source == "https://news.example/budget"
-    assert top.title == "City approves budget"
+    assert top.article_id == "budget" and top.source == "news.example"
+    assert top.url == "https://news.example/budget" and top.title == "City approves budget"
+
+
+def test_the_publisher_from_front_matter_or_jsonl_is_the_source(
+    tmp_path: Path, make_builder: Callable[..., IndexBuilder], fake_embedder: Embedder
+) -> None:
+    corpus = write_corpus(
+        tmp_path / "pub",
+        {
+            "001_55c37db124a18bc8.md": "---\ntitle: Port strike ends\nsource: El Tiempo\n"
+            "url: https://www.eltiempo.com/strike\n---\nDock workers in Buenaventura ended their strike.",
+            "feed.jsonl": '{"id": "ferry", "source": "Reuters", '
+            '"text": "A new ferry links Cartagena and Colón."}\n',
+            "002_ab.md": "---\nurl: https://www.semana.com/x\n---\nThe Magdalena river rose two metres.",
+        },
+    )
+    builder = make_builder(corpus)
+    builder.build(interactive=False)
+    answerer = Answerer(IndexHandle(builder.index_dir, fake_embedder.name), fake_embedder, min_score=0.0)
+    strike = answerer.ask("When did the dock workers in Buenaventura end their strike?").quotes[0]
+    assert strike.source == "El Tiempo" and strike.url == "https://www.eltiempo.com/strike"
+    assert answerer.ask("Which ferry links Cartagena and Colón?").quotes[0].source == "Reuters"
+    assert answerer.ask("How much did the Magdalena river rise?").quotes[0].source == "semana.com"
 
 
 def test_quotes_never_repeat_a_passage(tiny_answerer: Answerer) -> None:

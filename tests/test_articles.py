@@ -17,7 +17,7 @@ from index.errors import CorpusError
 from index.models import SkippedInput
 from index.titles import derive_title
 
-SEED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+SEED_CORPUS = Path(__file__).resolve().parent / "fixtures" / "seed_corpus"
 LIMIT = 1024 * 1024
 
 EN_BODY = "The minister said that the budget was approved. It is the first time in years.\n\nMore follows."
@@ -122,8 +122,9 @@ def test_md_with_front_matter(tmp_path: Path) -> None:
     assert article.date == dt.date(2024, 5, 6)
     assert article.url == "https://example.com/b"
     assert article.text == EN_BODY
+    assert article.publisher == "Example Times"
     assert article.content_hash == content_hash(
-        EN_BODY, "Budget passes", "2024-05-06", "https://example.com/b"
+        EN_BODY, "Budget passes", "2024-05-06", "https://example.com/b", "Example Times"
     )
 
 

@@ -117,7 +117,10 @@ def test_attribution_has_title_date_and_safe_link() -> None:
     )
     line = render.attribution(q)
     assert "**A \\*title\\***" in line and "2021-08-07" in line
-    assert "[source](https://x.example/a_%28b%29%20c)" in line and "Also in: B" in line
+    assert "[news.example](https://x.example/a_%28b%29%20c)" in line and "Also in: B" in line
+    # Without a publisher or a URL the core names the title, which the line already shows once.
+    untitled = make_quote().model_copy(update={"url": None, "source": "Osorio profile"})
+    assert render.attribution(untitled).count("Osorio profile") == 1
     local = make_quote().model_copy(update={"url": None, "source": "corpus/a_b.txt"})
     assert "corpus/a\\_b.txt" in render.attribution(local) and "](" not in render.attribution(local)
 

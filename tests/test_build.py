@@ -238,8 +238,14 @@ def test_big_builds_embed_in_bounded_slices(
 
 
 def test_summary_says_how_many_chunks_an_incremental_build_embedded() -> None:
-    full = BuildSummary(up_to_date=False, added=2, articles=2, chunks=40, embedded_chunks=40, seconds=2.0)
-    assert full.describe().endswith("in 2.0s (20 chunks/s).")
+    full = BuildSummary(up_to_date=False, added=2, articles=2, chunks=400, embedded_chunks=400, seconds=2.0)
+    assert full.describe().endswith("in 2.0s (200 chunks/s).")
+    # The rate is over the embedding itself: loading the model took most of these 20 seconds.
+    loaded = full.model_copy(update={"seconds": 20.0, "embed_seconds": 2.0})
+    assert loaded.describe().endswith("in 20.0s (200 chunks/s).")
+    # A first build of a few articles is mostly the model's loading: a count, not a rate.
+    small = BuildSummary(up_to_date=False, added=2, articles=2, chunks=20, embedded_chunks=20, seconds=9.0)
+    assert small.describe().endswith("in 9.0s (20 chunks embedded).")
     partial = BuildSummary(
         up_to_date=False, changed=1, unchanged=9, articles=10, chunks=400, embedded_chunks=3
     )

@@ -13,7 +13,7 @@ from conftest import assert_sentences_ordered
 from index.chunking import ArticleChunks, ChunkingParams, chunk_article
 from index.sentences import split_paragraphs
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "seed_corpus"
 HEADER = re.compile(r"^\s*date\s+\S+\s+")
 
 VOCABULARY = (

@@ -46,7 +46,7 @@ def test_build_ask_stats_end_to_end(tiny_corpus: Path, tmp_path: Path) -> None:
     asked = run(["ask", "How", "many", "hours", "were", "flights", "suspended", "at", "Catania?"], tmp_path)
     assert asked.returncode == 0, asked.stderr
     assert "Flights at Catania airport were suspended for six hours." in asked.stdout
-    assert "(2024-03-02)" in asked.stdout
+    assert " · 2024-03-02" in asked.stdout
 
     stats = run(["stats", "--json"], tmp_path)
     assert json.loads(stats.stdout)["articles"] == 3

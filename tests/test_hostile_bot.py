@@ -68,17 +68,36 @@ def test_reindex_with_hostile_links_then_ask_never_posts_the_token(tmp_path: Pat
     assert "environ.txt: symbolic link to outside the corpus" in bot.log()
 
 
-def test_start_up_over_a_damaged_index_is_one_line(tmp_path: Path) -> None:
+def _damaged_index(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A corpus and its index whose FAISS file was cut short; returns (corpus, index_dir, faiss_file)."""
     corpus, index_dir = tmp_path / "corpus", tmp_path / "data" / "index"
     write_corpus(corpus)
     build_index(clean_env(), corpus, index_dir, tmp_path)
     faiss_file = next(index_dir.glob("gen-*/dense.faiss"))
     faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    return corpus, index_dir, faiss_file
+
+
+def test_start_up_over_a_damaged_index_it_cannot_repair_is_one_line(tmp_path: Path) -> None:
+    _, index_dir, faiss_file = _damaged_index(tmp_path)
+    missing = tmp_path / "gone"  # no corpus to rebuild from: the damage must be reported, not repaired
     fake = FakeDiscord(token=TOKEN).start()
     try:
-        bot = BotProcess(fake, tmp_path, CORPUS_DIR=str(corpus), INDEX_DIR=str(index_dir)).start()
+        bot = BotProcess(fake, tmp_path, CORPUS_DIR=str(missing), INDEX_DIR=str(index_dir)).start()
         assert bot.wait_exit() == 1
     finally:
         fake.stop()
     assert f"index generation {faiss_file.parent} is damaged (file dense.faiss" in bot.log(), bot.log()
     assert "python -m index build --full" in bot.log() and "Traceback" not in bot.log()
+
+
+def test_start_up_over_a_damaged_index_rebuilds_it(tmp_path: Path) -> None:
+    corpus, index_dir, _ = _damaged_index(tmp_path)
+    fake = FakeDiscord(token=TOKEN).start()
+    try:
+        bot = BotProcess(fake, tmp_path, CORPUS_DIR=str(corpus), INDEX_DIR=str(index_dir)).start()
+        bot.wait_ready()
+        assert bot.stop() == 0
+    finally:
+        fake.stop()
+    assert "Rebuilding everything" in bot.log() and "Traceback" not in bot.log(), bot.log()

@@ -8,7 +8,7 @@ import pytest
 
 from index.language import _FUNCTION_WORDS, STEMMER_LANGUAGE, detect_language
 
-SEED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+SEED_CORPUS = Path(__file__).resolve().parent / "fixtures" / "seed_corpus"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from conftest import assert_sentences_ordered
 
 from index.sentences import split_paragraphs, split_sentences
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "seed_corpus"
 HEADER = re.compile(r"^\s*date\s+\S+\s+")
 
 

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 NONE = discord.AllowedMentions.none()
 APOLOGY = t("apology", "en")
 BUSY = t("busy", "en")
+EXAMPLE = "what did Osorio win with Nacional?"  # answered by the default corpus (tests/test_docs.py)
 
 
 def slow_down(retry_after: float, lang: Lang = "en", scope: str = "user") -> str:
@@ -215,7 +216,7 @@ class AskCog(commands.Cog):
         description=app_commands.locale_str("Ask the news articles a question; get quoted passages."),
     )
     @app_commands.describe(
-        question=app_commands.locale_str("Your question, e.g. who won the league in 2013?")
+        question=app_commands.locale_str("Your question, e.g. what did Osorio win with Nacional?")
     )
     @app_commands.rename(question=app_commands.locale_str("question"))
     # Usable where the bot is installed to a server and where a user installed the app: DMs, group DMs,

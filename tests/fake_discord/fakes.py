@@ -28,7 +28,7 @@ def make_quote(
         article_id=article_id,
         title=title,
         date=dt.date(2021, 8, 7),
-        source=f"https://news.example/{article_id}",
+        source="news.example",
         url=f"https://news.example/{article_id}",
         start=0,
         end=len(text),
