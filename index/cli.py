@@ -178,7 +178,9 @@ def print_answer(answer: Answer) -> None:
     if not answer.answered:
         print(answer.message)
     for rank, quote in enumerate(answer.quotes, 1):
-        body = _wrap_quote(quote.text, f"{rank}. ")
+        # An ellipsis marks a sentence too long to quote whole, cut at that edge.
+        text = "…" * quote.clipped_start + quote.text + "…" * quote.clipped_end
+        body = _wrap_quote(text, f"{rank}. ")
         when = quote.date.isoformat() if quote.date else "undated"
         print(f"{body}\n   — {quote.title} ({when}) {quote.source}  [{_strength(quote)}]")
         if quote.also_in:

@@ -46,6 +46,14 @@ class Quote(BaseModel):
     url: str | None = None
     start: int
     end: int
+    clipped_start: bool = Field(
+        default=False,
+        description="The quote starts inside a sentence too long to quote whole (show an ellipsis).",
+    )
+    clipped_end: bool = Field(
+        default=False,
+        description="The quote ends inside a sentence too long to quote whole (show an ellipsis).",
+    )
     score: float
     confidence: float | None = Field(
         default=None,
