@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.markdown import ELLIPSIS, Escaped, escape_cut, neutralise
 from index.models import Answer, Quote
 
 MESSAGE_LIMIT = 2000
@@ -19,17 +20,23 @@ FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
 
-ELLIPSIS = "…"
+ATTRIBUTION_LIMIT = 700  # the line under a quote: title, date, source and "Also in" together
+ALSO_IN_LIMIT = 300
+MAX_LINK_CHARS = 512  # a longer url is not linked (it would crowd the quote out)
+
 NO_ANSWER_LABEL = "The articles don't answer this; closest passage:"
 NO_ANSWER_PLAIN = "The articles don't answer this."
+UNDATED = "undated"
+SOURCE_LINK = "source"
+ALSO_IN = "Also in: "
 
 COLOR_ANSWER = discord.Colour.blurple()
 COLOR_NO_ANSWER = discord.Colour.light_grey()
 
 # A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets) and whitespace.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
-_ORDERED_LIST = re.compile(r"^(\s*\d+)\.(\s)", re.MULTILINE)
-_UNSAFE_URL = re.compile(r"[\s()<>\[\]]")
+# Outside the URL characters every markdown reader agrees on: percent-encoded inside a masked link.
+_UNSAFE_URL = re.compile(r"[^A-Za-z0-9\-._~:/?#@!$&+,;=%]+")
 
 
 @dataclass(frozen=True)
@@ -39,14 +46,6 @@ class Limits:
     description: int = DESCRIPTION_LIMIT
     field_value: int = FIELD_VALUE_LIMIT
     total: int = EMBED_TOTAL_LIMIT
-
-
-def escape(text: str) -> str:
-    """Escape Discord markdown and mention syntax so text shows exactly as written."""
-    text = discord.utils.escape_markdown(text, as_needed=False, ignore_links=True)
-    # escape_markdown leaves ordered lists and <@id>/<#id>/<t:...> syntax alone; a backslash defuses both.
-    text = _ORDERED_LIST.sub(r"\1\\.\2", text)
-    return text.replace("<", "\\<")
 
 
 def shorten_words(text: str, limit: int) -> str:
@@ -61,10 +60,10 @@ def shorten_words(text: str, limit: int) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """Return the url if it is http(s), with characters that would break a markdown link encoded."""
-    if not url or not url.lower().startswith(("http://", "https://")):
+    """The url if it is http(s) and short enough to link, with characters markdown could misread encoded."""
+    if not url or not url.lower().startswith(("http://", "https://")) or len(url) > MAX_LINK_CHARS:
         return None
-    return _UNSAFE_URL.sub(lambda m: f"%{ord(m.group()):02X}", url)
+    return _UNSAFE_URL.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), url)
 
 
 def sentence_units(text: str, hl_start: int, hl_end: int) -> list[tuple[int, int]]:
@@ -77,49 +76,76 @@ def sentence_units(text: str, hl_start: int, hl_end: int) -> list[tuple[int, int
     return [(a, b) for a, b in itertools.pairwise(points) if b > a]
 
 
-def _quote_lines(text: str, start: int, end: int, hl: tuple[int, int]) -> str:
-    """Render text[start:end] as a block quote, bolding the part inside `hl`, line by line."""
-    lines: list[str] = []
-    pos = start
-    for raw_line in text[start:end].split("\n"):
-        line_start, line_end = pos, pos + len(raw_line)
-        pos = line_end + 1
-        pieces: list[str] = []
-        a, b = max(hl[0], line_start), min(hl[1], line_end)
-        if b > a and text[a:b].strip():
-            inner = text[a:b]
-            lead = inner[: len(inner) - len(inner.lstrip())]
-            trail = inner[len(inner.rstrip()) :]
-            pieces += [escape(text[line_start:a]), lead, "**", escape(inner.strip()), "**", trail]
-            pieces.append(escape(text[b:line_end]))
-        else:
-            pieces.append(escape(text[line_start:line_end]))
-        lines.append("> " + "".join(pieces).strip())
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class _Span:
+    """What to show of a quote: text[start:end], the highlight, and where an ellipsis goes."""
+
+    start: int
+    end: int
+    hl: tuple[int, int]
+    lead: bool
+    trail: bool
+    bold: bool
 
 
-def _render_span(text: str, a: int, b: int, hl: tuple[int, int]) -> str:
-    """Block-quote text[a:b] (whitespace trimmed), with ellipses where the passage was cut."""
+def _span(esc: Escaped, a: int, b: int, hl: tuple[int, int], clipped: tuple[bool, bool], bold: bool) -> _Span:
+    """text[a:b] trimmed of whitespace; bold only when the highlight is one part of a longer passage."""
+    text = esc.text
     while a < b and text[a].isspace():
         a += 1
     while b > a and text[b - 1].isspace():
         b -= 1
-    body = _quote_lines(text, a, b, hl)
-    if a > 0:
-        body = "> " + ELLIPSIS + body[2:]
-    if b < len(text):
-        body += ELLIPSIS
-    return body
+    bold = bold and (a < hl[0] or b > hl[1])
+    first, last = esc.content
+    return _Span(a, b, hl, a > first or clipped[0], b < last or clipped[1], bold)
 
 
-def fit_quote(text: str, hl_start: int, hl_end: int, budget: int) -> str:
+def _cost(esc: Escaped, span: _Span) -> int:
+    """An upper bound on the rendered length of `span` (exact but for bold markers on blank lines)."""
+    a, b = max(span.hl[0], span.start), min(span.hl[1], span.end)
+    bold_lines = esc.newlines[b] - esc.newlines[a] + 1 if span.bold and b > a else 0
+    return 2 + esc.cost(span.start, span.end) + span.lead + span.trail + 4 * bold_lines
+
+
+def _render(esc: Escaped, span: _Span) -> str:
+    """Block-quote the span line by line, bolding the highlight, with ellipses where it was cut."""
+    text, lines, pos = esc.text, [], span.start
+    while True:
+        newline = text.find("\n", pos, span.end)
+        end = span.end if newline < 0 else newline
+        lines.append(_render_line(esc, pos, end, span))
+        if newline < 0:
+            break
+        pos = newline + 1
+    return "> " + ELLIPSIS * span.lead + "\n> ".join(lines) + ELLIPSIS * span.trail
+
+
+def _render_line(esc: Escaped, start: int, end: int, span: _Span) -> str:
+    a, b = max(span.hl[0], start), min(span.hl[1], end)
+    while a < b and esc.text[a].isspace():
+        a += 1
+    while b > a and esc.text[b - 1].isspace():
+        b -= 1
+    if not span.bold or b <= a or esc.cost(a, b) == 0:
+        return esc.join(start, end)
+    return esc.join(start, a) + "**" + esc.join(a, b) + "**" + esc.join(b, end)
+
+
+def fit_quote(
+    text: str, hl_start: int, hl_end: int, budget: int, clipped: tuple[bool, bool] = (False, False)
+) -> str:
     """Block-quote the highlight plus as much sentence context as fits in `budget` characters."""
-    hl = (hl_start, hl_end)
-    if hl_end <= hl_start:
+    if not text.strip():
+        return ""
+    esc = Escaped(text)
+    bold = hl_end > hl_start
+    if not bold:
         # No best sentence known: start from the first sentence and bold nothing.
         hl_start, hl_end = sentence_units(text, 0, 0)[0] if text else (0, 0)
-    if len(_render_span(text, hl_start, hl_end, hl)) > budget:
-        return _fit_words(text, hl_start, hl_end, budget, hl)
+    hl = (hl_start, hl_end)
+    best = _span(esc, hl_start, hl_end, hl, clipped, bold)
+    if _cost(esc, best) > budget:
+        return _fit_words(esc, best, budget)
     units = sentence_units(text, hl_start, hl_end)
     i = j = next(k for k, u in enumerate(units) if u[0] == hl_start)
     grown = True
@@ -128,44 +154,42 @@ def fit_quote(text: str, hl_start: int, hl_end: int, budget: int) -> str:
         # Context after the best sentence reads more naturally, so try it first.
         for ni, nj in ((i, j + 1), (i - 1, j)):
             if ni >= 0 and nj < len(units):
-                candidate = _render_span(text, units[ni][0], units[nj][1], hl)
-                if len(candidate) <= budget:
+                candidate = _span(esc, units[ni][0], units[nj][1], hl, clipped, bold)
+                if _cost(esc, candidate) <= budget:
                     i, j, grown = ni, nj, True
-    return _render_span(text, units[i][0], units[j][1], hl)
+    return _render(esc, _span(esc, units[i][0], units[j][1], hl, clipped, bold))
 
 
-def _fit_words(text: str, start: int, end: int, budget: int, hl: tuple[int, int]) -> str:
-    """Cut one over-long sentence at the last word boundary that fits."""
-    spaces = [m.start() for m in re.finditer(r"\s", text[start:end])]
-    for offset in reversed(spaces):
-        candidate = _render_span(text, start, start + offset, hl)
-        if len(candidate) <= budget:
-            return candidate if candidate.endswith(ELLIPSIS) else candidate + ELLIPSIS
-    # A single "word" longer than the budget (e.g. a huge URL): a hard cut is all that is left.
-    return (_render_span(text, start, end, hl)[: max(budget - 1, 0)] + ELLIPSIS)[:budget]
+def _fit_words(esc: Escaped, span: _Span, budget: int) -> str:
+    """Cut one over-long sentence between words (between letters when it has no spaces), in one pass."""
+    room = budget - 2 - span.lead - len(ELLIPSIS)
+    if room < 1:
+        return ("> " + ELLIPSIS)[:budget]
+    cut = esc.word_cut(span.start, span.end, room)
+    # Part of one sentence: there is nothing around it for bold to set it apart from.
+    return _render(esc, _span(esc, span.start, cut, span.hl, (span.lead, True), False))
 
 
-def attribution(quote: Quote) -> str:
+def attribution(quote: Quote, limit: int = ATTRIBUTION_LIMIT) -> str:
     """The line under a quote: title, date, source link and other articles carrying the passage."""
-    date = quote.date.isoformat() if quote.date else "undated"
-    line = f"— **{escape(quote.title)}**, {date}"
+    date = quote.date.isoformat() if quote.date else UNDATED
     url = safe_url(quote.url)
-    if url:
-        line += f" · [source]({url})"
-    else:
-        line += f" · {escape(quote.source)}"
-    if quote.also_in:
-        line += "\n" + shorten_words("Also in: " + "; ".join(quote.also_in), 300).replace("*", "\\*")
+    tail = f", {date} · [{SOURCE_LINK}]({url})" if url else f", {date} · {escape_cut(quote.source, 120)}"
+    if len(tail) > limit // 2:
+        tail = f", {date}"
+    line = f"— **{escape_cut(quote.title, max(limit - len(tail) - 6, 0))}**{tail}"
+    room = min(ALSO_IN_LIMIT, limit - len(line) - 1 - len(ALSO_IN))
+    if quote.also_in and room > 10:
+        line += "\n" + ALSO_IN + escape_cut("; ".join(quote.also_in), room)
     return line
 
 
 def render_quote(quote: Quote, budget: int) -> str:
     """A block-quoted passage plus its attribution, in at most `budget` characters."""
-    meta = attribution(quote)
-    if len(meta) > budget // 2:
-        meta = shorten_words(meta, budget // 2)
+    meta = attribution(quote, min(ATTRIBUTION_LIMIT, budget // 2))
     room = budget - len(meta) - 1
-    return fit_quote(quote.text, quote.highlight_start, quote.highlight_end, room) + "\n" + meta
+    clipped = (quote.clipped_start, quote.clipped_end)
+    return fit_quote(quote.text, quote.highlight_start, quote.highlight_end, room, clipped) + "\n" + meta
 
 
 def keep_relevant(quotes: Sequence[Quote], ratio: float) -> list[Quote]:
@@ -219,11 +243,11 @@ def render_answer(
     pages = paginate(answer.quotes, per_page)
     answered = answer.status == "answered"
     embed = discord.Embed(
-        title=shorten_words(escape(answer.question), TITLE_LIMIT),
+        title=escape_cut(answer.question, TITLE_LIMIT),
         colour=COLOR_ANSWER if answered else COLOR_NO_ANSWER,
     )
     if not pages:
-        embed.description = shorten_words(escape(answer.message or NO_ANSWER_PLAIN), limits.description)
+        embed.description = escape_cut(answer.message or NO_ANSWER_PLAIN, limits.description)
         return embed
     page = max(0, min(page, len(pages) - 1))
     first, *others = pages[page]
@@ -235,8 +259,8 @@ def render_answer(
     spare = limits.total - len(embed) - min(limits.description, 1500)
     field_budget = min(limits.field_value, spare // max(len(others), 1) - FIELD_NAME_LIMIT)
     for quote in others:
-        date = quote.date.isoformat() if quote.date else "undated"
-        name = shorten_words(f"{escape(quote.title)} ({date})", FIELD_NAME_LIMIT)
+        suffix = f" ({quote.date.isoformat() if quote.date else UNDATED})"
+        name = escape_cut(quote.title, FIELD_NAME_LIMIT - len(suffix)) + suffix
         embed.add_field(name=name, value=render_quote(quote, field_budget), inline=False)
     label = "" if answered else f"**{NO_ANSWER_LABEL}**\n"
     room = min(limits.description, limits.total - len(embed)) - len(label)
@@ -256,5 +280,5 @@ def notice(text: str) -> str:
 
 def thread_name(question: str) -> str:
     """A thread title from the question: plain text, at most 100 characters."""
-    name = " ".join(question.split()) or "Question"
+    name = " ".join(neutralise(question).split()) or "Question"
     return shorten_words(name, 100)

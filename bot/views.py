@@ -44,7 +44,7 @@ class AnswerView(discord.ui.View):
             return
         self.page = (self.page + 1) % self.pages
         button.label = "Back to the top" if self.page == self.pages - 1 else "More quotes"
-        embed = render_answer(self.answer, page=self.page, per_page=self.per_page)
+        embed = await asyncio.to_thread(render_answer, self.answer, page=self.page, per_page=self.per_page)
         await interaction.response.edit_message(embed=embed, view=self)
 
     @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)

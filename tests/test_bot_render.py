@@ -57,7 +57,7 @@ def test_markdown_and_mentions_in_articles_are_escaped() -> None:
     body = quoted_body(desc)
     for raw in ("**Bold**", "_it_", "~~x~~", "||spoiler||", "`code`", "<@123>", "<@&9>", "<#5>"):
         assert re.search(r"(?<!\\)" + re.escape(raw), body) is None, raw
-    assert "\\[link](" in body  # a masked link would hide its target
+    assert "\\[link\\]\\(" in body  # a masked link would hide its target
     assert "\\# Head" in body and "\\- item" in body and "1\\. one" in body
     assert unescape(body).split() == text.split()
 

@@ -7,10 +7,12 @@ import json
 import threading
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from fake_discord.fakes import FakeAnswerer, FakeBuilder, make_quote
 
+from bot import views
 from bot.client import NewsQuoteBot
 from bot.cogs import ask as ask_cog
 from bot.cogs.admin import may_reindex, member_may_reindex
@@ -258,3 +260,29 @@ def test_closing_while_ready_is_pending_leaves_no_orphaned_task_error(tmp_path: 
 
     gc.collect()  # an unretrieved task exception is reported when the task is collected
     assert errors == []
+
+
+def test_rendering_runs_off_the_event_loop_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[str] = []
+    real = ask_cog.render_answer
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ask_cog, "render_answer", recording)
+    monkeypatch.setattr(views, "render_answer", recording)
+    quotes = [make_quote(article_id=f"a{i}") for i in range(7)]
+    kwargs, view = run_reply(FakeAnswerer(quotes), tmp_path)
+    assert "embed" in kwargs and isinstance(view, views.AnswerView)
+    edits: list[object] = []
+
+    async def edit_message(**kw: object) -> None:
+        edits.append(kw["embed"])
+
+    interaction = SimpleNamespace(
+        user=SimpleNamespace(id=1), response=SimpleNamespace(edit_message=edit_message)
+    )
+    asyncio.run(view.more.callback(interaction))  # type: ignore[arg-type]
+    assert len(threads) == 2 and edits
+    assert threading.main_thread().name not in threads

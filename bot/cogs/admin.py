@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import bot
+from bot.markdown import escape_cut
 from index.errors import IndexLocked, NewsQuoteError
 from index.models import IndexStats
 
@@ -47,7 +48,7 @@ def about_embed(stats: IndexStats) -> discord.Embed:
     )
     embed.add_field(name="Articles", value=f"{stats.articles:,}")
     embed.add_field(name="Chunks", value=f"{stats.chunks:,}")
-    embed.add_field(name="Model", value=discord.utils.escape_markdown(stats.model)[:1024])
+    embed.add_field(name="Model", value=escape_cut(stats.model, 1024))
     embed.add_field(name="Index built", value=stats.built_at.strftime("%Y-%m-%d %H:%M UTC"))
     embed.add_field(name="Index format", value=str(stats.format_version))
     embed.add_field(name="Bot version", value=bot.__version__)

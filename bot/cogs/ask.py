@@ -132,7 +132,9 @@ class AskCog(commands.Cog):
         view = AnswerView(
             answer, asker_id, self.feedback, per_page, pages, self.settings.view_timeout_seconds
         )
-        return {"embed": render_answer(answer, per_page=per_page)}, view
+        # Rendering is linear, but a page of huge quotes is still work the gateway heartbeat must not wait on.
+        embed = await asyncio.to_thread(render_answer, answer, per_page=per_page)
+        return {"embed": embed}, view
 
     @app_commands.command(name="ask", description="Ask the news articles a question; get quoted passages.")
     @app_commands.describe(question="Your question, e.g. who won the league in 2013?")
