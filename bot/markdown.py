@@ -50,6 +50,16 @@ def _shown(char: str, inline: bool) -> str:
     return shown[1:] if shown.startswith("\\") else shown
 
 
+def clean_question(text: str) -> str:
+    """The question the core reads: invisible characters dropped, controls as spaces, spaces collapsed."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category != "Cf":
+            kept.append(" " if category in ("Cc", "Zl", "Zp") else char)
+    return " ".join("".join(kept).split())
+
+
 class Escaped:
     """The display pieces of one text (one per character) with prefix lengths, so any cut costs O(1)."""
 

@@ -53,6 +53,11 @@ class BotSettings(CoreSettings):
         None, description="REST base URL override, e.g. http://127.0.0.1:8080/api/v10 (tests only)."
     )
     log_level: str = Field("INFO", description="Log level for the bot (DEBUG shows question text).")
+    discord_debug_payloads: bool = Field(
+        False,
+        description="Let discord.py's own loggers go to DEBUG with LOG_LEVEL=DEBUG: they then log every "
+        "gateway payload (other users' messages) and interaction tokens.",
+    )
 
     @field_validator("qa_channel_ids", "admin_role_ids", mode="before")
     @classmethod

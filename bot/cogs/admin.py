@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 DENIED = "Only members with **Manage Server** or an admin role can rebuild the index."
 RUNNING = "A rebuild is already running; I'll keep answering from the current index meanwhile."
 NO_INDEX = "No index is loaded yet: an admin can run /reindex, or `python -m index build`."
+UNAVAILABLE = "The index is being repaired; please try again later."
 LOCKED = "Another build (e.g. `python -m index build`) holds the index lock; try again when it finishes."
 
 
@@ -101,7 +102,8 @@ class AdminCog(commands.Cog):
         try:
             stats = await asyncio.to_thread(self.client.answerer.stats)
         except NewsQuoteError as exc:
-            await interaction.response.send_message(f"No index is loaded: {exc}"[:2000], ephemeral=True)
+            log.error("No index for /about: %s", exc)
+            await interaction.response.send_message(UNAVAILABLE, ephemeral=True)
             return
         if stats is None:
             await interaction.response.send_message(NO_INDEX, ephemeral=True)

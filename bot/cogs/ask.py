@@ -16,8 +16,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.feedback import FeedbackLog
+from bot.markdown import clean_question
 from bot.ratelimit import InFlight, RateLimiter
-from bot.render import keep_relevant, notice, page_count, render_answer, thread_name
+from bot.render import NO_ANSWER_PLAIN, keep_relevant, notice, page_count, render_answer, thread_name
 from bot.views import AnswerView
 from index.errors import NewsQuoteError
 from index.models import Answer
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 NONE = discord.AllowedMentions.none()
 APOLOGY = "Sorry — something went wrong while answering that. Please try again in a moment."
 BUSY = "I'm answering a lot of questions right now — please ask again in a moment."
+UNAVAILABLE = "I can't answer right now: the index is being repaired. Please try again later."
+NO_ARTICLES = "No articles are indexed yet. Please try again later."
 HELP = "Ask me a question about the news articles, e.g. `@{name} who won the league in 2013?`"
 TOO_LONG = "That question is too long ({length} characters); please keep it under {limit}."
 
@@ -97,6 +100,8 @@ class AskCog(commands.Cog):
         if not await self.in_flight.acquire(self.settings.busy_wait_seconds):
             raise BusyError
         started = time.perf_counter()
+        # Bidi overrides, zero-width characters and NUL change what a question seems to say, not what it asks.
+        question = clean_question(question)
         try:
             answer = await asyncio.to_thread(self.bot.answerer.ask, question, self.settings.quote_pool)
         finally:
@@ -119,14 +124,18 @@ class AskCog(commands.Cog):
         except BusyError:
             return {"content": BUSY}, None
         except NewsQuoteError as exc:
+            # The detail (paths, how to rebuild) is for the operator's log, not for Discord.
             log.error("Could not answer: %s", exc)
-            return {"content": notice(f"I can't answer right now: {exc}")}, None
+            return {"content": UNAVAILABLE}, None
         except Exception:
             log.exception("Failed to answer a question")
             return {"content": APOLOGY}, None
         answer.quotes = keep_relevant(answer.quotes, self.settings.supporting_min_ratio)
+        if answer.status == "empty_index":
+            log.warning("Asked with an empty index: %s", answer.message)
+            return {"content": NO_ARTICLES}, None
         if not answer.quotes:
-            return {"content": notice(answer.message or "The articles don't answer this.")}, None
+            return {"content": notice(answer.message or NO_ANSWER_PLAIN)}, None
         per_page = self.settings.per_page
         pages = page_count(answer, per_page)
         view = AnswerView(
