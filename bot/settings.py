@@ -52,6 +52,12 @@ class BotSettings(CoreSettings):
     discord_api_base: str | None = Field(
         None, description="REST base URL override, e.g. http://127.0.0.1:8080/api/v10 (tests only)."
     )
+    reindex_memory_mb: int = Field(
+        0, ge=0, description="Address-space cap of the /reindex build process in MB (0: none)."
+    )
+    reindex_timeout_seconds: float = Field(
+        3600.0, gt=0, description="A /reindex build running longer than this is stopped."
+    )
     log_level: str = Field("INFO", description="Log level for the bot (DEBUG shows question text).")
     discord_debug_payloads: bool = Field(
         False,

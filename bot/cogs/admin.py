@@ -13,7 +13,8 @@ from discord.ext import commands
 
 import bot
 from bot.markdown import escape_cut
-from index.errors import IndexLocked, NewsQuoteError
+from bot.reindex import run_build_process
+from index.errors import NewsQuoteError
 from index.models import IndexStats
 
 if TYPE_CHECKING:
@@ -26,6 +27,14 @@ RUNNING = "A rebuild is already running; I'll keep answering from the current in
 NO_INDEX = "No index is loaded yet: an admin can run /reindex, or `python -m index build`."
 UNAVAILABLE = "The index is being repaired; please try again later."
 LOCKED = "Another build (e.g. `python -m index build`) holds the index lock; try again when it finishes."
+FAILED = "The rebuild failed; the details are in the bot's log. I keep answering from the current index."
+OUT_OF_MEMORY = (
+    "The rebuild stopped at its memory cap (REINDEX_MEMORY_MB); I keep answering from the current index."
+)
+TOO_SLOW = (
+    "The rebuild took longer than REINDEX_TIMEOUT_SECONDS and was stopped; "
+    "I keep answering from the current index."
+)
 
 
 def may_reindex(manage_guild: bool, role_ids: Iterable[int], admin_role_ids: Collection[int]) -> bool:
@@ -66,7 +75,7 @@ class AdminCog(commands.Cog):
     @app_commands.command(name="reindex", description="Rebuild the index from the corpus (admins only).")
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
-        """Run the incremental build in a worker thread and report its summary."""
+        """Run the incremental build in a separate process and report its summary."""
         if not member_may_reindex(interaction.user, self.client.settings.admin_role_ids):
             await interaction.response.send_message(DENIED, ephemeral=True)
             return
@@ -79,20 +88,20 @@ class AdminCog(commands.Cog):
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
     async def run_build(self) -> str:
-        """Build off the event loop; turn the outcome into one line for the admin."""
+        """Build in a child process (never on the bot's loop or heap); one line for the admin."""
         log.info("Reindex requested")
+        settings = self.client.settings
         try:
-            summary = await asyncio.to_thread(self.client.builder.build)
-        except IndexLocked:
-            return LOCKED
-        except NewsQuoteError as exc:
-            log.error("Reindex failed: %s", exc)
-            return f"The rebuild failed: {exc}"[:2000]
-        except Exception:
-            log.exception("Reindex failed")
-            return "Sorry — the rebuild failed unexpectedly; the details are in the bot's log."
-        log.info("%s", summary.describe())
-        return summary.describe()[:2000]
+            result = await run_build_process(
+                settings, settings.reindex_memory_mb, settings.reindex_timeout_seconds
+            )
+        except OSError:
+            log.exception("Reindex: could not start the build process")
+            return FAILED
+        if result.summary is not None:
+            log.info("%s", result.summary.describe())
+            return result.summary.describe()[:2000]
+        return {"locked": LOCKED, "memory": OUT_OF_MEMORY, "timeout": TOO_SLOW}.get(result.outcome, FAILED)
 
     @app_commands.command(
         name="about", description="What this bot knows: articles, chunks, model, index date."
