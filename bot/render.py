@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.links import deep_link, outlet
 from bot.markdown import ELLIPSIS, Escaped, escape_cut, neutralise
 from index.models import Answer, Quote
 
@@ -22,21 +24,21 @@ EMBED_TOTAL_LIMIT = 6000
 
 ATTRIBUTION_LIMIT = 700  # the line under a quote: title, date, source and "Also in" together
 ALSO_IN_LIMIT = 300
-MAX_LINK_CHARS = 512  # a longer url is not linked (it would crowd the quote out)
+SOURCE_NAME_LIMIT = 80
+MAX_COMPARED = 6  # quotes side by side in "Compare sources"
 
 NO_ANSWER_LABEL = "The articles don't answer this; closest passage:"
 NO_ANSWER_PLAIN = "The articles don't answer this."
 UNDATED = "undated"
-SOURCE_LINK = "source"
 ALSO_IN = "Also in: "
+READ_LINK = "read"
+COMPARE_DESCRIPTION = "One quote per source, oldest first."
 
 COLOR_ANSWER = discord.Colour.blurple()
 COLOR_NO_ANSWER = discord.Colour.light_grey()
 
 # A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets) and whitespace.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
-# Outside the URL characters every markdown reader agrees on: percent-encoded inside a masked link.
-_UNSAFE_URL = re.compile(r"[^A-Za-z0-9\-._~:/?#@!$&+,;=%]+")
 
 
 @dataclass(frozen=True)
@@ -57,13 +59,6 @@ def shorten_words(text: str, limit: int) -> str:
     if space > 0:
         cut = cut[:space]
     return cut.rstrip() + ELLIPSIS
-
-
-def safe_url(url: str | None) -> str | None:
-    """The url if it is http(s) and short enough to link, with characters markdown could misread encoded."""
-    if not url or not url.lower().startswith(("http://", "https://")) or len(url) > MAX_LINK_CHARS:
-        return None
-    return _UNSAFE_URL.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), url)
 
 
 def sentence_units(text: str, hl_start: int, hl_end: int) -> list[tuple[int, int]]:
@@ -170,26 +165,74 @@ def _fit_words(esc: Escaped, span: _Span, budget: int) -> str:
     return _render(esc, _span(esc, span.start, cut, span.hl, (span.lead, True), False))
 
 
-def attribution(quote: Quote, limit: int = ATTRIBUTION_LIMIT) -> str:
-    """The line under a quote: title, date, source link and other articles carrying the passage."""
-    date = quote.date.isoformat() if quote.date else UNDATED
-    url = safe_url(quote.url)
-    tail = f", {date} · [{SOURCE_LINK}]({url})" if url else f", {date} · {escape_cut(quote.source, 120)}"
+def _date(quote: Quote) -> str:
+    return quote.date.isoformat() if quote.date else UNDATED
+
+
+def title_in_quote(quote: Quote) -> bool:
+    """Whether the title is already in the quote (a title made from the article's first sentence)."""
+    title = quote.title.strip().removesuffix(ELLIPSIS).strip()
+    return bool(title) and title in quote.text
+
+
+def attribution(quote: Quote, limit: int = ATTRIBUTION_LIMIT, with_title: bool = True) -> str:
+    """The line under a quote: title (unless shown already), date next to the source link, other articles."""
+    link = deep_link(quote)
+    where = (
+        f"[{escape_cut(outlet(quote), SOURCE_NAME_LIMIT)}]({link})" if link else escape_cut(quote.source, 120)
+    )
+    tail = f"{_date(quote)} · {where}"
     if len(tail) > limit // 2:
-        tail = f", {date}"
-    line = f"— **{escape_cut(quote.title, max(limit - len(tail) - 6, 0))}**{tail}"
+        tail = _date(quote)
+    line = "— "
+    if with_title and not title_in_quote(quote):
+        line += f"**{escape_cut(quote.title, max(limit - len(tail) - 10, 0))}** · "
+    line += tail
     room = min(ALSO_IN_LIMIT, limit - len(line) - 1 - len(ALSO_IN))
     if quote.also_in and room > 10:
         line += "\n" + ALSO_IN + escape_cut("; ".join(quote.also_in), room)
     return line
 
 
-def render_quote(quote: Quote, budget: int) -> str:
+def render_quote(quote: Quote, budget: int, with_title: bool = True) -> str:
     """A block-quoted passage plus its attribution, in at most `budget` characters."""
-    meta = attribution(quote, min(ATTRIBUTION_LIMIT, budget // 2))
+    meta = attribution(quote, min(ATTRIBUTION_LIMIT, budget // 2), with_title)
     room = budget - len(meta) - 1
     clipped = (quote.clipped_start, quote.clipped_end)
     return fit_quote(quote.text, quote.highlight_start, quote.highlight_end, room, clipped) + "\n" + meta
+
+
+def field_name(quote: Quote) -> str:
+    """A supporting quote's field name: its title, or its outlet when the quote already shows the title."""
+    return escape_cut(outlet(quote) if title_in_quote(quote) else quote.title, FIELD_NAME_LIMIT)
+
+
+def compare_sources(quotes: Sequence[Quote]) -> list[Quote]:
+    """The best quote of each outlet, oldest first (undated last)."""
+    best: dict[str, Quote] = {}
+    for quote in quotes:
+        best.setdefault(outlet(quote), quote)
+    return sorted(best.values(), key=lambda q: (q.date is None, q.date or dt.date.min))
+
+
+def render_comparison(answer: Answer, limits: Limits | None = None) -> discord.Embed:
+    """What each outlet said, side by side: one quote per source, oldest to newest, with dates."""
+    limits = limits or Limits()
+    chosen = compare_sources(answer.quotes)[:MAX_COMPARED]
+    embed = discord.Embed(
+        title=escape_cut(answer.question, TITLE_LIMIT), description=COMPARE_DESCRIPTION, colour=COLOR_ANSWER
+    )
+    budget = min(limits.field_value, (limits.total - len(embed)) // max(len(chosen), 1) - FIELD_NAME_LIMIT)
+    for quote in chosen:
+        name = f"{_date(quote)} · {escape_cut(outlet(quote), FIELD_NAME_LIMIT - 20)}"
+        link = deep_link(quote)
+        meta = f"— **{escape_cut(quote.title, 200)}**" + (f" · [{READ_LINK}]({link})" if link else "")
+        clipped = (quote.clipped_start, quote.clipped_end)
+        body = fit_quote(
+            quote.text, quote.highlight_start, quote.highlight_end, budget - len(meta) - 1, clipped
+        )
+        embed.add_field(name=name, value=body + "\n" + meta, inline=len(chosen) <= 3)
+    return embed
 
 
 def keep_relevant(quotes: Sequence[Quote], ratio: float) -> list[Quote]:
@@ -259,9 +302,8 @@ def render_answer(
     spare = limits.total - len(embed) - min(limits.description, 1500)
     field_budget = min(limits.field_value, spare // max(len(others), 1) - FIELD_NAME_LIMIT)
     for quote in others:
-        suffix = f" ({quote.date.isoformat() if quote.date else UNDATED})"
-        name = escape_cut(quote.title, FIELD_NAME_LIMIT - len(suffix)) + suffix
-        embed.add_field(name=name, value=render_quote(quote, field_budget), inline=False)
+        # The title names the field, so the line under the quote leaves it out: each title shows once.
+        embed.add_field(name=field_name(quote), value=render_quote(quote, field_budget, False), inline=False)
     label = "" if answered else f"**{NO_ANSWER_LABEL}**\n"
     room = min(limits.description, limits.total - len(embed)) - len(label)
     embed.description = label + render_quote(first, room)

@@ -8,7 +8,7 @@ import logging
 import discord
 
 from bot.feedback import FeedbackLog
-from bot.render import render_answer
+from bot.render import compare_sources, render_answer, render_comparison
 from index.models import Answer
 
 log = logging.getLogger(__name__)
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 NOT_YOURS = "Only the person who asked can page through these quotes; ask your own question to get yours."
 THANKS = "Thanks — your feedback was recorded."
 ALREADY_VOTED = "You already voted on this answer."
+COMPARE_LABEL = "Compare sources"
 
 
 class AnswerView(discord.ui.View):
@@ -35,6 +36,8 @@ class AnswerView(discord.ui.View):
         self.message: discord.Message | discord.InteractionMessage | discord.WebhookMessage | None = None
         if pages <= 1:
             self.remove_item(self.more)
+        if len(compare_sources(answer.quotes)) < 2:
+            self.remove_item(self.compare)
 
     @discord.ui.button(label="More quotes", style=discord.ButtonStyle.secondary)
     async def more(self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]) -> None:
@@ -46,6 +49,14 @@ class AnswerView(discord.ui.View):
         button.label = "Back to the top" if self.page == self.pages - 1 else "More quotes"
         embed = await asyncio.to_thread(render_answer, self.answer, page=self.page, per_page=self.per_page)
         await interaction.response.edit_message(embed=embed, view=self)
+
+    @discord.ui.button(label=COMPARE_LABEL, style=discord.ButtonStyle.secondary)
+    async def compare(self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]) -> None:
+        """Show, privately, one quote per source side by side, oldest to newest, with dates."""
+        embed = await asyncio.to_thread(render_comparison, self.answer)
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
 
     @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)
     async def vote_up(self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]) -> None:

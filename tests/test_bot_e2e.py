@@ -115,7 +115,7 @@ def test_mention_gets_a_quoted_reply(env: Env) -> None:
     assert "Osorio" in embed["description"] and "**" in embed["description"]
     assert (
         "Osorio lifts the title" in embed["description"]
-        and "[source](https://news.example/osorio)" in embed["description"]
+        and "2013-12-18 · [news.example](https://news.example/osorio#:~:text=" in embed["description"]
     )
     assert embed["footer"]["text"].startswith("Quote")
     assert_verbatim(embed)

@@ -11,7 +11,7 @@ from fake_discord.fakes import make_quote
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot import markdown, render
+from bot import links, markdown, render
 from index.models import Quote
 
 # Characters Discord would read as markup if they reached it unescaped (a "." only after a digit: "1. ").
@@ -134,13 +134,14 @@ def test_a_rendered_quote_shows_a_verbatim_part_of_the_article_and_no_markup(
 def test_titles_sources_and_also_in_show_verbatim_without_markup(
     title: str, source: str, also_in: list[str]
 ) -> None:
-    quote = make_quote().model_copy(
+    # A quote the title cannot be part of (or the attribution would rightly leave the title out).
+    quote = make_quote(text="\u2603").model_copy(
         update={"title": title, "source": source, "url": None, "also_in": also_in}
     )
     line = render.attribution(quote)
     first, _, rest = line.partition("\n")
     assert first.startswith("— **")
-    title_md, _, source_md = first.removeprefix("— **").partition("**, 2021-08-07 · ")
+    title_md, _, source_md = first.removeprefix("— **").partition("** · 2021-08-07 · ")
     for field, md in ((title, title_md), (source, source_md)):
         shown, active = discord_view(md)
         assert active == []
@@ -235,9 +236,9 @@ def test_a_cut_never_splits_an_escape_or_a_combining_mark() -> None:
 
 
 def test_a_long_url_is_not_linked_and_an_odd_one_is_encoded() -> None:
-    assert render.safe_url("https://x.example/" + "a" * 600) is None
-    assert render.safe_url("https://x.example/a b|c*d") == "https://x.example/a%20b%7Cc%2Ad"
-    assert render.safe_url("javascript:alert(1)") is None
+    assert links.safe_url("https://x.example/" + "a" * 600) is None
+    assert links.safe_url("https://x.example/a b|c*d") == "https://x.example/a%20b%7Cc%2Ad"
+    assert links.safe_url("javascript:alert(1)") is None
     dated = make_quote().model_copy(
         update={"date": dt.date(2020, 1, 2), "url": "https://x.example/" + "a" * 600}
     )

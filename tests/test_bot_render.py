@@ -116,8 +116,10 @@ def test_attribution_has_title_date_and_safe_link() -> None:
         update={"url": "https://x.example/a_(b) c", "title": "A *title*", "also_in": ["B"]}
     )
     line = render.attribution(q)
-    assert "**A \\*title\\***" in line and "2021-08-07" in line
-    assert "[source](https://x.example/a_%28b%29%20c)" in line and "Also in: B" in line
+    assert line.startswith(
+        "— **A \\*title\\*** · 2021-08-07 · [x.example](https://x.example/a_%28b%29%20c#:~:text="
+    )
+    assert line.endswith(")\nAlso in: B")
     local = make_quote().model_copy(update={"url": None, "source": "corpus/a_b.txt"})
     assert "corpus/a\\_b.txt" in render.attribution(local) and "](" not in render.attribution(local)
 
