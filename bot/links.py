@@ -53,10 +53,11 @@ def deep_link(quote: Quote) -> str | None:
 
 
 def outlet(quote: Quote) -> str:
-    """Who published the quote: the url's host, else the corpus folder (or file) it came from."""
+    """Who published the quote: the url's host, else the corpus sub-folder (or file) it came from."""
     url = safe_url(quote.url)
     host = urlsplit(url).hostname if url else None
     if host:
         return host.removeprefix("www.")
-    parts = PurePosixPath(quote.source.split("#", 1)[0]).parts
-    return parts[0] if len(parts) > 1 else quote.source
+    path = quote.source.split("#", 1)[0]  # a JSONL file's articles share it ("dump.jsonl#12")
+    parts = PurePosixPath(path).parts
+    return parts[0] if len(parts) > 1 else path

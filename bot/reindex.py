@@ -66,13 +66,18 @@ async def run_build_process(settings: CoreSettings, memory_mb: int, timeout: flo
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-    return _result(proc.returncode, out, capped=memory_mb > 0)
+    return interpret_exit(proc.returncode, out, capped=memory_mb > 0)
 
 
-def _result(status: int | None, out: bytes, capped: bool) -> BuildResult:
+def interpret_exit(status: int | None, out: bytes, capped: bool) -> BuildResult:
+    """How the child's exit status and output read: built (with its summary), locked, memory or failed."""
     if status == 0:
         lines = out.decode("utf-8", "replace").strip().splitlines()
-        return BuildResult("built", BuildSummary.model_validate_json(lines[-1]))
+        try:
+            return BuildResult("built", BuildSummary.model_validate_json(lines[-1] if lines else ""))
+        except ValueError:
+            log.error("Reindex: the build process printed no summary: %r", out[-500:])
+            return BuildResult("failed")
     log.error("Reindex: build process exited with status %s", status)
     if status == EXIT_LOCKED:
         return BuildResult("locked")

@@ -164,3 +164,12 @@ def test_the_compare_button_appears_for_two_sources_and_answers_privately(tmp_pa
         "2020-01-01 · beta.example",
         "2023-01-01 · alpha.example",
     ]
+
+
+def test_outlets_are_hosts_or_corpus_folders_or_jsonl_files() -> None:
+    base = make_quote()
+    assert links.outlet(base.model_copy(update={"url": "https://www.elpais.example/a"})) == "elpais.example"
+    local = base.model_copy(update={"url": None})
+    assert links.outlet(local.model_copy(update={"source": "elpais/2021/x.txt"})) == "elpais"
+    assert links.outlet(local.model_copy(update={"source": "dump.jsonl#12"})) == "dump.jsonl"
+    assert links.outlet(local.model_copy(update={"source": "x.txt"})) == "x.txt"

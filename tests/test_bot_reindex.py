@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.reindex import child_environment, run_build_process
+from bot.reindex import EXIT_ERROR, EXIT_LOCKED, child_environment, interpret_exit, run_build_process
 from index.settings import CoreSettings
 
 
@@ -40,3 +40,12 @@ def test_a_build_over_its_memory_cap_fails_alone(tmp_path: Path) -> None:
 def test_a_build_over_its_time_is_stopped(tmp_path: Path) -> None:
     result = asyncio.run(run_build_process(core_settings(tmp_path), memory_mb=0, timeout=0.01))
     assert result.outcome == "timeout" and result.summary is None
+
+
+def test_a_child_that_prints_no_summary_is_a_failure() -> None:
+    assert interpret_exit(0, b"", capped=False).outcome == "failed"
+    assert interpret_exit(0, b"not json\n", capped=False).outcome == "failed"
+    assert interpret_exit(EXIT_LOCKED, b"", capped=True).outcome == "locked"
+    assert interpret_exit(EXIT_ERROR, b"", capped=True).outcome == "failed"
+    assert interpret_exit(-11, b"", capped=True).outcome == "memory"  # native code crashing under the cap
+    assert interpret_exit(-9, b"", capped=False).outcome == "failed"
