@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from collections.abc import Sequence
@@ -25,14 +24,11 @@ EMBED_TOTAL_LIMIT = 6000
 ATTRIBUTION_LIMIT = 700  # the line under a quote: title, date, source and "Also in" together
 ALSO_IN_LIMIT = 300
 SOURCE_NAME_LIMIT = 80
-MAX_COMPARED = 6  # quotes side by side in "Compare sources"
 
 NO_ANSWER_LABEL = "The articles don't answer this; closest passage:"
 NO_ANSWER_PLAIN = "The articles don't answer this."
 UNDATED = "undated"
 ALSO_IN = "Also in: "
-READ_LINK = "read"
-COMPARE_DESCRIPTION = "One quote per source, oldest first."
 
 COLOR_ANSWER = discord.Colour.blurple()
 COLOR_NO_ANSWER = discord.Colour.light_grey()
@@ -165,7 +161,8 @@ def _fit_words(esc: Escaped, span: _Span, budget: int) -> str:
     return _render(esc, _span(esc, span.start, cut, span.hl, (span.lead, True), False))
 
 
-def _date(quote: Quote) -> str:
+def quote_date(quote: Quote) -> str:
+    """The quote's date as shown next to its source."""
     return quote.date.isoformat() if quote.date else UNDATED
 
 
@@ -181,9 +178,9 @@ def attribution(quote: Quote, limit: int = ATTRIBUTION_LIMIT, with_title: bool =
     where = (
         f"[{escape_cut(outlet(quote), SOURCE_NAME_LIMIT)}]({link})" if link else escape_cut(quote.source, 120)
     )
-    tail = f"{_date(quote)} · {where}"
+    tail = f"{quote_date(quote)} · {where}"
     if len(tail) > limit // 2:
-        tail = _date(quote)
+        tail = quote_date(quote)
     line = "— "
     if with_title and not title_in_quote(quote):
         line += f"**{escape_cut(quote.title, max(limit - len(tail) - 10, 0))}** · "
@@ -205,34 +202,6 @@ def render_quote(quote: Quote, budget: int, with_title: bool = True) -> str:
 def field_name(quote: Quote) -> str:
     """A supporting quote's field name: its title, or its outlet when the quote already shows the title."""
     return escape_cut(outlet(quote) if title_in_quote(quote) else quote.title, FIELD_NAME_LIMIT)
-
-
-def compare_sources(quotes: Sequence[Quote]) -> list[Quote]:
-    """The best quote of each outlet, oldest first (undated last)."""
-    best: dict[str, Quote] = {}
-    for quote in quotes:
-        best.setdefault(outlet(quote), quote)
-    return sorted(best.values(), key=lambda q: (q.date is None, q.date or dt.date.min))
-
-
-def render_comparison(answer: Answer, limits: Limits | None = None) -> discord.Embed:
-    """What each outlet said, side by side: one quote per source, oldest to newest, with dates."""
-    limits = limits or Limits()
-    chosen = compare_sources(answer.quotes)[:MAX_COMPARED]
-    embed = discord.Embed(
-        title=escape_cut(answer.question, TITLE_LIMIT), description=COMPARE_DESCRIPTION, colour=COLOR_ANSWER
-    )
-    budget = min(limits.field_value, (limits.total - len(embed)) // max(len(chosen), 1) - FIELD_NAME_LIMIT)
-    for quote in chosen:
-        name = f"{_date(quote)} · {escape_cut(outlet(quote), FIELD_NAME_LIMIT - 20)}"
-        link = deep_link(quote)
-        meta = f"— **{escape_cut(quote.title, 200)}**" + (f" · [{READ_LINK}]({link})" if link else "")
-        clipped = (quote.clipped_start, quote.clipped_end)
-        body = fit_quote(
-            quote.text, quote.highlight_start, quote.highlight_end, budget - len(meta) - 1, clipped
-        )
-        embed.add_field(name=name, value=body + "\n" + meta, inline=len(chosen) <= 3)
-    return embed
 
 
 def keep_relevant(quotes: Sequence[Quote], ratio: float) -> list[Quote]:

@@ -7,8 +7,9 @@ import logging
 
 import discord
 
+from bot.compare import compare_sources, render_comparison
 from bot.feedback import FeedbackLog
-from bot.render import compare_sources, render_answer, render_comparison
+from bot.render import render_answer
 from index.models import Answer
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import discord
 from fake_discord.fakes import make_quote
 
-from bot import links, render, views
+from bot import compare, links, render, views
 from bot.feedback import FeedbackLog
 from index.models import Answer, Quote
 
@@ -107,8 +107,8 @@ def test_compare_sources_keeps_each_outlets_best_quote_oldest_first() -> None:
         dated("c", "https://alpha.example/2", dt.date(2019, 1, 1)),  # alpha's second quote: not its best
         dated("d", None, None, source="gamma/2020/d.txt"),
     ]
-    assert [q.article_id for q in render.compare_sources(quotes)] == ["b", "a", "d"]
-    embed = render.render_comparison(answer_of(quotes))
+    assert [q.article_id for q in compare.compare_sources(quotes)] == ["b", "a", "d"]
+    embed = compare.render_comparison(answer_of(quotes))
     assert [f.name for f in embed.fields] == [
         "2021-01-01 · beta.example",
         "2023-05-01 · alpha.example",
@@ -126,8 +126,8 @@ def test_compare_sources_stays_within_limits_with_many_long_quotes() -> None:
         )
         for i in range(9)
     ]
-    embed = render.render_comparison(answer_of(quotes))
-    assert len(embed.fields) == render.MAX_COMPARED and len(embed) <= render.EMBED_TOTAL_LIMIT
+    embed = compare.render_comparison(answer_of(quotes))
+    assert len(embed.fields) == compare.MAX_COMPARED and len(embed) <= render.EMBED_TOTAL_LIMIT
     assert all(len(f.value or "") <= render.FIELD_VALUE_LIMIT for f in embed.fields)
 
 

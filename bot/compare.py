@@ -1,0 +1,45 @@
+"""'Compare sources': what each outlet said, one quote per outlet side by side, oldest to newest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import discord
+
+from bot.links import deep_link, outlet
+from bot.markdown import escape_cut
+from bot.render import COLOR_ANSWER, FIELD_NAME_LIMIT, TITLE_LIMIT, Limits, fit_quote, quote_date
+from index.models import Answer, Quote
+
+MAX_COMPARED = 6  # quotes side by side
+READ_LINK = "read"
+COMPARE_DESCRIPTION = "One quote per source, oldest first."
+
+
+def compare_sources(quotes: Sequence[Quote]) -> list[Quote]:
+    """The best quote of each outlet, oldest first (undated last)."""
+    best: dict[str, Quote] = {}
+    for quote in quotes:
+        best.setdefault(outlet(quote), quote)
+    return sorted(best.values(), key=lambda q: (q.date is None, q.date or dt.date.min))
+
+
+def render_comparison(answer: Answer, limits: Limits | None = None) -> discord.Embed:
+    """What each outlet said, side by side: one quote per source, oldest to newest, with dates."""
+    limits = limits or Limits()
+    chosen = compare_sources(answer.quotes)[:MAX_COMPARED]
+    embed = discord.Embed(
+        title=escape_cut(answer.question, TITLE_LIMIT), description=COMPARE_DESCRIPTION, colour=COLOR_ANSWER
+    )
+    budget = min(limits.field_value, (limits.total - len(embed)) // max(len(chosen), 1) - FIELD_NAME_LIMIT)
+    for quote in chosen:
+        name = f"{quote_date(quote)} · {escape_cut(outlet(quote), FIELD_NAME_LIMIT - 20)}"
+        link = deep_link(quote)
+        meta = f"— **{escape_cut(quote.title, 200)}**" + (f" · [{READ_LINK}]({link})" if link else "")
+        clipped = (quote.clipped_start, quote.clipped_end)
+        body = fit_quote(
+            quote.text, quote.highlight_start, quote.highlight_end, budget - len(meta) - 1, clipped
+        )
+        embed.add_field(name=name, value=body + "\n" + meta, inline=len(chosen) <= 3)
+    return embed
