@@ -17,18 +17,19 @@ READ_LINK = "read"
 COMPARE_DESCRIPTION = "One quote per source, oldest first."
 
 
-def compare_sources(quotes: Sequence[Quote]) -> list[Quote]:
-    """The best quote of each outlet, oldest first (undated last)."""
+def compare_sources(quotes: Sequence[Quote], limit: int = MAX_COMPARED) -> list[Quote]:
+    """The best quote of each of the `limit` best-ranked outlets, oldest first (undated last)."""
     best: dict[str, Quote] = {}
     for quote in quotes:
         best.setdefault(outlet(quote), quote)
-    return sorted(best.values(), key=lambda q: (q.date is None, q.date or dt.date.min))
+    chosen = list(best.values())[:limit]
+    return sorted(chosen, key=lambda q: (q.date is None, q.date or dt.date.min))
 
 
 def render_comparison(answer: Answer, limits: Limits | None = None) -> discord.Embed:
     """What each outlet said, side by side: one quote per source, oldest to newest, with dates."""
     limits = limits or Limits()
-    chosen = compare_sources(answer.quotes)[:MAX_COMPARED]
+    chosen = compare_sources(answer.quotes)
     embed = discord.Embed(
         title=escape_cut(answer.question, TITLE_LIMIT), description=COMPARE_DESCRIPTION, colour=COLOR_ANSWER
     )

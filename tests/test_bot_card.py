@@ -120,12 +120,14 @@ def test_compare_sources_keeps_each_outlets_best_quote_oldest_first() -> None:
 
 def test_compare_sources_stays_within_limits_with_many_long_quotes() -> None:
     text = " ".join(f"Sentence {i} about the bridge and the river." for i in range(300))
-    quotes = [
+    quotes = [  # ranked best first; the best-ranked are the newest
         make_quote(text=text, article_id=f"a{i}", title="T" * 300, best=5).model_copy(
-            update={"url": f"https://o{i}.example/x", "date": dt.date(2020, 1, 1 + i)}
+            update={"url": f"https://o{i}.example/x", "date": dt.date(2020, 1, 20 - i)}
         )
         for i in range(9)
     ]
+    kept = compare.compare_sources(quotes)
+    assert [q.article_id for q in kept] == [f"a{i}" for i in range(compare.MAX_COMPARED - 1, -1, -1)]
     embed = compare.render_comparison(answer_of(quotes))
     assert len(embed.fields) == compare.MAX_COMPARED and len(embed) <= render.EMBED_TOTAL_LIMIT
     assert all(len(f.value or "") <= render.FIELD_VALUE_LIMIT for f in embed.fields)
