@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ SOURCE_NAME_LIMIT = 80
 NO_ANSWER_LABEL = "The articles don't answer this; closest passage:"
 NO_ANSWER_PLAIN = "The articles don't answer this."
 UNDATED = "undated"
+STALE_NOTE = "The newest article on this is from {date}."
 ALSO_IN = "Also in: "
 
 COLOR_ANSWER = discord.Colour.blurple()
@@ -204,6 +206,17 @@ def field_name(quote: Quote) -> str:
     return escape_cut(outlet(quote) if title_in_quote(quote) else quote.title, FIELD_NAME_LIMIT)
 
 
+def stale_note(answer: Answer, today: dt.date, max_age_days: int) -> str:
+    """A note when the question asks about the present and every quote is older than `max_age_days`."""
+    dates = [q.date for q in answer.quotes]
+    if not answer.asks_about_present or not dates or None in dates:
+        return ""  # an undated quote may well be recent: claim nothing
+    newest = max(d for d in dates if d is not None)
+    if (today - newest).days <= max_age_days:
+        return ""
+    return STALE_NOTE.format(date=f"{newest.day} {newest:%B %Y}")
+
+
 def keep_relevant(quotes: Sequence[Quote], ratio: float) -> list[Quote]:
     """The best quote plus those whose confidence is at least `ratio` times its own (the tail is noise)."""
     if not quotes:
@@ -248,7 +261,7 @@ def _footer(answer: Answer, page: int, pages: int, shown: tuple[int, int], total
 
 
 def render_answer(
-    answer: Answer, page: int = 0, per_page: int = 3, limits: Limits | None = None
+    answer: Answer, page: int = 0, per_page: int = 3, limits: Limits | None = None, note: str = ""
 ) -> discord.Embed:
     """The embed for one page of an answer: best quote as the description, the others as fields."""
     limits = limits or Limits()
@@ -273,7 +286,7 @@ def render_answer(
     for quote in others:
         # The title names the field, so the line under the quote leaves it out: each title shows once.
         embed.add_field(name=field_name(quote), value=render_quote(quote, field_budget, False), inline=False)
-    label = "" if answered else f"**{NO_ANSWER_LABEL}**\n"
+    label = ("" if answered else f"**{NO_ANSWER_LABEL}**\n") + (f"*{note}*\n" if note else "")
     room = min(limits.description, limits.total - len(embed)) - len(label)
     embed.description = label + render_quote(first, room)
     return embed

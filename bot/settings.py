@@ -45,6 +45,9 @@ class BotSettings(CoreSettings):
     view_timeout_seconds: float = Field(
         600.0, gt=0, le=840, description="Buttons stop working after this (under the 15-minute token life)."
     )
+    stale_after_days: int = Field(
+        365, ge=1, description="A question about the present whose quotes are all older than this is told so."
+    )
     feedback_file: Path = Field(Path("data/feedback.jsonl"), description="Where 👍/👎 votes are appended.")
     health_file: Path = Field(
         Path("data/health.json"), description="Status read by `python -m bot healthcheck`."

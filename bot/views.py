@@ -24,10 +24,18 @@ class AnswerView(discord.ui.View):
     """Pager and feedback buttons for one answer; expires after `timeout` seconds."""
 
     def __init__(
-        self, answer: Answer, asker_id: int, feedback: FeedbackLog, per_page: int, pages: int, timeout: float
+        self,
+        answer: Answer,
+        asker_id: int,
+        feedback: FeedbackLog,
+        per_page: int,
+        pages: int,
+        timeout: float,
+        note: str = "",
     ) -> None:
         super().__init__(timeout=timeout)
         self.answer = answer
+        self.note = note  # shown on every page (e.g. that the newest article is old)
         self.asker_id = asker_id
         self.feedback = feedback
         self.per_page = per_page
@@ -48,7 +56,9 @@ class AnswerView(discord.ui.View):
             return
         self.page = (self.page + 1) % self.pages
         button.label = "Back to the top" if self.page == self.pages - 1 else "More quotes"
-        embed = await asyncio.to_thread(render_answer, self.answer, page=self.page, per_page=self.per_page)
+        embed = await asyncio.to_thread(
+            render_answer, self.answer, page=self.page, per_page=self.per_page, note=self.note
+        )
         await interaction.response.edit_message(embed=embed, view=self)
 
     @discord.ui.button(label=COMPARE_LABEL, style=discord.ButtonStyle.secondary)

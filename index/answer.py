@@ -128,6 +128,7 @@ class Answerer:
             message="" if answered else NO_ANSWER,
             quotes=quotes if answered else quotes[:1],
             confidence=confidence,
+            asks_about_present=parse_date_intent(text, self._today()).present,
             index_built_at=snap.manifest.built_at,
         )
 

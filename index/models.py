@@ -84,6 +84,9 @@ class Answer(BaseModel):
         description="The score compared with the answer threshold (the top quote's own score may be on "
         "another scale when a trained model orders the quotes).",
     )
+    asks_about_present: bool = Field(
+        default=False, description='The question asks about the present ("now", "currently", "latest"...).'
+    )
     took_ms: float = 0.0
     index_built_at: dt.datetime | None = None
 

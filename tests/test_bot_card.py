@@ -11,10 +11,13 @@ from typing import Any
 from urllib.parse import unquote
 
 import discord
-from fake_discord.fakes import make_quote
+from fake_discord.fakes import FakeAnswerer, FakeBuilder, make_quote
 
 from bot import compare, links, render, views
+from bot.client import NewsQuoteBot
+from bot.cogs.ask import AskCog
 from bot.feedback import FeedbackLog
+from bot.settings import BotSettings
 from index.models import Answer, Quote
 
 
@@ -175,3 +178,52 @@ def test_outlets_are_hosts_or_corpus_folders_or_jsonl_files() -> None:
     assert links.outlet(local.model_copy(update={"source": "elpais/2021/x.txt"})) == "elpais"
     assert links.outlet(local.model_copy(update={"source": "dump.jsonl#12"})) == "dump.jsonl"
     assert links.outlet(local.model_copy(update={"source": "x.txt"})) == "x.txt"
+
+
+def present(quotes: list[Quote]) -> Answer:
+    return answer_of(quotes).model_copy(update={"asks_about_present": True})
+
+
+def test_a_question_about_the_present_is_told_when_every_quote_is_old() -> None:
+    today = dt.date(2026, 1, 10)
+    old = [dated("a", "https://a.example/1", dt.date(2023, 7, 12)), dated("b", None, dt.date(2022, 1, 1))]
+    assert render.stale_note(present(old), today, 365) == "The newest article on this is from 12 July 2023."
+    assert render.stale_note(answer_of(old), today, 365) == ""  # not about the present
+    assert render.stale_note(present(old), today, 1000) == ""  # within the configured age
+    recent = [*old, dated("c", None, dt.date(2025, 12, 1))]
+    assert render.stale_note(present(recent), today, 365) == ""
+    undated = [*old, dated("d", None, None)]
+    assert render.stale_note(present(undated), today, 365) == ""  # an undated quote may be recent
+    embed = render.render_answer(present(old), note=render.stale_note(present(old), today, 365))
+    assert (embed.description or "").startswith("*The newest article on this is from 12 July 2023.*\n> ")
+
+
+class PresentAnswerer(FakeAnswerer):
+    """Answers as the core does a question about the present, from old articles."""
+
+    def ask(self, question: str, max_quotes: int | None = None) -> Answer:
+        return super().ask(question, max_quotes).model_copy(update={"asks_about_present": True})
+
+
+def test_the_stale_note_shows_on_every_page(tmp_path: Path) -> None:
+    settings = BotSettings(_env_file=None, feedback_file=tmp_path / "f.jsonl")  # type: ignore[call-arg]
+    quotes = [make_quote(article_id=f"a{i}") for i in range(7)]  # dated 2021-08-07
+
+    async def scenario() -> tuple[str, str]:
+        cog = AskCog(NewsQuoteBot(settings, PresentAnswerer(quotes), FakeBuilder()))
+        kwargs, view = await cog.reply_parts("Who is the coach now?", asker_id=1)
+        edits: list[discord.Embed] = []
+
+        async def edit_message(**kw: Any) -> None:
+            edits.append(kw["embed"])
+
+        interaction = SimpleNamespace(
+            user=SimpleNamespace(id=1), response=SimpleNamespace(edit_message=edit_message)
+        )
+        assert isinstance(view, views.AnswerView)
+        await view.more.callback(interaction)  # type: ignore[arg-type]
+        return kwargs["embed"].description or "", edits[0].description or ""
+
+    first, second = asyncio.run(scenario())
+    note = "*The newest article on this is from 7 August 2021.*"
+    assert first.startswith(note) and second.startswith(note)

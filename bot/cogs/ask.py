@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import re
 import time
@@ -18,7 +19,15 @@ from discord.ext import commands
 from bot.feedback import FeedbackLog
 from bot.markdown import clean_question
 from bot.ratelimit import InFlight, RateLimiter
-from bot.render import NO_ANSWER_PLAIN, keep_relevant, notice, page_count, render_answer, thread_name
+from bot.render import (
+    NO_ANSWER_PLAIN,
+    keep_relevant,
+    notice,
+    page_count,
+    render_answer,
+    stale_note,
+    thread_name,
+)
 from bot.views import AnswerView
 from index.errors import NewsQuoteError
 from index.models import Answer
@@ -138,11 +147,12 @@ class AskCog(commands.Cog):
             return {"content": notice(answer.message or NO_ANSWER_PLAIN)}, None
         per_page = self.settings.per_page
         pages = page_count(answer, per_page)
+        note = stale_note(answer, dt.date.today(), self.settings.stale_after_days)
         view = AnswerView(
-            answer, asker_id, self.feedback, per_page, pages, self.settings.view_timeout_seconds
+            answer, asker_id, self.feedback, per_page, pages, self.settings.view_timeout_seconds, note
         )
         # Rendering is linear, but a page of huge quotes is still work the gateway heartbeat must not wait on.
-        embed = await asyncio.to_thread(render_answer, answer, per_page=per_page)
+        embed = await asyncio.to_thread(render_answer, answer, per_page=per_page, note=note)
         return {"embed": embed}, view
 
     @app_commands.command(name="ask", description="Ask the news articles a question; get quoted passages.")
