@@ -371,3 +371,12 @@ def test_debug_logging_keeps_discord_payload_loggers_at_info_unless_asked(
     finally:
         root.setLevel(saved[0])
         logging.getLogger("discord").setLevel(saved[1])
+
+
+def test_about_never_shows_a_local_model_path() -> None:
+    assert admin_cog.model_name("/srv/models/minilm-finetuned") == "minilm-finetuned"
+    assert admin_cog.model_name("./models/x") == "x"
+    assert (
+        admin_cog.model_name("sentence-transformers/all-MiniLM-L6-v2")
+        == "sentence-transformers/all-MiniLM-L6-v2"
+    )

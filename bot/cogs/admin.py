@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Collection, Iterable
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import discord
@@ -49,6 +50,11 @@ def member_may_reindex(user: discord.User | discord.Member, admin_role_ids: Coll
     return may_reindex(user.guild_permissions.manage_guild, (r.id for r in user.roles), admin_role_ids)
 
 
+def model_name(model: str) -> str:
+    """The model as members may see it: a local path (EMBEDDING_MODEL=/models/x) shows its last part only."""
+    return PurePath(model).name if model.startswith(("/", ".", "~")) else model
+
+
 def about_embed(stats: IndexStats) -> discord.Embed:
     """The /about card: what the index holds and how it was built."""
     embed = discord.Embed(
@@ -58,7 +64,7 @@ def about_embed(stats: IndexStats) -> discord.Embed:
     )
     embed.add_field(name="Articles", value=f"{stats.articles:,}")
     embed.add_field(name="Chunks", value=f"{stats.chunks:,}")
-    embed.add_field(name="Model", value=escape_cut(stats.model, 1024))
+    embed.add_field(name="Model", value=escape_cut(model_name(stats.model), 1024))
     embed.add_field(name="Index built", value=stats.built_at.strftime("%Y-%m-%d %H:%M UTC"))
     embed.add_field(name="Index format", value=str(stats.format_version))
     embed.add_field(name="Bot version", value=bot.__version__)
