@@ -115,6 +115,7 @@ ENV HF_HUB_OFFLINE=1 \
     CORPUS_DIR=/app/corpus \
     INDEX_DIR=/app/data/index \
     FEEDBACK_FILE=/app/data/feedback.jsonl \
+    DATABASE_FILE=/app/data/newsquote.sqlite3 \
     SEED_INDEX_DIR=/app/seed/index
 
 # Feedback and rebuilt indexes; the entrypoint copies the index built above into it when it has none.

@@ -6,14 +6,18 @@ import asyncio
 import functools
 import logging
 import signal
+import sqlite3
 import sys
+from collections.abc import Callable
 
 import discord
 from pydantic import ValidationError
 
 from bot.client import NewsQuoteBot
-from bot.protocols import BuilderLike
+from bot.intents import REFUSED, may_fall_back, wants_message_content
+from bot.protocols import AnswererLike, BuilderLike
 from bot.settings import BotSettings
+from bot.storage import Storage, StorageError
 
 log = logging.getLogger("bot")
 
@@ -25,8 +29,9 @@ BAD_TOKEN = (
     "and update .env."
 )
 INTENTS = (
-    "The Message Content intent is not enabled for this bot: turn on 'Message Content Intent' under "
-    "Bot -> Privileged Gateway Intents in the Developer Portal, then restart."
+    "The Message Content intent is not enabled for this bot (MESSAGE_CONTENT_INTENT=on): turn on 'Message "
+    "Content Intent' under Bot -> Privileged Gateway Intents in the Developer Portal and restart, or set "
+    "MESSAGE_CONTENT_INTENT=auto to run without Q&A-channel auto-answers."
 )
 
 
@@ -56,13 +61,44 @@ def ensure_index(builder: BuilderLike) -> None:
     log.info("%s", summary.describe())
 
 
-async def run(bot: NewsQuoteBot, token: str) -> None:
-    """Run the bot until it closes; SIGTERM and SIGINT close the gateway connection cleanly."""
+async def run(make_bot: Callable[[bool], NewsQuoteBot], settings: BotSettings, token: str) -> None:
+    """Run the bot until it closes; if Discord refuses Message Content ("auto"), reconnect without it."""
+    message_content = wants_message_content(settings.message_content_intent)
+    while True:
+        try:
+            await run_once(make_bot(message_content), token)
+            return
+        except discord.PrivilegedIntentsRequired:
+            if not may_fall_back(settings.message_content_intent, message_content):
+                raise
+            log.warning("%s", REFUSED)
+            message_content = False
+
+
+async def run_once(bot: NewsQuoteBot, token: str) -> None:
+    """Run one bot until it closes; SIGTERM and SIGINT close the gateway connection cleanly."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, functools.partial(_request_close, bot, sig))
     async with bot:
         await bot.start(token)
+
+
+def open_storage(settings: BotSettings) -> Storage:
+    """Open the settings database; import the old JSONL feedback log into it the first time."""
+    storage = Storage(settings.database_file, settings.guild_defaults())
+    storage.import_feedback_jsonl(settings.feedback_file)
+    return storage
+
+
+def _make_bot(
+    settings: BotSettings,
+    answerer: AnswererLike,
+    builder: BuilderLike,
+    storage: Storage,
+    message_content: bool,
+) -> NewsQuoteBot:
+    return NewsQuoteBot(settings, answerer, builder, message_content=message_content, storage=storage)
 
 
 def _request_close(bot: NewsQuoteBot, sig: signal.Signals) -> None:
@@ -85,10 +121,25 @@ def healthcheck() -> int:
     return 0
 
 
+def feedback() -> int:
+    """`python -m bot feedback export ...`: votes from the database as JSONL or CSV."""
+    settings = load_settings_with_logging()
+    if settings is None:
+        return 2
+    from bot.feedback import feedback_command
+
+    try:
+        return feedback_command(sys.argv[2:], settings)
+    except (StorageError, sqlite3.Error, OSError) as exc:
+        return fail(f"Cannot export feedback from DATABASE_FILE {settings.database_file}: {exc}")
+
+
 def main() -> int:
     """Entry point: returns the process exit status."""
     if sys.argv[1:] == ["healthcheck"]:
         return healthcheck()
+    if sys.argv[1:2] == ["feedback"]:
+        return feedback()
     settings = load_settings_with_logging()
     if settings is None:
         return 2
@@ -106,15 +157,21 @@ def main() -> int:
         services.answerer.stats()
     except NewsQuoteError as exc:
         return fail(str(exc))
-    bot = NewsQuoteBot(settings, services.answerer, services.builder)
     try:
-        asyncio.run(run(bot, settings.discord_token.get_secret_value()))
+        storage = open_storage(settings)
+    except (StorageError, sqlite3.Error, OSError) as exc:
+        return fail(f"Cannot open DATABASE_FILE {settings.database_file}: {exc}")
+    make_bot = functools.partial(_make_bot, settings, services.answerer, services.builder, storage)
+    try:
+        asyncio.run(run(make_bot, settings, settings.discord_token.get_secret_value()))
     except discord.LoginFailure:
         return fail(BAD_TOKEN)
     except discord.PrivilegedIntentsRequired:
         return fail(INTENTS)
     except KeyboardInterrupt:
         pass
+    finally:
+        storage.close()
     log.info("Bot stopped")
     return 0
 

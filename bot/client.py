@@ -11,19 +11,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.health import INTERVAL_SECONDS, write_status
+from bot.i18n import Translator, lang_of_locale, t
+from bot.intents import bot_intents
 from bot.protocols import AnswererLike, BuilderLike
 from bot.settings import BotSettings
+from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry — something went wrong with that command. Please try again in a moment."
-
-
-def bot_intents() -> discord.Intents:
-    """Default intents plus message content, which mentions and Q&A channels need (privileged)."""
-    intents = discord.Intents.default()
-    intents.message_content = True
-    return intents
+APOLOGY = t("command_apology", "en")
 
 
 class QuoteTree(app_commands.CommandTree):
@@ -36,43 +32,68 @@ class QuoteTree(app_commands.CommandTree):
         log.exception(
             "Slash command %s failed", interaction.command and interaction.command.name, exc_info=error
         )
+        apology = t("command_apology", lang_of_locale(interaction.locale))
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(APOLOGY, ephemeral=True)
+                await interaction.followup.send(apology, ephemeral=True)
             else:
-                await interaction.response.send_message(APOLOGY, ephemeral=True)
+                await interaction.response.send_message(apology, ephemeral=True)
         except discord.HTTPException as exc:
             log.warning("Could not send the apology: %s", exc)
 
 
-class NewsQuoteBot(commands.Bot):
-    """Answers questions with verbatim quotes; cogs are added in `setup_hook`."""
+class NewsQuoteBot(commands.AutoShardedBot):
+    """Answers questions with verbatim quotes; cogs are added in `setup_hook`.
 
-    def __init__(self, settings: BotSettings, answerer: AnswererLike, builder: BuilderLike) -> None:
+    discord.py's own sharding: one process runs SHARD_IDS of SHARD_COUNT shards (all of Discord's
+    recommended count when unset), so several processes can split a large bot between them.
+    """
+
+    def __init__(
+        self,
+        settings: BotSettings,
+        answerer: AnswererLike,
+        builder: BuilderLike,
+        *,
+        message_content: bool = True,
+        storage: Storage | None = None,
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=bot_intents(),
+            intents=bot_intents(message_content),
             # Nothing the bot says may ping anyone, whatever the question or article contains.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=QuoteTree,
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids or None,  # type: ignore[arg-type]  # None: all shards
         )
         self.settings = settings
         self.answerer = answerer
         self.builder = builder
+        self.storage = storage or Storage(settings.database_file, settings.guild_defaults())
         # Up from the gateway's hello until a disconnect: messages are answered from then on, before
         # discord.py's "ready" (which waits for every guild to stream in).
         self._gateway_up = False
+        self._shards_up: dict[int, bool] = {}
 
     async def setup_hook(self) -> None:
         """Add the cogs and sync the slash commands (globally, and to the test guild if set)."""
         from bot.cogs.admin import AdminCog
         from bot.cogs.ask import AskCog
+        from bot.cogs.config import ConfigCog
+        from bot.cogs.forums import ForumsCog
+        from bot.cogs.sources import SourcesCog
 
         if self.settings.discord_api_base:
             await self.use_local_gateway()
-        await self.add_cog(AskCog(self))
+        ask = AskCog(self)
+        await self.add_cog(ask)
+        await self.add_cog(SourcesCog(self, ask))
+        await self.add_cog(ForumsCog(self, ask))
         await self.add_cog(AdminCog(self))
+        await self.add_cog(ConfigCog(self))
+        await self.tree.set_translator(Translator())
         await self.sync_commands()
         self._health_task = asyncio.create_task(self._keep_status_fresh())
 
@@ -85,11 +106,29 @@ class NewsQuoteBot(commands.Bot):
     async def refresh_status(self) -> None:
         """Write whether the gateway is up and an index is loaded to the health status file."""
         index_loaded = await asyncio.to_thread(self.answerer.stats) is not None
+        shards = self.shard_status()
+        up = all(s["connected"] for s in shards.values()) if shards else self._gateway_up
         write_status(
             self.settings.health_file,
-            connected=self._gateway_up and not self.is_closed(),
+            connected=up and not self.is_closed(),
             index_loaded=index_loaded,
+            shards=shards,
         )
+
+    def shard_status(self) -> dict[int, dict[str, object]]:
+        """Each shard this process runs: connected or not, and its heartbeat latency when known."""
+        ids = self.shard_ids or range(self.shard_count or 0)
+        status: dict[int, dict[str, object]] = {}
+        for shard_id in ids:
+            info = self.get_shard(shard_id)
+            latency = info.latency if info is not None else float("nan")
+            status[shard_id] = {
+                "connected": self._shards_up.get(shard_id, False),
+                "latency_ms": round(latency * 1000)
+                if latency == latency and latency != float("inf")
+                else None,
+            }
+        return status
 
     async def close(self) -> None:
         """Mark the status as disconnected, drop a pending "ready", then close the gateway connection."""
@@ -100,9 +139,11 @@ class NewsQuoteBot(commands.Bot):
         # discord.py holds "ready" back until guilds stop streaming in, and its close() leaves the client
         # without a loop: a "ready" still pending then fails in a task nobody awaits, and a SIGTERM during
         # a reconnect logged "Task exception was never retrieved" with a traceback. Cancelled, it is quiet.
-        pending_ready = getattr(self._connection, "_ready_task", None)
-        if pending_ready is not None and not pending_ready.done():
-            pending_ready.cancel()
+        pending = [getattr(self._connection, "_ready_task", None)]
+        pending += list(getattr(self._connection, "_ready_tasks", {}).values())  # one per shard
+        for task in pending:
+            if task is not None and not task.done():
+                task.cancel()
         await super().close()
 
     async def use_local_gateway(self) -> None:
@@ -124,6 +165,19 @@ class NewsQuoteBot(commands.Bot):
                 log.info("Synced %d commands to guild %s", len(synced), guild.id)
         except discord.HTTPException as exc:
             log.warning("Could not sync slash commands (%s); existing ones stay registered", exc)
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        """A shard's session is up."""
+        self._shards_up[shard_id] = True
+        await self.refresh_status()
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """A shard resumed its session."""
+        await self.on_shard_connect(shard_id)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """A shard lost its connection; discord.py reconnects it."""
+        self._shards_up[shard_id] = False
 
     async def on_connect(self) -> None:
         """Report healthy as soon as the gateway session is up."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.i18n import Lang, long_date, t
 from bot.links import deep_link, outlet
 from bot.markdown import ELLIPSIS, Escaped, escape_cut, neutralise
 from index.models import Answer, Quote
@@ -28,9 +29,6 @@ SOURCE_NAME_LIMIT = 80
 
 NO_ANSWER_LABEL = "The articles don't answer this; closest passage:"
 NO_ANSWER_PLAIN = "The articles don't answer this."
-UNDATED = "undated"
-STALE_NOTE = "The newest article on this is from {date}."
-ALSO_IN = "Also in: "
 
 COLOR_ANSWER = discord.Colour.blurple()
 COLOR_NO_ANSWER = discord.Colour.light_grey()
@@ -163,9 +161,9 @@ def _fit_words(esc: Escaped, span: _Span, budget: int) -> str:
     return _render(esc, _span(esc, span.start, cut, span.hl, (span.lead, True), False))
 
 
-def quote_date(quote: Quote) -> str:
+def quote_date(quote: Quote, lang: Lang = "en") -> str:
     """The quote's date as shown next to its source."""
-    return quote.date.isoformat() if quote.date else UNDATED
+    return quote.date.isoformat() if quote.date else t("undated", lang)
 
 
 def title_in_quote(quote: Quote) -> bool:
@@ -174,28 +172,31 @@ def title_in_quote(quote: Quote) -> bool:
     return bool(title) and title in quote.text
 
 
-def attribution(quote: Quote, limit: int = ATTRIBUTION_LIMIT, with_title: bool = True) -> str:
+def attribution(
+    quote: Quote, limit: int = ATTRIBUTION_LIMIT, with_title: bool = True, lang: Lang = "en"
+) -> str:
     """The line under a quote: title (unless shown already), date next to the source link, other articles."""
     link = deep_link(quote)
     where = (
         f"[{escape_cut(outlet(quote), SOURCE_NAME_LIMIT)}]({link})" if link else escape_cut(quote.source, 120)
     )
-    tail = f"{quote_date(quote)} · {where}"
+    tail = f"{quote_date(quote, lang)} · {where}"
     if len(tail) > limit // 2:
-        tail = quote_date(quote)
+        tail = quote_date(quote, lang)
     line = "— "
     if with_title and not title_in_quote(quote):
         line += f"**{escape_cut(quote.title, max(limit - len(tail) - 10, 0))}** · "
     line += tail
-    room = min(ALSO_IN_LIMIT, limit - len(line) - 1 - len(ALSO_IN))
+    also_in = t("also_in", lang)
+    room = min(ALSO_IN_LIMIT, limit - len(line) - 1 - len(also_in))
     if quote.also_in and room > 10:
-        line += "\n" + ALSO_IN + escape_cut("; ".join(quote.also_in), room)
+        line += "\n" + also_in + escape_cut("; ".join(quote.also_in), room)
     return line
 
 
-def render_quote(quote: Quote, budget: int, with_title: bool = True) -> str:
+def render_quote(quote: Quote, budget: int, with_title: bool = True, lang: Lang = "en") -> str:
     """A block-quoted passage plus its attribution, in at most `budget` characters."""
-    meta = attribution(quote, min(ATTRIBUTION_LIMIT, budget // 2), with_title)
+    meta = attribution(quote, min(ATTRIBUTION_LIMIT, budget // 2), with_title, lang)
     room = budget - len(meta) - 1
     clipped = (quote.clipped_start, quote.clipped_end)
     return fit_quote(quote.text, quote.highlight_start, quote.highlight_end, room, clipped) + "\n" + meta
@@ -206,7 +207,7 @@ def field_name(quote: Quote) -> str:
     return escape_cut(outlet(quote) if title_in_quote(quote) else quote.title, FIELD_NAME_LIMIT)
 
 
-def stale_note(answer: Answer, today: dt.date, max_age_days: int) -> str:
+def stale_note(answer: Answer, today: dt.date, max_age_days: int, lang: Lang = "en") -> str:
     """A note when the question asks about the present and every quote is older than `max_age_days`."""
     dates = [q.date for q in answer.quotes]
     if not answer.asks_about_present or not dates or None in dates:
@@ -214,7 +215,7 @@ def stale_note(answer: Answer, today: dt.date, max_age_days: int) -> str:
     newest = max(d for d in dates if d is not None)
     if (today - newest).days <= max_age_days:
         return ""
-    return STALE_NOTE.format(date=f"{newest.day} {newest:%B %Y}")
+    return t("stale_note", lang, date=long_date(newest, lang))
 
 
 def keep_relevant(quotes: Sequence[Quote], ratio: float) -> list[Quote]:
@@ -248,20 +249,30 @@ def paginate(quotes: Sequence[Quote], per_page: int) -> list[list[Quote]]:
     return pages
 
 
-def _footer(answer: Answer, page: int, pages: int, shown: tuple[int, int], total: int) -> str:
+def _footer(
+    answer: Answer, page: int, pages: int, shown: tuple[int, int], total: int, lang: Lang = "en"
+) -> str:
     """Footer text: which quotes these are, and the index date."""
+    first, last = shown
     parts = [
-        f"Quote {shown[0]} of {total}" if shown[0] == shown[1] else f"Quotes {shown[0]}–{shown[1]} of {total}"
+        t("quote_one", lang, first=first, total=total)
+        if first == last
+        else t("quote_many", lang, first=first, last=last, total=total)
     ]
     if pages > 1:
-        parts.append(f"page {page + 1}/{pages}")
+        parts.append(t("page", lang, page=page + 1, pages=pages))
     if answer.index_built_at is not None:
-        parts.append("index of " + answer.index_built_at.strftime("%Y-%m-%d %H:%M UTC"))
+        parts.append(t("index_of", lang, when=answer.index_built_at.strftime("%Y-%m-%d %H:%M UTC")))
     return " · ".join(parts)[:FOOTER_LIMIT]
 
 
 def render_answer(
-    answer: Answer, page: int = 0, per_page: int = 3, limits: Limits | None = None, note: str = ""
+    answer: Answer,
+    page: int = 0,
+    per_page: int = 3,
+    limits: Limits | None = None,
+    lang: Lang = "en",
+    note: str = "",
 ) -> discord.Embed:
     """The embed for one page of an answer: best quote as the description, the others as fields."""
     limits = limits or Limits()
@@ -272,23 +283,24 @@ def render_answer(
         colour=COLOR_ANSWER if answered else COLOR_NO_ANSWER,
     )
     if not pages:
-        embed.description = escape_cut(answer.message or NO_ANSWER_PLAIN, limits.description)
+        message = answer.message if lang == "en" and answer.message else t("no_answer", lang)
+        embed.description = escape_cut(message, limits.description)
         return embed
     page = max(0, min(page, len(pages) - 1))
     first, *others = pages[page]
     before = sum(len(p) for p in pages[:page])
-    embed.set_footer(
-        text=_footer(answer, page, len(pages), (before + 1, before + len(pages[page])), len(answer.quotes))
-    )
+    shown = (before + 1, before + len(pages[page]))
+    embed.set_footer(text=_footer(answer, page, len(pages), shown, len(answer.quotes), lang))
     # Share what the total allows among the fields, keeping room for the best quote in the description.
     spare = limits.total - len(embed) - min(limits.description, 1500)
     field_budget = min(limits.field_value, spare // max(len(others), 1) - FIELD_NAME_LIMIT)
     for quote in others:
         # The title names the field, so the line under the quote leaves it out: each title shows once.
-        embed.add_field(name=field_name(quote), value=render_quote(quote, field_budget, False), inline=False)
-    label = ("" if answered else f"**{NO_ANSWER_LABEL}**\n") + (f"*{note}*\n" if note else "")
+        value = render_quote(quote, field_budget, False, lang)
+        embed.add_field(name=field_name(quote), value=value, inline=False)
+    label = ("" if answered else f"**{t('no_answer_label', lang)}**\n") + (f"*{note}*\n" if note else "")
     room = min(limits.description, limits.total - len(embed)) - len(label)
-    embed.description = label + render_quote(first, room)
+    embed.description = label + render_quote(first, room, True, lang)
     return embed
 
 

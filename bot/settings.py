@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
+from bot.storage import GuildConfig
 from index.settings import CoreSettings
 
 
@@ -26,16 +27,35 @@ class BotSettings(CoreSettings):
     discord_token: SecretStr | None = Field(
         None, description="Bot token (DISCORD_TOKEN); required to connect."
     )
+    message_content_intent: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Ask for the privileged Message Content intent: auto (fall back if refused), on, off.",
+    )
     discord_guild_id: int | None = Field(None, description="Also sync commands to this guild at start-up.")
     qa_channel_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Channels where every message is a question (comma-separated)."
     )
     answer_in_threads: bool = Field(False, description="Answer Q&A-channel messages in a thread.")
+    forum_channel_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Forum channels whose new posts get an answer (comma-separated)."
+    )
+    public_answers: bool = Field(
+        True, description="/ask answers are public (false: only the asker sees them)."
+    )
+    language: Literal["auto", "en", "es"] = Field(
+        "auto", description="Language of the bot's messages: auto (the member's), en or es."
+    )
+    database_file: Path = Field(
+        Path("data/newsquote.sqlite3"), description="SQLite file for per-server settings and votes."
+    )
     admin_role_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Roles allowed to /reindex besides Manage Server."
     )
     rate_limit_questions: int = Field(5, ge=1, description="Questions per user per window.")
     rate_limit_seconds: float = Field(60.0, gt=0, description="Length of the rate-limit window.")
+    rate_limit_guild_questions: int = Field(
+        60, ge=1, description="Questions per server per window (all members together)."
+    )
     max_in_flight: int = Field(4, ge=1, le=64, description="Questions answered at once, bot-wide.")
     busy_wait_seconds: float = Field(10.0, ge=0, description="How long a question waits for a free slot.")
     quote_pool: int = Field(12, ge=1, le=20, description="Quotes fetched per question for paging.")
@@ -68,12 +88,19 @@ class BotSettings(CoreSettings):
         "gateway payload (other users' messages) and interaction tokens.",
     )
 
-    @field_validator("qa_channel_ids", "admin_role_ids", mode="before")
+    shard_count: int | None = Field(
+        None, ge=1, description="Total shards (unset: as many as Discord recommends)."
+    )
+    shard_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Shards this process runs (comma-separated; empty: all)."
+    )
+
+    @field_validator("qa_channel_ids", "admin_role_ids", "forum_channel_ids", "shard_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         return _id_list(value)
 
-    @field_validator("discord_token", "discord_guild_id", "discord_api_base", mode="before")
+    @field_validator("discord_token", "discord_guild_id", "discord_api_base", "shard_count", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         # `.env.example` leaves optional values blank; treat "" as unset rather than invalid.
@@ -87,6 +114,25 @@ class BotSettings(CoreSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("DISCORD_API_BASE must be an http(s) URL ending in /api/v10")
         return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _shards_in_range(self) -> BotSettings:
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (the total number of shards across processes)")
+        if self.shard_count is not None and any(i < 0 or i >= self.shard_count for i in self.shard_ids):
+            raise ValueError(f"SHARD_IDS must be between 0 and SHARD_COUNT - 1 ({self.shard_count - 1})")
+        return self
+
+    def guild_defaults(self) -> GuildConfig:
+        """The settings a server starts with, before /config changes any: taken from the environment."""
+        return GuildConfig(
+            qa_channel_ids=frozenset(self.qa_channel_ids),
+            forum_channel_ids=frozenset(self.forum_channel_ids),
+            answer_in_threads=self.answer_in_threads,
+            quotes_per_answer=min(self.max_quotes, 10),
+            public_answers=self.public_answers,
+            language=self.language,
+        )
 
     @property
     def per_page(self) -> int:

@@ -16,7 +16,7 @@ from typing import overload
 import numpy as np
 from pydantic import ValidationError
 
-from index.errors import IndexMismatch
+from index.errors import IndexDamaged
 from index.models import Article
 
 ARTICLES = "articles.jsonl"
@@ -45,6 +45,9 @@ class ArticleTable(Sequence[Article]):
             self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
         self._path = path
         self._offsets = _offsets(directory, self._map)
+        if len(self._offsets) < 1 or self._offsets[0] != 0 or self._offsets[-1] != size:
+            # A truncated or swapped file would otherwise fail (or SIGBUS) on some later question.
+            raise ValueError(f"{ARTICLES} is {size} bytes, its offsets say {int(self._offsets[-1])}")
         self._cached = lru_cache(maxsize=_CACHED)(self._parse)
 
     def __len__(self) -> int:
@@ -76,9 +79,7 @@ class ArticleTable(Sequence[Article]):
         try:
             return Article.model_validate_json(line)
         except ValidationError as exc:
-            raise IndexMismatch(
-                f"Article {row} in {self._path} is damaged; rebuild: python -m index build --full"
-            ) from exc
+            raise IndexDamaged(self._path.parent, ARTICLES, f"article row {row} cannot be read") from exc
 
 
 def _offsets(directory: Path, data: mmap.mmap | None) -> np.ndarray:

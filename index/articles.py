@@ -7,24 +7,26 @@ import hashlib
 import json
 import logging
 import re
-import stat
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from index.corpus_walk import CorpusFile, open_corpus, read_corpus_file
 from index.errors import ArticleError
 from index.language import detect_language
 from index.models import Article, SkippedInput
+from index.safe_text import clean_title, escape_name
 from index.titles import derive_title
 
 log = logging.getLogger(__name__)
 
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl")
-_MB = 1024 * 1024
+MAX_FRONT_MATTER_CHARS = 64 * 1024  # front matter is a few fields; more is a mistake or an attack
+MAX_FRONT_MATTER_DEPTH = 16  # nesting levels; PyYAML composes nested nodes recursively
 
 # The seed corpus format: " date 2022-04-20 CALI. 7 de agosto..." with the text going on on the same line.
 # The value must start with a digit so that an article opening with the word "date" is not taken for a header.
@@ -44,6 +46,7 @@ def parse_date(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    _refuse_collection(value)
     text = str(value).strip()
     try:
         if not _ISO_DATE_PREFIX.match(text):
@@ -52,7 +55,14 @@ def parse_date(value: Any) -> dt.date:
             return dt.date.fromisoformat(text)
         return dt.datetime.fromisoformat(text).date()
     except ValueError:
-        raise ValueError(f"unparseable date '{text}' (expected YYYY-MM-DD)") from None
+        shown = escape_name(text[:40]) + ("…" if len(text) > 40 else "")
+        raise ValueError(f"unparseable date '{shown}' (expected YYYY-MM-DD)") from None
+
+
+def _refuse_collection(value: Any) -> None:
+    """A field that holds one value must not be given a list or a mapping (nor be turned into a string)."""
+    if isinstance(value, list | dict | tuple | set):
+        raise ValueError("expected a single value, not a list or a mapping")
 
 
 class _FrontMatter(BaseModel):
@@ -69,6 +79,7 @@ class _FrontMatter(BaseModel):
     @classmethod
     def _scalar_to_text(cls, value: Any) -> Any:
         # YAML turns `title: 2024` into an int; a title is still a title.
+        _refuse_collection(value)
         return str(value) if isinstance(value, int | float) else value
 
     @field_validator("date", mode="before")
@@ -90,7 +101,30 @@ class _JsonlRecord(_FrontMatter):
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
-    """A safe loader that keeps timestamps as strings, so a bad `date` is reported by field name."""
+    """A safe loader that keeps timestamps as strings (so a bad `date` is reported by field name) and
+    refuses anchors and aliases (an alias bomb expands a few lines into billions of nodes) and deep nesting
+    (the composer recurses once per level)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        """Compose one node, refusing anchors, aliases and nesting deeper than MAX_FRONT_MATTER_DEPTH."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (& and *) are not allowed", event.start_mark
+            )
+        if self._depth >= MAX_FRONT_MATTER_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_FRONT_MATTER_DEPTH} levels deep", event.start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {
@@ -109,29 +143,8 @@ def _validation_reason(exc: ValidationError, what: str) -> str:
     return f"{what} field '{name}': {message}"
 
 
-def _format_mb(size: int) -> str:
-    """Megabytes with one decimal, or more when that would read as 0.0."""
-    value = size / _MB
-    return f"{value:.1f}" if value >= 0.1 else f"{value:.6f}".rstrip("0").rstrip(".")
-
-
-def _read_text(path: Path, rel: str, max_file_bytes: int) -> str:
-    """Read a corpus file as UTF-8 with the size check first; raise ArticleError with the reason."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            # A FIFO or device would block or never end when read.
-            raise ArticleError(rel, "not a regular file")
-        size = info.st_size
-        if size > max_file_bytes:
-            raise ArticleError(
-                rel,
-                f"file is {_format_mb(size)} MB, over the limit of {_format_mb(max_file_bytes)} MB "
-                "(setting MAX_FILE_MB)",
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ArticleError(rel, f"cannot read file: {exc.strerror or exc}") from exc
+def decode_text(data: bytes, rel: str) -> str:
+    """A corpus file's bytes as text (UTF-8, BOM dropped, newlines normalised); ArticleError if not UTF-8."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -145,7 +158,9 @@ def _build_article(
     article_id: str, source: str, text: str, *, title: str | None, date: dt.date | None, url: str | None
 ) -> Article:
     """Fill in the derived fields (title, language, hash) of one article."""
-    title = (title or "").strip() or derive_title(text)
+    # The text stays verbatim (quotes are cut from it); a title is shown as a label, so a newline, NUL or
+    # bidi override in it (given or derived) is dropped rather than shown.
+    title = clean_title((title or "").strip() or derive_title(text))
     url = (url or "").strip() or None
     digest = content_hash(text, title, date.isoformat() if date else "", url or "")
     return Article(
@@ -194,6 +209,8 @@ def _parse_md(raw: str, rel: str, article_id: str) -> list[Article]:
 
 def _load_front_matter(block: str, rel: str) -> _FrontMatter:
     """Parse and validate the YAML between the `---` lines."""
+    if len(block) > MAX_FRONT_MATTER_CHARS:
+        raise ArticleError(rel, f"front matter is over {MAX_FRONT_MATTER_CHARS // 1024} KB")
     try:
         # Same as yaml.safe_load except that timestamps stay strings (see _FrontMatterLoader).
         data = yaml.load(block, Loader=_FrontMatterLoader)
@@ -202,6 +219,8 @@ def _load_front_matter(block: str, rel: str) -> _FrontMatter:
         line = f" (line {where.line + 2})" if where is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ArticleError(rel, f"malformed YAML front matter: {problem}{line}") from exc
+    except RecursionError as exc:  # the depth check above comes first; this is the last line of defence
+        raise ArticleError(rel, "malformed YAML front matter: nested too deeply") from exc
     if data is None:
         return _FrontMatter()
     if not isinstance(data, dict):
@@ -222,7 +241,7 @@ def _parse_jsonl(raw: str, rel: str, stem_id: str) -> tuple[list[Article], list[
         try:
             articles.append(_parse_jsonl_line(line, rel, number, stem_id))
         except ArticleError as exc:
-            skipped.append(SkippedInput(path=rel, line=number, reason=exc.reason))
+            skipped.append(SkippedInput(path=rel, line=number, reason=escape_name(exc.reason)))
     return articles, skipped
 
 
@@ -232,6 +251,8 @@ def _parse_jsonl_line(line: str, rel: str, number: int, stem_id: str) -> Article
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ArticleError(rel, f"malformed JSON: {exc.msg} (column {exc.colno})", number) from exc
+    except RecursionError as exc:  # the json module recurses once per nesting level
+        raise ArticleError(rel, "malformed JSON: nested too deeply", number) from exc
     if not isinstance(data, dict):
         raise ArticleError(rel, "line is not a JSON object", number)
     try:
@@ -241,7 +262,8 @@ def _parse_jsonl_line(line: str, rel: str, number: int, stem_id: str) -> Article
     text = record.text.strip()
     if not text:
         raise ArticleError(rel, "empty article (field 'text' is blank)", number)
-    article_id = (record.id or "").strip() or f"{stem_id}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    article_id = escape_name((record.id or "").strip()) or f"{stem_id}:{digest}"
     source = f"{rel}#L{number}"
     return _build_article(article_id, source, text, title=record.title, date=record.date, url=record.url)
 
@@ -253,21 +275,30 @@ def parse_file(
     path: Path, corpus_dir: Path, *, max_file_bytes: int
 ) -> tuple[list[Article], list[SkippedInput]]:
     """Parse one corpus file into articles, plus the file or lines that could not be used."""
-    rel_path = path.relative_to(corpus_dir)
-    rel = rel_path.as_posix()
-    stem_id = rel_path.with_suffix("").as_posix()
-    suffix = path.suffix.lower()
+    with open_corpus(corpus_dir) as root:
+        item = CorpusFile(path.relative_to(corpus_dir).parts)
+        return parse_corpus_file(root, item, max_file_bytes=max_file_bytes)
+
+
+def parse_corpus_file(
+    root: int, item: CorpusFile, *, max_file_bytes: int
+) -> tuple[list[Article], list[SkippedInput]]:
+    """Parse one file of the open corpus folder `root` (read safely, see corpus_walk)."""
+    rel = item.rel  # ids, sources and log lines show control characters in file names escaped
+    stem_id = escape_name(PurePosixPath(*item.parts).with_suffix("").as_posix())
+    suffix = PurePosixPath(item.parts[-1]).suffix.lower()
     try:
         if suffix not in SUPPORTED_SUFFIXES:
-            kind = f"file type '{suffix}'" if suffix else "file without an extension"
+            kind = f"file type '{escape_name(suffix)}'" if suffix else "file without an extension"
             raise ArticleError(rel, f"unsupported {kind} (use .txt, .md or .jsonl)")
-        raw = _read_text(path, rel, max_file_bytes)
+        raw = decode_text(read_corpus_file(root, item, max_file_bytes), rel)
         if suffix == ".jsonl":
             articles, skipped = _parse_jsonl(raw, rel, stem_id)
         else:
             articles, skipped = _SINGLE_PARSERS[suffix](raw, rel, stem_id), []
     except ArticleError as exc:
-        articles, skipped = [], [SkippedInput(path=rel, line=exc.line, reason=exc.reason)]
-    for item in skipped:
-        log.warning("skipped %s", item)
+        # A parser's message may quote the file's own characters: escaped like the name.
+        articles, skipped = [], [SkippedInput(path=rel, line=exc.line, reason=escape_name(exc.reason))]
+    for skip in skipped:
+        log.warning("skipped %s", skip)
     return articles, skipped

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
+import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +27,7 @@ from index.chunking import ChunkingParams, chunk_article
 from index.corpus import CorpusScan, scan_corpus
 from index.dense import DenseIndex
 from index.embedding import Embedder, VectorCache, text_keys
-from index.errors import NewsQuoteError
+from index.errors import NewsQuoteError, NoSpaceLeft
 from index.facts import SentenceFacts
 from index.manifest import Manifest, fingerprint
 from index.models import BuildSummary
@@ -34,6 +37,7 @@ from index.sparse import SparseIndex
 from index.store import (
     IndexData,
     build_lock,
+    directory_size,
     generation_path,
     load_snapshot,
     read_terms,
@@ -112,7 +116,7 @@ class IndexBuilder:
                 summary.index_path = str(generation_path(self.index_dir))
             else:
                 summary.embedded_chunks = self._embed(plan.pieces, cache, interactive)
-                path, data = self._write(plan.pieces, started, dense)
+                path, data = self._write_or_explain(plan.pieces, started, dense)
                 summary.chunks, summary.index_path = len(data.chunks), str(path)
         summary.seconds = time.perf_counter() - started
         log.info("%s", summary.describe())
@@ -126,10 +130,19 @@ class IndexBuilder:
         if path is None:
             return None, None, None
         try:
-            snap = load_snapshot(path)
+            return self._reuse(path, full)
         except NewsQuoteError as exc:
             log.warning("Rebuilding everything: the current index cannot be reused (%s)", exc)
-            return None, None, None
+        except Exception as exc:  # damage found only while reading it: a rebuild is the cure, not a crash
+            log.warning(
+                "Rebuilding everything: the current index %s is damaged (%r)", path, exc, exc_info=exc
+            )
+        return None, None, None
+
+    def _reuse(
+        self, path: Path, full: bool
+    ) -> tuple[dict[str, ArticlePiece] | None, VectorCache | None, DenseIndex | None]:
+        snap = load_snapshot(path)
         m = snap.manifest
         if m.model != self._embedder.name:
             log.warning("Rebuilding everything: the embedding model changed since the last build")
@@ -152,7 +165,7 @@ class IndexBuilder:
                     "since the last build"
                 )
             return None, cache, None
-        pieces = split_pieces(data)
+        pieces = split_pieces(data)  # parses every stored article: damage inside one shows here
         _attach_terms(list(pieces.values()), read_terms(path / "terms"))
         return pieces, cache, snap.dense
 
@@ -200,6 +213,36 @@ class IndexBuilder:
             at = s
         log.info("Embedded %d texts, %d taken from the cache", len(missing), len(flat) - len(missing))
         return embedded_chunks
+
+    def _write_or_explain(
+        self, pieces: list[ArticlePiece], started: float, dense: DenseIndex | None
+    ) -> tuple[Path, IndexData]:
+        """_write; a full disk becomes one line saying how much room the index needs (the old one stays)."""
+        try:
+            return self._write(pieces, started, dense)
+        except (OSError, RuntimeError) as exc:
+            # faiss reports a failed write as a RuntimeError carrying strerror's text.
+            if getattr(exc, "errno", None) != errno.ENOSPC and os.strerror(errno.ENOSPC) not in str(exc):
+                raise
+            needed = max(1, math.ceil(self._space_needed(pieces) / 2**20))
+            raise NoSpaceLeft(
+                f"no space left on device for INDEX_DIR ({self.index_dir}): about {needed} MB needed"
+            ) from exc
+
+    def _space_needed(self, pieces: list[ArticlePiece]) -> int:
+        """Bytes a new generation takes: the current one's size, else an estimate from what was written."""
+        current = generation_path(self.index_dir)
+        if current is not None and current.is_dir():
+            return directory_size(current)
+        chunks = sum(len(p.chunks) for p in pieces)
+        sentences = sum(len(p.sentences) for p in pieces)
+        text = sum(len(p.article.text.encode()) for p in pieces)
+        # float16 vectors on disk plus float32 ones in FAISS, the article text twice (articles + terms).
+        return (
+            (chunks + sentences) * self._embedder.dimension * 2
+            + chunks * self._embedder.dimension * 4
+            + 2 * text
+        )
 
     def _write(
         self, pieces: list[ArticlePiece], started: float, previous: DenseIndex | None

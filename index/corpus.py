@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.articles import parse_file
+from index.articles import parse_corpus_file
+from index.corpus_walk import MAX_DEPTH, CorpusFile, open_corpus, walk_corpus
 from index.errors import CorpusError
 from index.models import Article, SkippedInput
 
@@ -23,8 +23,9 @@ class CorpusScan:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (dropped source, kept article id)
 
 
-def scan_corpus(corpus_dir: Path, *, max_file_bytes: int) -> CorpusScan:
-    """Parse every supported file under corpus_dir (recursively, sorted, hidden entries skipped)."""
+def scan_corpus(corpus_dir: Path, *, max_file_bytes: int, max_depth: int = MAX_DEPTH) -> CorpusScan:
+    """Parse every supported file under corpus_dir (recursively, sorted, hidden entries skipped; links,
+    special files and folders deeper than max_depth skipped with a reason)."""
     if not corpus_dir.is_dir():
         problem = "is not a directory" if corpus_dir.exists() else "does not exist"
         raise CorpusError(
@@ -34,13 +35,31 @@ def scan_corpus(corpus_dir: Path, *, max_file_bytes: int) -> CorpusScan:
     scan = CorpusScan()
     by_text: dict[str, str] = {}
     by_id: dict[str, str] = {}
-    for path in _corpus_files(corpus_dir):
-        articles, skipped = parse_file(path, corpus_dir, max_file_bytes=max_file_bytes)
-        scan.skipped.extend(skipped)
-        for article in articles:
-            _admit(article, scan, by_text, by_id)
+    try:
+        with open_corpus(corpus_dir) as root:
+            walk = walk_corpus(root, corpus_dir, max_depth)
+            scan.skipped.extend(walk.skipped)
+            for item in walk.files:
+                articles, skipped = _parse_guarded(root, item, max_file_bytes)
+                scan.skipped.extend(skipped)
+                for article in articles:
+                    _admit(article, scan, by_text, by_id)
+    except OSError as exc:
+        raise CorpusError(f"corpus folder '{corpus_dir}' cannot be read: {exc.strerror or exc}") from exc
     scan.articles.sort(key=lambda article: article.id)
     return scan
+
+
+def _parse_guarded(
+    root: int, item: CorpusFile, max_file_bytes: int
+) -> tuple[list[Article], list[SkippedInput]]:
+    """Parse one file; whatever goes wrong inside it is reported and skipped, never the end of the build."""
+    try:
+        return parse_corpus_file(root, item, max_file_bytes=max_file_bytes)
+    except Exception as exc:  # one hostile file (deep nesting, a parser bug) must not stop every build
+        reason = f"could not be parsed ({type(exc).__name__})"
+        log.warning("skipped %s: %s", item.rel, reason, exc_info=exc)
+        return [], [SkippedInput(path=item.rel, reason=reason)]
 
 
 def _admit(article: Article, scan: CorpusScan, by_text: dict[str, str], by_id: dict[str, str]) -> None:
@@ -58,13 +77,3 @@ def _admit(article: Article, scan: CorpusScan, by_text: dict[str, str], by_id: d
         by_text[article.text] = article.id
         by_id[article.id] = article.source
         scan.articles.append(article)
-
-
-def _corpus_files(corpus_dir: Path) -> list[Path]:
-    """All non-hidden regular files under corpus_dir, in sorted relative-path order."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(corpus_dir):
-        # Pruning in place stops os.walk from descending into .git, .cache and the like.
-        dirs[:] = [name for name in dirs if not name.startswith(".")]
-        found.extend(Path(root) / name for name in files if not name.startswith("."))
-    return sorted(found, key=lambda path: path.relative_to(corpus_dir).as_posix())

@@ -30,8 +30,27 @@ class IndexMismatch(NewsQuoteError):
     """The index on disk was built with another model or format version."""
 
 
+class IndexDamaged(IndexMismatch):
+    """A file of an index generation is missing, truncated or garbled: the index must be rebuilt."""
+
+    def __init__(self, generation: object, file: str, detail: str = "") -> None:
+        self.generation = str(generation)
+        self.file = file
+        # Only the first line of the cause, bounded: faiss errors carry C++ source paths and stack text.
+        first = detail.strip().splitlines()[0][:160] if detail.strip() else ""
+        why = f": {first}" if first else ""
+        super().__init__(
+            f"index generation {self.generation} is damaged (file {file}{why}): "
+            "rebuild with `python -m index build --full`"
+        )
+
+
 class IndexLocked(NewsQuoteError):
     """Another build holds the index lock."""
+
+
+class NoSpaceLeft(NewsQuoteError):
+    """The disk holding INDEX_DIR filled up during a build (the previous index stays current)."""
 
 
 class EmbedderError(NewsQuoteError):

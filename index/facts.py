@@ -158,6 +158,15 @@ class SentenceFacts:
             titles=ragged["titles"],
         )
 
+    def validate(self, sentences: int, articles: int) -> None:
+        """Raise ValueError unless every array has the rows the manifest announces (cheap: ends only)."""
+        for name, ragged in self._ragged().items():
+            rows = articles if name == "titles" else sentences
+            if len(ragged.offsets) != rows + 1 or int(ragged.offsets[-1]) != len(ragged.values):
+                raise ValueError(f"facts '{name}' hold {len(ragged.offsets) - 1} rows, expected {rows}")
+        if len(self.distinct) != sentences or len(self.flags) != sentences:
+            raise ValueError(f"facts rows differ from the {sentences} sentences")
+
     def _ragged(self) -> dict[str, Ragged]:
         return {"terms": self.terms, "titles": self.titles, **self.sets}
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
 from index.chunking import ChunkingParams
-from index.errors import IndexMismatch
+from index.errors import IndexDamaged, IndexMismatch
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -44,15 +45,20 @@ class Manifest(BaseModel):
 
     @classmethod
     def read(cls, directory: Path) -> Manifest:
-        """Read manifest.json, failing with a message that says to rebuild."""
+        """Read manifest.json: IndexDamaged when missing or garbled, IndexMismatch for another format."""
         path = directory / MANIFEST_NAME
         try:
-            raw = path.read_text(encoding="utf-8")
+            raw = path.read_bytes().decode("utf-8")
+            data = json.loads(raw)
         except OSError as exc:
-            raise IndexMismatch(
-                f"{path} is missing or unreadable ({exc}); rebuild: python -m index build --full"
-            ) from exc
-        version = _peek_version(raw)
+            raise IndexDamaged(directory, MANIFEST_NAME, exc.strerror or str(exc)) from exc
+        except UnicodeDecodeError as exc:
+            raise IndexDamaged(directory, MANIFEST_NAME, f"not UTF-8 text (byte {exc.start})") from exc
+        except ValueError as exc:
+            raise IndexDamaged(directory, MANIFEST_NAME, f"not valid JSON ({exc})") from exc
+        if not isinstance(data, dict) or "format_version" not in data:
+            raise IndexDamaged(directory, MANIFEST_NAME, "no format_version in it")
+        version = data["format_version"]
         if version != FORMAT_VERSION:
             raise IndexMismatch(
                 f"The index in {directory} has format version {version}, "
@@ -60,21 +66,11 @@ class Manifest(BaseModel):
                 "rebuild it with: python -m index build --full"
             )
         try:
-            return cls.model_validate_json(raw)
+            return cls.model_validate(data)
         except ValidationError as exc:
-            raise IndexMismatch(
-                f"{path} is not a valid manifest ({exc.error_count()} errors); rebuild: "
-                "python -m index build --full"
+            raise IndexDamaged(
+                directory, MANIFEST_NAME, f"not a valid manifest ({exc.error_count()} errors)"
             ) from exc
-
-
-def _peek_version(raw: str) -> object:
-    import json
-
-    try:
-        return json.loads(raw).get("format_version")
-    except (ValueError, AttributeError):
-        return None
 
 
 def fingerprint(article_hashes: dict[str, str]) -> str:

@@ -43,10 +43,24 @@ class SparseIndex:
         (directory / "size.txt").write_text(str(self.size))
 
     @classmethod
-    def load(cls, directory: Path) -> SparseIndex:
-        """Read an index written by `save`, memory-mapping the big arrays."""
+    def load(cls, directory: Path, expected: int | None = None) -> SparseIndex:
+        """Read an index written by `save`, memory-mapping the big arrays; ValueError when they do not fit
+        together (or hold another number of documents than `expected`)."""
         retriever = bm25s.BM25.load(str(directory), mmap=True, show_progress=False, verbosity=0)
-        return cls(retriever, int((directory / "size.txt").read_text()))
+        index = cls(retriever, int((directory / "size.txt").read_text()))
+        index._validate(expected)
+        return index
+
+    def _validate(self, expected: int | None) -> None:
+        """Check the postings' sizes (ends only: nothing big is read)."""
+        if expected is not None and self.size != expected:
+            raise ValueError(f"{self.size} documents where {expected} were expected")
+        if (
+            len(self._indptr) == 0
+            or len(self._indices) != len(self._data)
+            or int(self._indptr[-1]) != len(self._indices)
+        ):
+            raise ValueError("the postings arrays do not fit together")
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every document for these terms."""

@@ -10,16 +10,17 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
-from index.article_table import ArticleTable, write_articles
+from index.article_table import ARTICLES, ArticleTable, write_articles
 from index.dense import DenseIndex
-from index.errors import IndexLocked, IndexMismatch, IndexNotFound
+from index.errors import IndexDamaged, IndexLocked, IndexNotFound
 from index.fact_match import FactsSource, facts_source
 from index.facts import FACTS_DIR, SentenceFacts, memory_map
 from index.manifest import Manifest
@@ -167,32 +168,78 @@ def prune_generations(index_dir: Path) -> None:
 
 
 def load_snapshot(path: Path) -> Snapshot:
-    """Load one generation; big arrays are memory-mapped."""
+    """Load one generation; big arrays are memory-mapped. Any damage raises IndexDamaged naming the file."""
     manifest = Manifest.read(path)
-    try:
-        # Everything memory-mapped: start-up reads only what the first questions touch.
-        data = IndexData(
-            articles=ArticleTable(path),
-            sentences=memory_map(path / "sentences.npy"),
-            sentence_spans=memory_map(path / "sentence_spans.npy"),
-            chunks=memory_map(path / "chunks.npy"),
-            chunk_vectors=memory_map(path / "chunk_vectors.npy"),
-            sentence_vectors=memory_map(path / "sentence_vectors.npy"),
-            chunk_keys=_load_keys(path / "chunk_keys.npy"),
-            sentence_keys=_load_keys(path / "sentence_keys.npy"),
-            facts=SentenceFacts.load(path / FACTS_DIR),
-        )
-        if len(data.articles) != manifest.articles:
-            raise ValueError(f"{len(data.articles)} articles where the manifest says {manifest.articles}")
-        dense = DenseIndex.load(path / "dense.faiss", manifest.index_type, manifest.index_params)
-        dense.attach_vectors(data.chunk_vectors)
-        sparse = SparseIndex.load(path / "bm25")
-    except (OSError, ValueError) as exc:
-        raise IndexMismatch(
-            f"The index in {path} is damaged ({exc}); rebuild: python -m index build --full"
-        ) from exc
+    m = manifest
+    # Everything memory-mapped: start-up reads only what the first questions touch. Every size is checked
+    # against the manifest here, so a truncated file fails now, in one line, not as a SIGBUS later.
+    data = IndexData(
+        articles=_part(path, ARTICLES, lambda: _sized(ArticleTable(path), m.articles)),
+        sentences=_array(path, "sentences.npy", (m.sentences, 3)),
+        sentence_spans=_array(path, "sentence_spans.npy", (m.sentences,)),
+        chunks=_array(path, "chunks.npy", (m.chunks, 3)),
+        chunk_vectors=_array(path, "chunk_vectors.npy", (m.chunks, m.dimension)),
+        sentence_vectors=_array(path, "sentence_vectors.npy", (m.sentences, m.dimension)),
+        chunk_keys=_keys(path, "chunk_keys.npy", m.chunks),
+        sentence_keys=_keys(path, "sentence_keys.npy", m.sentences),
+        facts=_part(path, FACTS_DIR, lambda: _checked_facts(path / FACTS_DIR, m.sentences, m.articles)),
+    )
+    dense = _part(path, "dense.faiss", lambda: _dense(path, manifest))
+    dense.attach_vectors(data.chunk_vectors)
+    sparse = _part(path, "bm25", lambda: SparseIndex.load(path / "bm25", expected=m.chunks))
     facts = facts_source(data.facts, data.articles, data.sentences)
     return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse, facts=facts)
+
+
+_T = TypeVar("_T")
+
+
+def _part(path: Path, name: str, load: Callable[[], _T]) -> _T:
+    """Load one file of a generation; whatever is wrong with it becomes IndexDamaged naming it."""
+    try:
+        return load()
+    except IndexDamaged:
+        raise
+    except Exception as exc:  # truncated, garbled or missing: numpy, faiss and bm25s raise all kinds
+        raise IndexDamaged(path, name, str(exc) or type(exc).__name__) from exc
+
+
+def _array(path: Path, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A memory-mapped array that must have `shape` (from the manifest)."""
+    array = _part(path, name, lambda: memory_map(path / name))
+    if array.shape != shape:
+        raise IndexDamaged(path, name, f"shape {array.shape}, the manifest says {shape}")
+    return array
+
+
+def _keys(path: Path, name: str, rows: int) -> np.ndarray:
+    # Generations written before the embedding cache have no keys: they simply cache nothing.
+    if not (path / name).exists():
+        return np.zeros(0, np.uint64)
+    return _array(path, name, (rows,))
+
+
+def _sized(loaded: ArticleTable, expected: int) -> ArticleTable:
+    if len(loaded) != expected:
+        raise ValueError(f"{len(loaded)} rows where the manifest says {expected}")
+    return loaded
+
+
+def _checked_facts(directory: Path, sentences: int, articles: int) -> SentenceFacts | None:
+    facts = SentenceFacts.load(directory)
+    if facts is not None:
+        facts.validate(sentences, articles)
+    return facts
+
+
+def _dense(path: Path, manifest: Manifest) -> DenseIndex:
+    try:
+        dense = DenseIndex.load(path / "dense.faiss", manifest.index_type, manifest.index_params)
+    except RuntimeError as exc:  # faiss's message is C++ source text; the file is what matters
+        raise ValueError("FAISS cannot read it (truncated, or not a FAISS index)") from exc
+    if dense.size != manifest.chunks:
+        raise ValueError(f"{dense.size} vectors where the manifest says {manifest.chunks}")
+    return dense
 
 
 def write_terms(directory: Path, docs: list[list[str]]) -> None:
@@ -209,19 +256,17 @@ def write_terms(directory: Path, docs: list[list[str]]) -> None:
 
 
 def read_terms(directory: Path) -> list[list[str]] | None:
-    """Terms written by write_terms; None when absent (older generations)."""
+    """Terms written by write_terms; None when absent (older generations) or damaged (re-analysed)."""
     try:
         vocab = np.array((directory / "vocab.txt").read_text(encoding="utf-8").split("\n"), dtype=object)
         ids, offsets = np.load(directory / "ids.npy"), np.load(directory / "offsets.npy")
-    except OSError:
+        words = vocab[ids].tolist() if len(ids) else []
+    except FileNotFoundError:
         return None
-    words = vocab[ids].tolist() if len(ids) else []
+    except (OSError, ValueError, IndexError) as exc:
+        log.warning("Re-analysing every chunk: the stored terms in %s are damaged (%s)", directory, exc)
+        return None
     return [words[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)]
-
-
-def _load_keys(path: Path) -> np.ndarray:
-    # Generations written before the embedding cache have no keys: they simply cache nothing.
-    return memory_map(path) if path.exists() else np.zeros(0, np.uint64)
 
 
 def directory_size(path: Path) -> int:

@@ -45,7 +45,7 @@ def test_generations_without_line_offsets_are_scanned(tmp_path: Path) -> None:
 def test_a_damaged_line_says_to_rebuild(tmp_path: Path) -> None:
     write_articles(tmp_path, _articles(2))
     path = tmp_path / "articles.jsonl"
-    path.write_bytes(path.read_bytes().replace(b'"id":"a1"', b'"id":1.5'))
+    path.write_bytes(path.read_bytes().replace(b'"id":"a1"', b'"id":1.50'))  # same length
     table = ArticleTable(tmp_path)
     assert table[0].id == "a0"
     with pytest.raises(IndexMismatch, match="rebuild"):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from index import corpus_walk
 from index.articles import content_hash, parse_file
 from index.corpus import CorpusScan, scan_corpus
 from index.errors import CorpusError
@@ -253,10 +254,10 @@ def test_jsonl_bad_lines_skipped_good_lines_kept(tmp_path: Path) -> None:
 def test_file_over_the_size_limit_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, "huge.txt", "x" * 3 * 1024 * 1024)
 
-    def refuse(self: Path) -> bytes:
+    def refuse(fd: int, size: int) -> bytes:
         raise AssertionError("the size must be checked before reading")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(corpus_walk, "_read", refuse)
     skip = only_skip(scan(tmp_path, max_file_bytes=2 * 1024 * 1024))
     assert skip.reason == "file is 3.0 MB, over the limit of 2.0 MB (setting MAX_FILE_MB)"
 
@@ -264,10 +265,10 @@ def test_file_over_the_size_limit_is_not_read(tmp_path: Path, monkeypatch: pytes
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, "locked.txt", "Some text.")
 
-    def deny(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def deny(fd: int, size: int) -> bytes:
+        raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(corpus_walk, "_read", deny)
     assert only_skip(scan(tmp_path)).reason == "cannot read file: Permission denied"
 
 

@@ -17,7 +17,9 @@ from bot import compare, links, render, views
 from bot.client import NewsQuoteBot
 from bot.cogs.ask import AskCog
 from bot.feedback import FeedbackLog
+from bot.i18n import t
 from bot.settings import BotSettings
+from bot.storage import Storage
 from index.models import Answer, Quote
 
 
@@ -65,7 +67,7 @@ def test_each_quote_has_its_date_next_to_its_source() -> None:
     quotes = [make_quote(article_id="a"), make_quote(article_id="b").model_copy(update={"date": None})]
     embed = render.render_answer(answer_of(quotes))
     assert "2021-08-07 · [news.example](https://news.example/a#:~:text=" in (embed.description or "")
-    assert f"— {render.UNDATED} · [news.example](https://news.example/b#:~:text=" in (
+    assert f"— {t('undated', 'en')} · [news.example](https://news.example/b#:~:text=" in (
         embed.fields[0].value or ""
     )
     local = make_quote().model_copy(update={"url": None, "source": "elpais/2021/x.txt"})
@@ -115,7 +117,7 @@ def test_compare_sources_keeps_each_outlets_best_quote_oldest_first() -> None:
     assert [f.name for f in embed.fields] == [
         "2021-01-01 · beta.example",
         "2023-05-01 · alpha.example",
-        f"{render.UNDATED} · gamma",
+        f"{t('undated', 'en')} · gamma",
     ]
     assert all(f.inline for f in embed.fields) and len(embed) <= render.EMBED_TOTAL_LIMIT
     assert "#:~:text=" in (embed.fields[0].value or "")
@@ -141,7 +143,7 @@ def labels(view: discord.ui.View) -> set[str]:
 
 
 def test_the_compare_button_appears_for_two_sources_and_answers_privately(tmp_path: Path) -> None:
-    votes = FeedbackLog(tmp_path / "votes.jsonl")
+    votes = FeedbackLog(Storage(tmp_path / "bot.sqlite3"))
 
     async def scenario() -> tuple[set[str], set[str], list[dict[str, Any]]]:
         one = views.AnswerView(answer_of([make_quote()]), 1, votes, 3, 1, 60)
@@ -162,7 +164,7 @@ def test_the_compare_button_appears_for_two_sources_and_answers_privately(tmp_pa
         return labels(one), labels(two), sent
 
     one, two, sent = asyncio.run(scenario())
-    assert views.COMPARE_LABEL not in one and views.COMPARE_LABEL in two
+    assert t("compare", "en") not in one and t("compare", "en") in two
     [reply] = sent
     assert reply["ephemeral"] is True and reply["allowed_mentions"].to_dict() == {"parse": []}
     assert [f.name for f in reply["embed"].fields] == [
@@ -188,6 +190,9 @@ def test_a_question_about_the_present_is_told_when_every_quote_is_old() -> None:
     today = dt.date(2026, 1, 10)
     old = [dated("a", "https://a.example/1", dt.date(2023, 7, 12)), dated("b", None, dt.date(2022, 1, 1))]
     assert render.stale_note(present(old), today, 365) == "The newest article on this is from 12 July 2023."
+    assert render.stale_note(present(old), today, 365, "es") == (
+        "El artículo más reciente sobre esto es del 12 de julio de 2023."
+    )
     assert render.stale_note(answer_of(old), today, 365) == ""  # not about the present
     assert render.stale_note(present(old), today, 1000) == ""  # within the configured age
     recent = [*old, dated("c", None, dt.date(2025, 12, 1))]

@@ -12,6 +12,8 @@ import pytest
 from fake_discord import FakeDiscord, Recorded
 from fake_discord.harness import ARTICLES, BotProcess, build_index, clean_env, write_corpus
 
+from bot.storage import Storage
+
 pytestmark = pytest.mark.timeout(120)
 
 
@@ -51,6 +53,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         DISCORD_GUILD_ID=fake.world.guild_id,
         ADMIN_ROLE_IDS=fake.world.admin_role_id,
         RATE_LIMIT_QUESTIONS="1000",
+        RATE_LIMIT_GUILD_QUESTIONS="1000",
         FEEDBACK_FILE=str(work / "data" / "feedback.jsonl"),
     ).start()
     try:
@@ -201,10 +204,11 @@ def test_pager_is_for_the_asker_and_votes_are_recorded(env: Env, tmp_path: Path)
     message = env.fake.messages[_sent_id(env, reply)]
     thanks = click(env, message, buttons["👍"], user=env.w.other)
     assert thanks["type"] == 4 and thanks["data"]["flags"] & 64
-    feedback = env.bot.workdir / "data" / "feedback.jsonl"
-    env.bot.wait_until(feedback.exists, 10, "the feedback file")
-    line = feedback.read_text().splitlines()[-1]
-    assert '"vote": "up"' in line and env.w.other["id"] not in line
+    database = Storage(env.bot.workdir / "data" / "newsquote.sqlite3")
+    env.bot.wait_until(lambda: database.vote_counts(int(env.w.guild_id)) == (1, 0), 10, "the vote")
+    [vote] = database.votes()
+    assert vote["vote"] == "up" and env.w.other["id"] not in str(vote)
+    database.close()
     denied = click(env, message, buttons["More quotes"], user=env.w.other)
     assert denied["type"] == 4 and denied["data"]["flags"] & 64
     paged = click(env, message, buttons["More quotes"])

@@ -12,6 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import links, markdown, render
+from bot.i18n import t
 from index.models import Quote
 
 # Characters Discord would read as markup if they reached it unescaped (a "." only after a digit: "1. ").
@@ -151,8 +152,8 @@ def test_titles_sources_and_also_in_show_verbatim_without_markup(
         else:  # in full, or its beginning cut between words
             assert whole.startswith(shown.removesuffix(render.ELLIPSIS).strip())
     if rest:
-        assert rest.startswith(render.ALSO_IN)
-        shown, active = discord_view(rest.removeprefix(render.ALSO_IN))
+        assert rest.startswith(t("also_in", "en"))
+        shown, active = discord_view(rest.removeprefix(t("also_in", "en")))
         assert active == [] and shown.strip().startswith(expected(also_in[0], inline=True).strip()[:5])
 
 

@@ -11,7 +11,9 @@ import pytest
 from fake_discord import FakeDiscord
 from fake_discord.harness import BotProcess, build_index, clean_env, write_article, write_corpus
 
-from bot.cogs.admin import FAILED
+from bot.i18n import t
+
+FAILED = t("reindex_failed", "en")
 
 pytestmark = pytest.mark.timeout(180)
 

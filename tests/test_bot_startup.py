@@ -36,6 +36,7 @@ def settings_for(tmp_path: Path, corpus: Path) -> dict[str, str]:
         "CORPUS_DIR": str(corpus),
         "INDEX_DIR": str(tmp_path / "data" / "index"),
         "RATE_LIMIT_QUESTIONS": "1000",
+        "RATE_LIMIT_GUILD_QUESTIONS": "1000",
     }
 
 
@@ -57,10 +58,11 @@ def test_bad_token_exits_with_one_line_and_never_logs_it(tmp_path: Path, corpus:
     assert_one_clear_line(bot.log(), BAD_TOKEN, secret="wrong.token-value")
 
 
-def test_privileged_intent_not_enabled_exits_with_one_line(tmp_path: Path, corpus: Path) -> None:
+def test_privileged_intent_required_but_refused_exits_with_one_line(tmp_path: Path, corpus: Path) -> None:
     fake = FakeDiscord(deny_privileged=True).start()
     try:
-        bot = BotProcess(fake, tmp_path, **settings_for(tmp_path, corpus)).start()
+        settings = {**settings_for(tmp_path, corpus), "MESSAGE_CONTENT_INTENT": "on"}
+        bot = BotProcess(fake, tmp_path, **settings).start()
         assert bot.wait_exit() == 1
     finally:
         fake.stop()

@@ -22,8 +22,10 @@ from bot.cogs import ask as ask_cog
 from bot.cogs.admin import may_reindex, member_may_reindex
 from bot.cogs.ask import AskCog, parse_message
 from bot.feedback import FeedbackLog, hash_user
+from bot.i18n import t as text_of
 from bot.ratelimit import InFlight, RateLimiter
 from bot.settings import BotSettings
+from bot.storage import Storage
 from index.answer import Answerer
 from index.errors import IndexNotFound
 from index.models import Answer, IndexStats
@@ -38,7 +40,13 @@ class Clock:
 
 
 def settings(tmp_path: Path, **values: object) -> BotSettings:
-    return BotSettings(_env_file=None, feedback_file=tmp_path / "feedback.jsonl", **values)  # type: ignore[call-arg]
+    return BotSettings(  # type: ignore[call-arg]
+        _env_file=None,
+        feedback_file=tmp_path / "feedback.jsonl",
+        database_file=tmp_path / "bot.sqlite3",
+        health_file=tmp_path / "health.json",
+        **values,
+    )
 
 
 def test_rate_limiter_allows_n_per_window_per_user() -> None:
@@ -105,22 +113,29 @@ def test_message_triggers() -> None:
     t = parse_message("who won?", channel_id=100, **common)  # type: ignore[arg-type]
     assert t is not None and t.kind == "qa_channel"
     assert parse_message("<@43> who won?", channel_id=1, **common) is None  # type: ignore[arg-type]
+    t = parse_message("and in 2014?", channel_id=1, replied_to_bot=True, **common)  # type: ignore[arg-type]
+    assert t is not None and (t.kind, t.question) == ("reply", "and in 2014?")
+    t = parse_message("who won?", channel_id=1, in_dm=True, **common)  # type: ignore[arg-type]
+    assert t is not None and t.kind == "dm"
+    # Without the intent the caller passes no Q&A channels: a Q&A-channel message is then not a question.
+    assert parse_message("who won?", channel_id=100, bot_id=42, self_role_id=7, qa_channel_ids=set()) is None
 
 
-def test_feedback_log_appends_jsonl_with_hashed_user(tmp_path: Path) -> None:
-    log = FeedbackLog(tmp_path / "sub" / "feedback.jsonl")
+def test_feedback_log_stores_votes_with_hashed_user(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "sub" / "bot.sqlite3")
+    log = FeedbackLog(storage)
     answer = FakeAnswerer([make_quote(article_id="a1")]).ask("who?")
-    threads = [threading.Thread(target=log.record, args=(answer, 99, "up")) for _ in range(5)]
+    threads = [threading.Thread(target=log.record, args=(answer, 99, "up", 5)) for _ in range(5)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    log.record(answer, 100, "down")
-    lines = [json.loads(line) for line in log.path.read_text().splitlines()]
-    assert len(lines) == 6
-    assert lines[-1]["vote"] == "down" and lines[-1]["question"] == "who?"
-    assert lines[-1]["user"] == hash_user(100) and "100" not in lines[-1]["user"]
-    assert lines[-1]["quote_ids"] == [f"a1:0-{len(answer.quotes[0].text)}"]
+    log.record(answer, 100, "down", 5)
+    votes = storage.votes()
+    assert len(votes) == 6 and storage.vote_counts(5) == (5, 1) and storage.vote_counts(6) == (0, 0)
+    assert votes[-1]["vote"] == "down" and votes[-1]["question"] == "who?"
+    assert votes[-1]["user"] == hash_user(100) and "100" not in votes[-1]["user"]
+    assert votes[-1]["quote_ids"] == [f"a1:0-{len(answer.quotes[0].text)}"]
     with pytest.raises(ValueError):
         log.record(answer, 1, "sideways")
 
@@ -176,7 +191,7 @@ class FakeResponse:
     async def send_message(self, content: str, *, ephemeral: bool = False) -> None:
         self.sent.append((content, ephemeral))
 
-    async def defer(self, *, thinking: bool = False) -> None:
+    async def defer(self, *, thinking: bool = False, ephemeral: bool = False) -> None:
         self.deferred = True
 
 
@@ -190,7 +205,12 @@ class FakeFollowup:
 
 def slash_ask(cog: AskCog, question: str, user_id: int = 7) -> SimpleNamespace:
     interaction = SimpleNamespace(
-        user=SimpleNamespace(id=user_id), response=FakeResponse(), followup=FakeFollowup()
+        user=SimpleNamespace(id=user_id),
+        response=FakeResponse(),
+        followup=FakeFollowup(),
+        guild_id=1,
+        locale="en-US",
+        is_guild_integration=lambda: True,
     )
     asyncio.run(cog.ask.callback(cog, interaction, question))  # type: ignore[arg-type]
     return interaction
@@ -243,7 +263,7 @@ def test_closing_while_ready_is_pending_leaves_no_orphaned_task_error(tmp_path: 
 
     async def scenario() -> None:
         asyncio.get_running_loop().set_exception_handler(lambda _loop, context: errors.append(context))
-        client.loop = asyncio.get_running_loop()
+        await client.__aenter__()  # sets the loop (and the sharded client's event queue) as `async with` does
         ready = asyncio.Event()  # stands for guilds still streaming in
         state = client._connection
 
@@ -313,8 +333,9 @@ def test_index_damage_is_a_short_notice_for_users_and_the_detail_is_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     kwargs, view = run_reply(DamagedAnswerer(), tmp_path)
-    assert kwargs == {"content": ask_cog.UNAVAILABLE} and view is None
-    assert "/srv" not in ask_cog.UNAVAILABLE and "python -m" not in ask_cog.UNAVAILABLE
+    unavailable = text_of("cannot_answer", "en")
+    assert kwargs == {"content": unavailable} and view is None
+    assert "/srv" not in unavailable and "python -m" not in unavailable
     assert DamagedAnswerer.DETAIL in caplog.text
     client = NewsQuoteBot(settings(tmp_path), DamagedAnswerer(), FakeBuilder())
     sent: list[tuple[str, bool]] = []
@@ -322,16 +343,16 @@ def test_index_damage_is_a_short_notice_for_users_and_the_detail_is_logged(
     async def send_message(content: str, *, ephemeral: bool = False) -> None:
         sent.append((content, ephemeral))
 
-    interaction = SimpleNamespace(response=SimpleNamespace(send_message=send_message))
+    interaction = SimpleNamespace(locale=None, response=SimpleNamespace(send_message=send_message))
     cog = admin_cog.AdminCog(client)
     asyncio.run(cog.about.callback(cog, interaction))  # type: ignore[arg-type]
-    assert sent == [(admin_cog.UNAVAILABLE, True)]
+    assert sent == [(text_of("cannot_answer", "en"), True)]
 
 
 def test_an_empty_index_is_a_short_notice_without_operator_steps(tmp_path: Path) -> None:
     empty = FakeAnswerer([], status="empty_index")
     kwargs, _ = run_reply(empty, tmp_path)
-    assert kwargs == {"content": ask_cog.NO_ARTICLES}
+    assert kwargs == {"content": text_of("empty_index", "en")}
 
 
 def test_questions_lose_bidi_overrides_zero_width_characters_and_nul(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import bot
+from bot.i18n import Lang, lang_of_locale, t
 from bot.markdown import escape_cut
 from bot.reindex import run_build_process
 from index.errors import NewsQuoteError
@@ -23,19 +24,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DENIED = "Only members with **Manage Server** or an admin role can rebuild the index."
-RUNNING = "A rebuild is already running; I'll keep answering from the current index meanwhile."
-NO_INDEX = "No index is loaded yet: an admin can run /reindex, or `python -m index build`."
-UNAVAILABLE = "The index is being repaired; please try again later."
+DENIED = t("reindex_denied", "en")
+RUNNING = t("reindex_running", "en")
+NO_INDEX = t("no_index", "en")
 LOCKED = "Another build (e.g. `python -m index build`) holds the index lock; try again when it finishes."
-FAILED = "The rebuild failed; the details are in the bot's log. I keep answering from the current index."
-OUT_OF_MEMORY = (
-    "The rebuild stopped at its memory cap (REINDEX_MEMORY_MB); I keep answering from the current index."
-)
-TOO_SLOW = (
-    "The rebuild took longer than REINDEX_TIMEOUT_SECONDS and was stopped; "
-    "I keep answering from the current index."
-)
 
 
 def may_reindex(manage_guild: bool, role_ids: Iterable[int], admin_role_ids: Collection[int]) -> bool:
@@ -55,19 +47,19 @@ def model_name(model: str) -> str:
     return PurePath(model).name if model.startswith(("/", ".", "~")) else model
 
 
-def about_embed(stats: IndexStats) -> discord.Embed:
-    """The /about card: what the index holds and how it was built."""
+def about_embed(stats: IndexStats, lang: Lang = "en", votes: tuple[int, int] | None = None) -> discord.Embed:
+    """The /about card: what the index holds, how it was built, and this server's 👍/👎 counts."""
     embed = discord.Embed(
-        title="NewsQuote",
-        description="I answer questions by quoting news articles verbatim, with title, date and source.",
-        colour=discord.Colour.blurple(),
+        title="NewsQuote", description=t("about_description", lang), colour=discord.Colour.blurple()
     )
-    embed.add_field(name="Articles", value=f"{stats.articles:,}")
-    embed.add_field(name="Chunks", value=f"{stats.chunks:,}")
-    embed.add_field(name="Model", value=escape_cut(model_name(stats.model), 1024))
-    embed.add_field(name="Index built", value=stats.built_at.strftime("%Y-%m-%d %H:%M UTC"))
-    embed.add_field(name="Index format", value=str(stats.format_version))
-    embed.add_field(name="Bot version", value=bot.__version__)
+    embed.add_field(name=t("about_articles", lang), value=f"{stats.articles:,}")
+    embed.add_field(name=t("about_chunks", lang), value=f"{stats.chunks:,}")
+    embed.add_field(name=t("about_model", lang), value=escape_cut(model_name(stats.model), 1024))
+    embed.add_field(name=t("about_built", lang), value=stats.built_at.strftime("%Y-%m-%d %H:%M UTC"))
+    embed.add_field(name=t("about_format", lang), value=str(stats.format_version))
+    embed.add_field(name=t("about_version", lang), value=bot.__version__)
+    if votes is not None:
+        embed.add_field(name=t("about_feedback", lang), value=f"👍 {votes[0]:,} · 👎 {votes[1]:,}")
     return embed
 
 
@@ -78,22 +70,26 @@ class AdminCog(commands.Cog):
         self.client = client
         self.building = asyncio.Lock()
 
-    @app_commands.command(name="reindex", description="Rebuild the index from the corpus (admins only).")
+    @app_commands.command(
+        name="reindex",
+        description=app_commands.locale_str("Rebuild the index from the corpus (admins only)."),
+    )
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
         """Run the incremental build in a separate process and report its summary."""
+        lang = lang_of_locale(interaction.locale)
         if not member_may_reindex(interaction.user, self.client.settings.admin_role_ids):
-            await interaction.response.send_message(DENIED, ephemeral=True)
+            await interaction.response.send_message(t("reindex_denied", lang), ephemeral=True)
             return
         if self.building.locked():
-            await interaction.response.send_message(RUNNING, ephemeral=True)
+            await interaction.response.send_message(t("reindex_running", lang), ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.building:
-            text = await self.run_build()
+            text = await self.run_build(lang)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
-    async def run_build(self) -> str:
+    async def run_build(self, lang: Lang = "en") -> str:
         """Build in a child process (never on the bot's loop or heap); one line for the admin."""
         log.info("Reindex requested")
         settings = self.client.settings
@@ -103,26 +99,38 @@ class AdminCog(commands.Cog):
             )
         except OSError:
             log.exception("Reindex: could not start the build process")
-            return FAILED
+            return t("reindex_failed", lang)
         if result.summary is not None:
             log.info("%s", result.summary.describe())
             return result.summary.describe()[:2000]
-        return {"locked": LOCKED, "memory": OUT_OF_MEMORY, "timeout": TOO_SLOW}.get(result.outcome, FAILED)
+        if result.outcome == "locked":
+            return LOCKED
+        key = {"memory": "reindex_memory", "timeout": "reindex_timeout"}.get(result.outcome, "reindex_failed")
+        return t(key, lang)
 
     @app_commands.command(
-        name="about", description="What this bot knows: articles, chunks, model, index date."
+        name="about",
+        description=app_commands.locale_str("What this bot knows: articles, chunks, model, index date."),
     )
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def about(self, interaction: discord.Interaction) -> None:
-        """Show index statistics."""
+        """Show index statistics, and this server's feedback counts."""
+        lang = lang_of_locale(interaction.locale)
         try:
             stats = await asyncio.to_thread(self.client.answerer.stats)
         except NewsQuoteError as exc:
-            log.error("No index for /about: %s", exc)
-            await interaction.response.send_message(UNAVAILABLE, ephemeral=True)
+            log.error("No index for /about: %s", exc)  # the detail is for the operator, not for members
+            await interaction.response.send_message(t("cannot_answer", lang), ephemeral=True)
             return
         if stats is None:
-            await interaction.response.send_message(NO_INDEX, ephemeral=True)
+            await interaction.response.send_message(t("no_index", lang), ephemeral=True)
             return
+        votes = None
+        if interaction.guild_id is not None:
+            votes = await asyncio.to_thread(self.client.storage.vote_counts, interaction.guild_id)
         await interaction.response.send_message(
-            embed=about_embed(stats), allowed_mentions=discord.AllowedMentions.none()
+            embed=about_embed(stats, lang, votes),
+            allowed_mentions=discord.AllowedMentions.none(),
+            ephemeral=interaction.guild_id is None or not interaction.is_guild_integration(),
         )

@@ -1,4 +1,4 @@
-"""/ask, mentions and Q&A channels: thin glue that calls the answerer off the event loop."""
+"""/ask, mentions, replies, DMs and Q&A channels: thin glue that calls the answerer off the event loop."""
 
 from __future__ import annotations
 
@@ -17,17 +17,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.feedback import FeedbackLog
+from bot.i18n import Lang, pick_lang, t
 from bot.markdown import clean_question
-from bot.ratelimit import InFlight, RateLimiter
-from bot.render import (
-    NO_ANSWER_PLAIN,
-    keep_relevant,
-    notice,
-    page_count,
-    render_answer,
-    stale_note,
-    thread_name,
-)
+from bot.ratelimit import InFlight, QuestionLimits
+from bot.render import keep_relevant, notice, page_count, render_answer, stale_note, thread_name
+from bot.storage import GuildConfig
 from bot.views import AnswerView
 from index.errors import NewsQuoteError
 from index.models import Answer
@@ -38,31 +32,61 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
-APOLOGY = "Sorry — something went wrong while answering that. Please try again in a moment."
-BUSY = "I'm answering a lot of questions right now — please ask again in a moment."
-UNAVAILABLE = "I can't answer right now: the index is being repaired. Please try again later."
-NO_ARTICLES = "No articles are indexed yet. Please try again later."
-HELP = "Ask me a question about the news articles, e.g. `@{name} who won the league in 2013?`"
-TOO_LONG = "That question is too long ({length} characters); please keep it under {limit}."
+APOLOGY = t("apology", "en")
+BUSY = t("busy", "en")
 
 
-def slow_down(retry_after: float) -> str:
-    """The polite rate-limit reply."""
-    return f"You're asking questions quickly — please wait {max(1, round(retry_after))} s and ask again."
+def slow_down(retry_after: float, lang: Lang = "en", scope: str = "user") -> str:
+    """The polite rate-limit reply (the asker's own limit, or the whole server's)."""
+    return t(f"slow_down_{scope}", lang, seconds=max(1, round(retry_after)))
+
+
+def too_long(length: int, limit: int, lang: Lang) -> str:
+    """The reply to an over-long question."""
+    return t("too_long", lang, length=length, limit=limit)
+
+
+def unanswered_text(answer: Answer, lang: Lang) -> str:
+    """The notice for an answer without quotes, in `lang` (the core's own message is English)."""
+    # The core's message for an empty index tells an operator what to run: members get the fixed text.
+    if lang == "en" and answer.message and answer.status != "empty_index":
+        return answer.message
+    key = {"invalid_question": "invalid_question", "empty_index": "empty_index"}.get(
+        answer.status, "no_answer"
+    )
+    return t(key, lang, problem=answer.message)
+
+
+def private_here(interaction: discord.Interaction, config: GuildConfig) -> bool:
+    """Answer privately: outside servers, where only the user installed the app, or if the server says so."""
+    if interaction.guild_id is None or not interaction.is_guild_integration():
+        return True
+    return not config.public_answers
 
 
 @dataclass(frozen=True)
 class Trigger:
     """Why a message is a question for the bot, and the question text."""
 
-    kind: Literal["mention", "qa_channel"]
+    kind: Literal["mention", "qa_channel", "reply", "dm"]
     question: str
 
 
 def parse_message(
-    content: str, *, bot_id: int, self_role_id: int | None, channel_id: int, qa_channel_ids: set[int]
+    content: str,
+    *,
+    bot_id: int,
+    self_role_id: int | None,
+    channel_id: int,
+    qa_channel_ids: set[int],
+    replied_to_bot: bool = False,
+    in_dm: bool = False,
 ) -> Trigger | None:
-    """Decide whether a (non-bot) message is a question for us; strip our mention from it."""
+    """Decide whether a (non-bot) message is a question for us; strip our mention from it.
+
+    Mentions, replies to the bot and DMs carry their text without the Message Content intent; Q&A channels
+    need it, so the caller passes no Q&A channels when the intent is off.
+    """
     tokens = [rf"<@!?{bot_id}>"] + ([rf"<@&{self_role_id}>"] if self_role_id else [])
     pattern = re.compile("|".join(tokens))
     mentioned = pattern.search(content) is not None
@@ -71,7 +95,18 @@ def parse_message(
         return Trigger("qa_channel", question)
     if mentioned:
         return Trigger("mention", question)
+    if replied_to_bot:
+        return Trigger("reply", question)
+    if in_dm:
+        return Trigger("dm", question)
     return None
+
+
+def is_reply_to(message: discord.Message, user_id: int) -> bool:
+    """Whether the message replies to one of `user_id`'s messages."""
+    ref = message.reference
+    resolved = ref.resolved if ref is not None else None
+    return isinstance(resolved, discord.Message) and resolved.author.id == user_id
 
 
 @contextlib.asynccontextmanager
@@ -100,9 +135,22 @@ class AskCog(commands.Cog):
     def __init__(self, bot: NewsQuoteBot) -> None:
         self.bot = bot
         self.settings = bot.settings
-        self.limiter = RateLimiter(self.settings.rate_limit_questions, self.settings.rate_limit_seconds)
+        self.limits = QuestionLimits(
+            self.settings.rate_limit_questions,
+            self.settings.rate_limit_guild_questions,
+            self.settings.rate_limit_seconds,
+        )
         self.in_flight = InFlight(self.settings.max_in_flight)
-        self.feedback = FeedbackLog(self.settings.feedback_file)
+        self.feedback = FeedbackLog(bot.storage)
+
+    async def guild_config(self, guild_id: int | None) -> GuildConfig:
+        """A server's settings, read at question time (off the event loop)."""
+        return await asyncio.to_thread(self.bot.storage.guild_config, guild_id)
+
+    def rate_limited(self, user_id: int, guild_id: int | None, lang: Lang) -> str | None:
+        """The polite reply when the asker or their server asks too fast; None when the question may go on."""
+        hit = self.limits.hit(user_id, guild_id)
+        return None if hit is None else slow_down(hit.retry_after, lang, hit.scope)
 
     async def answer(self, question: str) -> Answer:
         """Ask the answerer in a worker thread, within the bot-wide in-flight cap."""
@@ -126,97 +174,162 @@ class AskCog(commands.Cog):
         log.debug("Question was: %r", question)
         return answer
 
-    async def reply_parts(self, question: str, asker_id: int) -> tuple[dict[str, Any], AnswerView | None]:
-        """Answer and turn the result into send() keyword arguments plus the view (if any)."""
+    async def reply_parts(
+        self,
+        question: str,
+        asker_id: int,
+        *,
+        lang: Lang = "en",
+        per_page: int | None = None,
+        guild_id: int | None = None,
+        publish: bool = False,
+    ) -> tuple[dict[str, Any], AnswerView | None]:
+        """Answer and turn the result into send() keyword arguments plus the view (if any).
+
+        `publish` adds a "Post publicly" button, for answers first shown only to the asker.
+        """
         try:
             answer = await self.answer(question)
         except BusyError:
-            return {"content": BUSY}, None
+            return {"content": t("busy", lang)}, None
         except NewsQuoteError as exc:
-            # The detail (paths, how to rebuild) is for the operator's log, not for Discord.
             log.error("Could not answer: %s", exc)
-            return {"content": UNAVAILABLE}, None
+            return {"content": t("cannot_answer", lang)}, None
         except Exception:
             log.exception("Failed to answer a question")
-            return {"content": APOLOGY}, None
+            return {"content": t("apology", lang)}, None
         answer.quotes = keep_relevant(answer.quotes, self.settings.supporting_min_ratio)
-        if answer.status == "empty_index":
-            log.warning("Asked with an empty index: %s", answer.message)
-            return {"content": NO_ARTICLES}, None
         if not answer.quotes:
-            return {"content": notice(answer.message or NO_ANSWER_PLAIN)}, None
-        per_page = self.settings.per_page
-        pages = page_count(answer, per_page)
-        note = stale_note(answer, dt.date.today(), self.settings.stale_after_days)
+            return {"content": notice(unanswered_text(answer, lang))}, None
+        per_page = per_page or self.settings.per_page
+        note = stale_note(answer, dt.date.today(), self.settings.stale_after_days, lang)
         view = AnswerView(
-            answer, asker_id, self.feedback, per_page, pages, self.settings.view_timeout_seconds, note
+            answer,
+            asker_id,
+            self.feedback,
+            per_page,
+            page_count(answer, per_page),
+            self.settings.view_timeout_seconds,
+            lang=lang,
+            guild_id=guild_id,
+            publish=publish,
+            note=note,
         )
         # Rendering is linear, but a page of huge quotes is still work the gateway heartbeat must not wait on.
-        embed = await asyncio.to_thread(render_answer, answer, per_page=per_page, note=note)
+        embed = await asyncio.to_thread(render_answer, answer, per_page=per_page, lang=lang, note=note)
         return {"embed": embed}, view
 
-    @app_commands.command(name="ask", description="Ask the news articles a question; get quoted passages.")
-    @app_commands.describe(question="Your question, e.g. who won the league in 2013?")
+    @app_commands.command(
+        name="ask",
+        description=app_commands.locale_str("Ask the news articles a question; get quoted passages."),
+    )
+    @app_commands.describe(
+        question=app_commands.locale_str("Your question, e.g. who won the league in 2013?")
+    )
+    @app_commands.rename(question=app_commands.locale_str("question"))
+    # Usable where the bot is installed to a server and where a user installed the app: DMs, group DMs,
+    # servers without the bot. Answers there are private (see private_here).
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 4000]) -> None:
         """Slash command: rate-limit, defer, answer, then follow up with the embed."""
+        config = await self.guild_config(interaction.guild_id)
+        await self.answer_interaction(
+            interaction, question, config, private=private_here(interaction, config)
+        )
+
+    async def answer_interaction(
+        self, interaction: discord.Interaction, question: str, config: GuildConfig, *, private: bool
+    ) -> None:
+        """Check, rate-limit, defer, answer and follow up (publicly or only for the asker)."""
+        lang = pick_lang(config.language, locale=interaction.locale)
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            await interaction.response.send_message(
-                TOO_LONG.format(length=len(question), limit=limit), ephemeral=True
-            )
+            await interaction.response.send_message(too_long(len(question), limit, lang), ephemeral=True)
             return
-        retry_after = self.limiter.hit(interaction.user.id)
-        if retry_after is not None:
-            await interaction.response.send_message(slow_down(retry_after), ephemeral=True)
+        refusal = self.rate_limited(interaction.user.id, interaction.guild_id, lang)
+        if refusal is not None:
+            await interaction.response.send_message(refusal, ephemeral=True)
             return
         # Embedding and search can take more than the 3 s Discord allows before the first response.
-        await interaction.response.defer(thinking=True)
-        kwargs, view = await self.reply_parts(question, interaction.user.id)
+        await interaction.response.defer(thinking=True, ephemeral=private)
+        kwargs, view = await self.reply_parts(
+            question,
+            interaction.user.id,
+            lang=lang,
+            per_page=config.quotes_per_answer,
+            guild_id=interaction.guild_id,
+            publish=private,
+        )
         if view is not None:
             kwargs["view"] = view
-        message = await interaction.followup.send(wait=True, allowed_mentions=NONE, **kwargs)
+        message = await interaction.followup.send(
+            wait=True, allowed_mentions=NONE, ephemeral=private, **kwargs
+        )
         if view is not None:
             view.message = message
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Answer mentions and Q&A-channel messages; ignore everything else, bots and webhooks included."""
+        """Answer mentions, replies, DMs and Q&A-channel messages; ignore the rest (bots and webhooks too)."""
         if message.author.bot or message.webhook_id is not None or self.bot.user is None:
             return
+        intent = self.bot.intents.message_content
+        # Without Message Content only mentions, replies and DMs carry text: skip the settings lookup for
+        # the rest of the chatter, and never treat Q&A channels (their messages arrive empty) as questions.
+        if not intent and self.trigger(message, set()) is None:
+            return
+        config = await self.guild_config(message.guild.id if message.guild else None)
+        trigger = self.trigger(message, set(config.qa_channel_ids) if intent else set())
+        if trigger is None:
+            return
+        try:
+            await self.handle(message, trigger, config)
+        except discord.HTTPException:
+            log.exception("Could not reply in channel %s", message.channel.id)
+
+    def trigger(self, message: discord.Message, qa_channels: set[int]) -> Trigger | None:
+        """`parse_message` applied to a Discord message."""
+        assert self.bot.user is not None
         self_role = message.guild.self_role if message.guild else None
-        trigger = parse_message(
+        return parse_message(
             message.content,
             bot_id=self.bot.user.id,
             self_role_id=self_role.id if self_role else None,
             channel_id=message.channel.id,
-            qa_channel_ids=set(self.settings.qa_channel_ids),
+            qa_channel_ids=qa_channels,
+            replied_to_bot=is_reply_to(message, self.bot.user.id),
+            in_dm=message.guild is None,
         )
-        if trigger is None:
-            return
-        try:
-            await self.handle(message, trigger)
-        except discord.HTTPException:
-            log.exception("Could not reply in channel %s", message.channel.id)
 
-    async def handle(self, message: discord.Message, trigger: Trigger) -> None:
+    async def handle(self, message: discord.Message, trigger: Trigger, config: GuildConfig) -> None:
         """Validate, rate-limit, answer, and post the answer (in a thread when configured)."""
+        lang = pick_lang(config.language, text=trigger.question)
         if not trigger.question:
-            if trigger.kind == "mention":
-                await self.send_reply(message, {"content": HELP.format(name=self.bot.user)}, None)
+            # An empty reply is what a reply without a ping looks like without Message Content: ignore it.
+            if trigger.kind in ("mention", "dm"):
+                await self.send_reply(message, {"content": t("help", lang, name=self.bot.user)}, None)
             return
-        if len(trigger.question) > self.settings.max_question_chars:
-            text = TOO_LONG.format(length=len(trigger.question), limit=self.settings.max_question_chars)
-            await message.reply(text, allowed_mentions=NONE, mention_author=False, delete_after=30)
-            return
-        retry_after = self.limiter.hit(message.author.id)
-        if retry_after is not None:
-            await message.reply(
-                slow_down(retry_after), allowed_mentions=NONE, mention_author=False, delete_after=30
-            )
+        limit = self.settings.max_question_chars
+        guild_id = message.guild.id if message.guild else None
+        refusal = (
+            too_long(len(trigger.question), limit, lang)
+            if len(trigger.question) > limit
+            else self.rate_limited(message.author.id, guild_id, lang)
+        )
+        if refusal is not None:
+            # A message cannot be answered privately: the short reply deletes itself.
+            await message.reply(refusal, allowed_mentions=NONE, mention_author=False, delete_after=30)
             return
         async with typing_indicator(message.channel):
-            kwargs, view = await self.reply_parts(trigger.question, message.author.id)
-        threaded = trigger.kind == "qa_channel" and self.settings.answer_in_threads
+            kwargs, view = await self.reply_parts(
+                trigger.question,
+                message.author.id,
+                lang=lang,
+                per_page=config.quotes_per_answer,
+                guild_id=guild_id,
+            )
+        threaded = trigger.kind == "qa_channel" and config.answer_in_threads
         if threaded and await self.send_in_thread(message, trigger.question, kwargs, view):
             return
         await self.send_reply(message, kwargs, view)

@@ -90,9 +90,12 @@ class BotProcess:
         self.log_path = workdir / "bot.log"
         self.env = clean_env(DISCORD_TOKEN=fake.token, DISCORD_API_BASE=fake.api_base, **settings)
         self.proc: subprocess.Popen[bytes] | None = None
+        self._seen = (0, 0)
 
     def start(self) -> BotProcess:
         """Start the bot (cwd = workdir, so no developer .env is read)."""
+        # What the fake saw before this process: wait_ready waits for this process's own session and sync.
+        self._seen = (self.fake.sessions, len(self.fake.requests("PUT", r"/commands$")))
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot"],
@@ -109,8 +112,11 @@ class BotProcess:
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until the bot identified on the gateway and synced its commands."""
-        self.wait_until(lambda: self.fake.identified.is_set(), timeout, "the bot to IDENTIFY")
-        self.fake.wait_for("PUT", r"/commands$", timeout=timeout)
+        sessions, syncs = self._seen
+        self.wait_until(lambda: self.fake.sessions > sessions, timeout, "the bot to IDENTIFY")
+        self.wait_until(
+            lambda: len(self.fake.requests("PUT", r"/commands$")) > syncs, timeout, "the commands to sync"
+        )
 
     def wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
         """Bounded polling; fails early (with the log) if the bot died."""

@@ -90,6 +90,39 @@ def thread_channel(thread_id: str, name: str, parent_id: str, guild_id: str, own
     }
 
 
+def p_id(_w: Any) -> str:
+    """A fresh id (for tags no test refers to)."""
+    return snowflake()
+
+
+def tag(tag_id: str, name: str) -> dict[str, Any]:
+    """A forum tag."""
+    return {"id": tag_id, "name": name, "moderated": False, "emoji_id": None, "emoji_name": None}
+
+
+def forum_channel(channel_id: str, name: str, tags: list[dict[str, Any]]) -> dict[str, Any]:
+    """A forum channel (type 15) with its available tags."""
+    return {
+        **text_channel(channel_id, name),
+        "type": 15,
+        "available_tags": tags,
+        "default_reaction_emoji": None,
+        "default_sort_order": None,
+        "default_forum_layout": 0,
+        "default_thread_rate_limit_per_user": 0,
+        "flags": 0,
+    }
+
+
+def forum_post(thread_id: str, name: str, forum_id: str, guild_id: str, owner_id: str) -> dict[str, Any]:
+    """A forum post's thread, as in THREAD_CREATE."""
+    return {
+        **thread_channel(thread_id, name, forum_id, guild_id, owner_id),
+        "applied_tags": [],
+        "newly_created": True,
+    }
+
+
 def role(role_id: str, name: str, permissions: str, *, bot_id: str | None = None) -> dict[str, Any]:
     """A role; with `bot_id` it is the bot's managed role."""
     data: dict[str, Any] = {
@@ -169,6 +202,13 @@ def guild(w: Any) -> dict[str, Any]:
         "channels": [
             text_channel(w.channel_id, "general"),
             text_channel(w.qa_channel_id, "ask-the-news"),
+            forum_channel(
+                w.forum_channel_id,
+                "news-questions",
+                [tag(p_id(w), "Question"), tag(w.solved_tag_id, "Solved")],
+            ),
+            forum_channel(w.plain_forum_id, "chat", [tag(p_id(w), "Chat")]),
+            forum_channel(w.unwatched_forum_id, "off-topic", []),
         ],
         "threads": [],
         "members": [member(w.bot_user, [w.bot_role_id])],

@@ -41,6 +41,10 @@ class Routes:
         r.add_post(f"{API}/interactions/{{interaction_id}}/{{token}}/callback", self.interaction_callback)
         r.add_post(f"{API}/webhooks/{{app_id}}/{{token}}", self.followup)
         r.add_patch(f"{API}/webhooks/{{app_id}}/{{token}}/messages/@original", self.edit_original)
+        r.add_get(f"{API}/webhooks/{{app_id}}/{{token}}/messages/@original", self.get_original)
+        r.add_patch(f"{API}/webhooks/{{app_id}}/{{token}}/messages/{{message_id}}", self.edit_followup)
+        r.add_get(f"{API}/channels/{{channel_id}}/messages/{{message_id}}", self.get_message)
+        r.add_patch(f"{API}/channels/{{channel_id}}", self.edit_channel)
         r.add_route("*", API + "/{tail:.*}", self.not_found)
 
     def _authorized(self, request: web.Request) -> bool:
@@ -78,7 +82,10 @@ class Routes:
         """PUT global or guild commands: echo them back with ids."""
         commands = request[JSON_BODY] or []
         guild_id = request.match_info.get("guild_id")
-        out = [{**c, "id": p.snowflake(), "application_id": self.w.app_id, "version": "1"} for c in commands]
+        out = [
+            {"description": "", **c, "id": p.snowflake(), "application_id": self.w.app_id, "version": "1"}
+            for c in commands
+        ]
         for c in out:
             if guild_id:
                 c["guild_id"] = guild_id
@@ -139,6 +146,7 @@ class Routes:
             )
             msg.update({k: data[k] for k in ("embeds", "components", "flags") if k in data})
             self.fake.messages[msg["id"]] = msg
+            self.fake.originals[request.match_info["token"]] = msg["id"]
         interaction = {
             "id": interaction_id,
             "type": 2,
@@ -172,6 +180,41 @@ class Routes:
         )
         msg.update({k: body[k] for k in keys if k in body})
         return msg
+
+    async def get_original(self, request: web.Request) -> web.Response:
+        """GET the message an interaction response posted."""
+        message_id = self.fake.originals.get(request.match_info["token"])
+        if message_id is None:
+            return jsonr({"message": "Unknown Message", "code": 10008}, status=404)
+        return jsonr(self.fake.messages[message_id])
+
+    async def edit_followup(self, request: web.Request) -> web.Response:
+        """PATCH a followup message (e.g. a private answer after "Post publicly")."""
+        msg = self.fake.messages.get(request.match_info["message_id"])
+        if msg is None:
+            return jsonr({"message": "Unknown Message", "code": 10008}, status=404)
+        msg.update(
+            {k: v for k, v in (request[JSON_BODY] or {}).items() if k in ("content", "embeds", "components")}
+        )
+        return jsonr(msg)
+
+    async def get_message(self, request: web.Request) -> web.Response:
+        """GET one message (a forum post's starter message has the thread's id)."""
+        msg = self.fake.messages.get(request.match_info["message_id"])
+        if msg is None:
+            return jsonr({"message": "Unknown Message", "code": 10008}, status=404)
+        return jsonr(msg)
+
+    async def edit_channel(self, request: web.Request) -> web.Response:
+        """PATCH /channels/{id}: a thread's tags, name or archived state."""
+        thread = self.fake.threads.get(request.match_info["channel_id"])
+        if thread is None:
+            return jsonr({"message": "Unknown Channel", "code": 10003}, status=404)
+        body = request[JSON_BODY] or {}
+        thread.update({k: v for k, v in body.items() if k in ("applied_tags", "name")})
+        if "archived" in body:
+            thread["thread_metadata"]["archived"] = body["archived"]
+        return jsonr(thread)
 
     async def not_found(self, request: web.Request) -> web.Response:
         """Anything else: a 404 the test can see in the record."""

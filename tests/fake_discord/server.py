@@ -52,6 +52,11 @@ class World:
     app_id: str = field(default_factory=p.snowflake)
     channel_id: str = field(default_factory=p.snowflake)
     qa_channel_id: str = field(default_factory=p.snowflake)
+    dm_channel_id: str = field(default_factory=p.snowflake)
+    forum_channel_id: str = field(default_factory=p.snowflake)
+    solved_tag_id: str = field(default_factory=p.snowflake)
+    plain_forum_id: str = field(default_factory=p.snowflake)  # a forum without a "Solved" tag
+    unwatched_forum_id: str = field(default_factory=p.snowflake)  # a forum the bot is not told to watch
     bot_role_id: str = field(default_factory=p.snowflake)
     admin_role_id: str = field(default_factory=p.snowflake)
     asker: dict[str, Any] = field(default_factory=lambda: p.user(p.snowflake(), "asker"))
@@ -70,12 +75,17 @@ class FakeDiscord(Actions):
         self.world = World()
         self.port = 0
         self.identified = threading.Event()
+        self.sessions = 0  # successful IDENTIFYs (READY sent)
+        # IDENTIFY payloads (token removed), in order: intents and shard of every session the bot opened.
+        self.identifies: list[dict[str, Any]] = []
         self.messages: dict[str, dict[str, Any]] = {}
         self.interactions: dict[str, dict[str, Any]] = {}
+        self.originals: dict[str, str] = {}  # interaction token -> id of the message its response posted
+        self.threads: dict[str, dict[str, Any]] = {}  # forum posts, by thread id
         self._recorded: list[Recorded] = []
         self._faults: list[Fault] = []
         self._cond = threading.Condition()
-        self._sockets: list[web.WebSocketResponse] = []
+        self._sockets: dict[web.WebSocketResponse, tuple[int, int]] = {}  # socket -> (shard id, shard count)
         self._seq = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-discord", daemon=True)
@@ -203,40 +213,66 @@ class FakeDiscord(Actions):
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif data["op"] == 2:
                 await self._identify(ws, data["d"])
-        if ws in self._sockets:
-            self._sockets.remove(ws)
+        self._sockets.pop(ws, None)
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        with self._cond:
+            self.identifies.append({k: v for k, v in data.items() if k != "token"})
         if data.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
         if self.deny_privileged and data.get("intents", 0) & MESSAGE_CONTENT_INTENT:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        self._sockets.append(ws)
+        shard = tuple(data.get("shard") or (0, 1))
+        self._sockets[ws] = (int(shard[0]), int(shard[1]))
         w = self.world
+        # Like Discord, a shard gets the guilds (and DMs, on shard 0) that (guild_id >> 22) % count picks.
+        mine = _shard_of(w.guild_id, shard[1]) == shard[0]
         ready = {
             "v": 10,
             "user": w.bot_user,
-            "guilds": [{"id": w.guild_id, "unavailable": True}],
+            "guilds": [{"id": w.guild_id, "unavailable": True}] if mine else [],
             "session_id": secrets.token_hex(16),
             "resume_gateway_url": self.gateway_url,
             "application": {"id": w.app_id, "flags": 0},
+            "shard": list(shard),
         }
-        await self._send_dispatch("READY", ready)
-        await self._send_dispatch("GUILD_CREATE", p.guild(w))
+        await self._send_dispatch("READY", ready, only=ws)
+        if mine:
+            await self._send_dispatch("GUILD_CREATE", p.guild(w), only=ws)
+        with self._cond:
+            self.sessions += 1
         self.identified.set()
 
-    async def _send_dispatch(self, event: str, data: dict[str, Any]) -> None:
+    async def _send_dispatch(
+        self, event: str, data: dict[str, Any], only: web.WebSocketResponse | None = None
+    ) -> None:
         self._seq += 1
         frame = {"op": 0, "t": event, "s": self._seq, "d": data}
-        for ws in list(self._sockets):
+        guild_id = data.get("guild_id")
+        for ws, (shard_id, count) in list(self._sockets.items()):
+            if only is not None and ws is not only:
+                continue
+            if only is None and shard_id != (_shard_of(guild_id, count) if guild_id else 0):
+                continue
             await ws.send_json(frame)
+
+    @property
+    def message_content_granted(self) -> bool:
+        """Whether the bot's latest session holds the Message Content intent."""
+        with self._cond:
+            last = self.identifies[-1] if self.identifies else {}
+        return bool(last.get("intents", 0) & MESSAGE_CONTENT_INTENT)
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway DISPATCH event to the connected bot (from the test thread)."""
         asyncio.run_coroutine_threadsafe(self._send_dispatch(event, data), self._loop).result(10)
+
+
+def _shard_of(guild_id: str, count: int) -> int:
+    return (int(guild_id) >> 22) % count
 
 
 def _matches(item: Recorded, method: str | None, path_regex: str | None) -> bool:
