@@ -222,7 +222,7 @@ def load_settings_with_logging() -> BotSettings | None:
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)
     settings = load_settings()
     if settings is not None:
-        logging.getLogger().setLevel(settings.log_level.upper())
+        set_log_levels(settings.log_level, settings.discord_debug_payloads)
     return settings
 
 
@@ -231,6 +231,15 @@ def plain_formatter(stream: TextIO) -> logging.Formatter | None:
     if stream.isatty():
         return None
     return logging.Formatter("[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{")
+
+
+def set_log_levels(level: str, discord_payloads: bool = False) -> None:
+    """The configured level for our loggers; discord.py's stay at INFO unless its payloads are asked for."""
+    logging.getLogger().setLevel(level.upper())
+    # At DEBUG, discord.gateway logs every gateway event (other members' messages), discord.http and
+    # discord.webhook every request with its URL (interaction tokens) and body: not for a routine DEBUG.
+    floor = logging.DEBUG if discord_payloads else logging.INFO
+    logging.getLogger("discord").setLevel(max(floor, logging.getLogger().getEffectiveLevel()))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 import discord
@@ -11,6 +12,38 @@ from index.language import detect_language
 
 Lang = Literal["en", "es"]
 SPANISH_LOCALES = frozenset({discord.Locale.spain_spanish, discord.Locale.latin_american_spanish})
+
+# Month names for dates written out in a sentence ("12 July 2023", "12 de julio de 2023").
+MONTHS: dict[Lang, tuple[str, ...]] = {
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
+}
 
 # Every fixed text the bot writes, by key: str.format templates; both languages take the same fields.
 TEXTS: dict[str, dict[Lang, str]] = {
@@ -158,12 +191,46 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "about_format": {"en": "Index format", "es": "Formato del índice"},
     "about_version": {"en": "Bot version", "es": "Versión del bot"},
     "about_feedback": {"en": "Feedback in this server", "es": "Opiniones en este servidor"},
+    "stale_note": {
+        "en": "The newest article on this is from {date}.",
+        "es": "El artículo más reciente sobre esto es del {date}.",
+    },
+    "compare": {"en": "Compare sources", "es": "Comparar fuentes"},
+    "compare_description": {
+        "en": "One quote per source, oldest first.",
+        "es": "Una cita por fuente, de la más antigua a la más reciente.",
+    },
+    "read": {"en": "read", "es": "leer"},
+    "reindex_failed": {
+        "en": "The rebuild failed; the details are in the bot's log. "
+        "I keep answering from the current index.",
+        "es": "La reconstrucción falló; los detalles están en el registro del bot. Sigo respondiendo con el "
+        "índice actual.",
+    },
+    "reindex_memory": {
+        "en": "The rebuild stopped at its memory cap (REINDEX_MEMORY_MB); "
+        "I keep answering from the current index.",
+        "es": "La reconstrucción se detuvo en su límite de memoria (REINDEX_MEMORY_MB); "
+        "sigo respondiendo con el índice actual.",
+    },
+    "reindex_timeout": {
+        "en": "The rebuild took longer than REINDEX_TIMEOUT_SECONDS and was stopped; "
+        "I keep answering from the current index.",
+        "es": "La reconstrucción tardó más de REINDEX_TIMEOUT_SECONDS y se detuvo; sigo respondiendo con el "
+        "índice actual.",
+    },
 }
 
 
 def t(key: str, lang: Lang, /, **values: object) -> str:
     """The fixed text `key` in `lang`, with `values` filled in."""
     return TEXTS[key][lang].format(**values)
+
+
+def long_date(day: dt.date, lang: Lang) -> str:
+    """A date written out in a sentence: "12 July 2023", "12 de julio de 2023"."""
+    month = MONTHS[lang][day.month - 1]
+    return f"{day.day} {month} {day.year}" if lang == "en" else f"{day.day} de {month} de {day.year}"
 
 
 def lang_of_locale(locale: discord.Locale | str | None) -> Lang:

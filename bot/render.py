@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Sequence
@@ -9,7 +10,9 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.i18n import Lang, t
+from bot.i18n import Lang, long_date, t
+from bot.links import deep_link, outlet
+from bot.markdown import ELLIPSIS, Escaped, escape_cut, neutralise
 from index.models import Answer, Quote
 
 MESSAGE_LIMIT = 2000
@@ -20,7 +23,10 @@ FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
 
-ELLIPSIS = "…"
+ATTRIBUTION_LIMIT = 700  # the line under a quote: title, date, source and "Also in" together
+ALSO_IN_LIMIT = 300
+SOURCE_NAME_LIMIT = 80
+
 NO_ANSWER_LABEL = "The articles don't answer this; closest passage:"
 NO_ANSWER_PLAIN = "The articles don't answer this."
 
@@ -29,8 +35,6 @@ COLOR_NO_ANSWER = discord.Colour.light_grey()
 
 # A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets) and whitespace.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
-_ORDERED_LIST = re.compile(r"^(\s*\d+)\.(\s)", re.MULTILINE)
-_UNSAFE_URL = re.compile(r"[\s()<>\[\]]")
 
 
 @dataclass(frozen=True)
@@ -40,14 +44,6 @@ class Limits:
     description: int = DESCRIPTION_LIMIT
     field_value: int = FIELD_VALUE_LIMIT
     total: int = EMBED_TOTAL_LIMIT
-
-
-def escape(text: str) -> str:
-    """Escape Discord markdown and mention syntax so text shows exactly as written."""
-    text = discord.utils.escape_markdown(text, as_needed=False, ignore_links=True)
-    # escape_markdown leaves ordered lists and <@id>/<#id>/<t:...> syntax alone; a backslash defuses both.
-    text = _ORDERED_LIST.sub(r"\1\\.\2", text)
-    return text.replace("<", "\\<")
 
 
 def shorten_words(text: str, limit: int) -> str:
@@ -61,13 +57,6 @@ def shorten_words(text: str, limit: int) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
-def safe_url(url: str | None) -> str | None:
-    """Return the url if it is http(s), with characters that would break a markdown link encoded."""
-    if not url or not url.lower().startswith(("http://", "https://")):
-        return None
-    return _UNSAFE_URL.sub(lambda m: f"%{ord(m.group()):02X}", url)
-
-
 def sentence_units(text: str, hl_start: int, hl_end: int) -> list[tuple[int, int]]:
     """Split text into sentence spans, with the highlight [hl_start, hl_end) as one unit of its own."""
     cuts = {0, len(text)}
@@ -78,49 +67,76 @@ def sentence_units(text: str, hl_start: int, hl_end: int) -> list[tuple[int, int
     return [(a, b) for a, b in itertools.pairwise(points) if b > a]
 
 
-def _quote_lines(text: str, start: int, end: int, hl: tuple[int, int]) -> str:
-    """Render text[start:end] as a block quote, bolding the part inside `hl`, line by line."""
-    lines: list[str] = []
-    pos = start
-    for raw_line in text[start:end].split("\n"):
-        line_start, line_end = pos, pos + len(raw_line)
-        pos = line_end + 1
-        pieces: list[str] = []
-        a, b = max(hl[0], line_start), min(hl[1], line_end)
-        if b > a and text[a:b].strip():
-            inner = text[a:b]
-            lead = inner[: len(inner) - len(inner.lstrip())]
-            trail = inner[len(inner.rstrip()) :]
-            pieces += [escape(text[line_start:a]), lead, "**", escape(inner.strip()), "**", trail]
-            pieces.append(escape(text[b:line_end]))
-        else:
-            pieces.append(escape(text[line_start:line_end]))
-        lines.append("> " + "".join(pieces).strip())
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class _Span:
+    """What to show of a quote: text[start:end], the highlight, and where an ellipsis goes."""
+
+    start: int
+    end: int
+    hl: tuple[int, int]
+    lead: bool
+    trail: bool
+    bold: bool
 
 
-def _render_span(text: str, a: int, b: int, hl: tuple[int, int]) -> str:
-    """Block-quote text[a:b] (whitespace trimmed), with ellipses where the passage was cut."""
+def _span(esc: Escaped, a: int, b: int, hl: tuple[int, int], clipped: tuple[bool, bool], bold: bool) -> _Span:
+    """text[a:b] trimmed of whitespace; bold only when the highlight is one part of a longer passage."""
+    text = esc.text
     while a < b and text[a].isspace():
         a += 1
     while b > a and text[b - 1].isspace():
         b -= 1
-    body = _quote_lines(text, a, b, hl)
-    if a > 0:
-        body = "> " + ELLIPSIS + body[2:]
-    if b < len(text):
-        body += ELLIPSIS
-    return body
+    bold = bold and (a < hl[0] or b > hl[1])
+    first, last = esc.content
+    return _Span(a, b, hl, a > first or clipped[0], b < last or clipped[1], bold)
 
 
-def fit_quote(text: str, hl_start: int, hl_end: int, budget: int) -> str:
+def _cost(esc: Escaped, span: _Span) -> int:
+    """An upper bound on the rendered length of `span` (exact but for bold markers on blank lines)."""
+    a, b = max(span.hl[0], span.start), min(span.hl[1], span.end)
+    bold_lines = esc.newlines[b] - esc.newlines[a] + 1 if span.bold and b > a else 0
+    return 2 + esc.cost(span.start, span.end) + span.lead + span.trail + 4 * bold_lines
+
+
+def _render(esc: Escaped, span: _Span) -> str:
+    """Block-quote the span line by line, bolding the highlight, with ellipses where it was cut."""
+    text, lines, pos = esc.text, [], span.start
+    while True:
+        newline = text.find("\n", pos, span.end)
+        end = span.end if newline < 0 else newline
+        lines.append(_render_line(esc, pos, end, span))
+        if newline < 0:
+            break
+        pos = newline + 1
+    return "> " + ELLIPSIS * span.lead + "\n> ".join(lines) + ELLIPSIS * span.trail
+
+
+def _render_line(esc: Escaped, start: int, end: int, span: _Span) -> str:
+    a, b = max(span.hl[0], start), min(span.hl[1], end)
+    while a < b and esc.text[a].isspace():
+        a += 1
+    while b > a and esc.text[b - 1].isspace():
+        b -= 1
+    if not span.bold or b <= a or esc.cost(a, b) == 0:
+        return esc.join(start, end)
+    return esc.join(start, a) + "**" + esc.join(a, b) + "**" + esc.join(b, end)
+
+
+def fit_quote(
+    text: str, hl_start: int, hl_end: int, budget: int, clipped: tuple[bool, bool] = (False, False)
+) -> str:
     """Block-quote the highlight plus as much sentence context as fits in `budget` characters."""
-    hl = (hl_start, hl_end)
-    if hl_end <= hl_start:
+    if not text.strip():
+        return ""
+    esc = Escaped(text)
+    bold = hl_end > hl_start
+    if not bold:
         # No best sentence known: start from the first sentence and bold nothing.
         hl_start, hl_end = sentence_units(text, 0, 0)[0] if text else (0, 0)
-    if len(_render_span(text, hl_start, hl_end, hl)) > budget:
-        return _fit_words(text, hl_start, hl_end, budget, hl)
+    hl = (hl_start, hl_end)
+    best = _span(esc, hl_start, hl_end, hl, clipped, bold)
+    if _cost(esc, best) > budget:
+        return _fit_words(esc, best, budget)
     units = sentence_units(text, hl_start, hl_end)
     i = j = next(k for k, u in enumerate(units) if u[0] == hl_start)
     grown = True
@@ -129,46 +145,82 @@ def fit_quote(text: str, hl_start: int, hl_end: int, budget: int) -> str:
         # Context after the best sentence reads more naturally, so try it first.
         for ni, nj in ((i, j + 1), (i - 1, j)):
             if ni >= 0 and nj < len(units):
-                candidate = _render_span(text, units[ni][0], units[nj][1], hl)
-                if len(candidate) <= budget:
+                candidate = _span(esc, units[ni][0], units[nj][1], hl, clipped, bold)
+                if _cost(esc, candidate) <= budget:
                     i, j, grown = ni, nj, True
-    return _render_span(text, units[i][0], units[j][1], hl)
+    return _render(esc, _span(esc, units[i][0], units[j][1], hl, clipped, bold))
 
 
-def _fit_words(text: str, start: int, end: int, budget: int, hl: tuple[int, int]) -> str:
-    """Cut one over-long sentence at the last word boundary that fits."""
-    spaces = [m.start() for m in re.finditer(r"\s", text[start:end])]
-    for offset in reversed(spaces):
-        candidate = _render_span(text, start, start + offset, hl)
-        if len(candidate) <= budget:
-            return candidate if candidate.endswith(ELLIPSIS) else candidate + ELLIPSIS
-    # A single "word" longer than the budget (e.g. a huge URL): a hard cut is all that is left.
-    return (_render_span(text, start, end, hl)[: max(budget - 1, 0)] + ELLIPSIS)[:budget]
+def _fit_words(esc: Escaped, span: _Span, budget: int) -> str:
+    """Cut one over-long sentence between words (between letters when it has no spaces), in one pass."""
+    room = budget - 2 - span.lead - len(ELLIPSIS)
+    if room < 1:
+        return ("> " + ELLIPSIS)[:budget]
+    cut = esc.word_cut(span.start, span.end, room)
+    # Part of one sentence: there is nothing around it for bold to set it apart from.
+    return _render(esc, _span(esc, span.start, cut, span.hl, (span.lead, True), False))
 
 
-def attribution(quote: Quote, lang: Lang = "en") -> str:
-    """The line under a quote: title, date, source link and other articles carrying the passage."""
-    date = quote.date.isoformat() if quote.date else t("undated", lang)
-    line = f"— **{escape(quote.title)}**, {date}"
-    url = safe_url(quote.url)
-    # The publisher (or the site); the core falls back to the title, which is already shown.
-    source = escape(quote.source).replace("[", "(").replace("]", ")") if quote.source != quote.title else ""
-    if url:
-        line += f" · [{source or t('source', lang)}]({url})"
-    elif source:
-        line += f" · {source}"
-    if quote.also_in:
-        line += "\n" + shorten_words(t("also_in", lang) + "; ".join(quote.also_in), 300).replace("*", "\\*")
+def quote_date(quote: Quote, lang: Lang = "en") -> str:
+    """The quote's date as shown next to its source."""
+    return quote.date.isoformat() if quote.date else t("undated", lang)
+
+
+def title_in_quote(quote: Quote) -> bool:
+    """Whether the title is already in the quote (a title made from the article's first sentence)."""
+    title = quote.title.strip().removesuffix(ELLIPSIS).strip()
+    return bool(title) and title in quote.text
+
+
+def attribution(
+    quote: Quote, limit: int = ATTRIBUTION_LIMIT, with_title: bool = True, lang: Lang = "en"
+) -> str:
+    """The line under a quote: title (unless shown already), date next to the source link, other articles."""
+    link = deep_link(quote)
+    where = (
+        f"[{escape_cut(outlet(quote), SOURCE_NAME_LIMIT)}]({link})"
+        if link
+        # Without a url the core names the publisher, else the title (shown already just before).
+        else escape_cut(quote.source, 120)
+        if quote.source != quote.title
+        else ""
+    )
+    tail = f"{quote_date(quote, lang)} · {where}" if where else quote_date(quote, lang)
+    if len(tail) > limit // 2:
+        tail = quote_date(quote, lang)
+    line = "— "
+    if with_title and not title_in_quote(quote):
+        line += f"**{escape_cut(quote.title, max(limit - len(tail) - 10, 0))}** · "
+    line += tail
+    also_in = t("also_in", lang)
+    room = min(ALSO_IN_LIMIT, limit - len(line) - 1 - len(also_in))
+    if quote.also_in and room > 10:
+        line += "\n" + also_in + escape_cut("; ".join(quote.also_in), room)
     return line
 
 
-def render_quote(quote: Quote, budget: int, lang: Lang = "en") -> str:
+def render_quote(quote: Quote, budget: int, with_title: bool = True, lang: Lang = "en") -> str:
     """A block-quoted passage plus its attribution, in at most `budget` characters."""
-    meta = attribution(quote, lang)
-    if len(meta) > budget // 2:
-        meta = shorten_words(meta, budget // 2)
+    meta = attribution(quote, min(ATTRIBUTION_LIMIT, budget // 2), with_title, lang)
     room = budget - len(meta) - 1
-    return fit_quote(quote.text, quote.highlight_start, quote.highlight_end, room) + "\n" + meta
+    clipped = (quote.clipped_start, quote.clipped_end)
+    return fit_quote(quote.text, quote.highlight_start, quote.highlight_end, room, clipped) + "\n" + meta
+
+
+def field_name(quote: Quote) -> str:
+    """A supporting quote's field name: its title, or its outlet when the quote already shows the title."""
+    return escape_cut(outlet(quote) if title_in_quote(quote) else quote.title, FIELD_NAME_LIMIT)
+
+
+def stale_note(answer: Answer, today: dt.date, max_age_days: int, lang: Lang = "en") -> str:
+    """A note when the question asks about the present and every quote is older than `max_age_days`."""
+    dates = [q.date for q in answer.quotes]
+    if not answer.asks_about_present or not dates or None in dates:
+        return ""  # an undated quote may well be recent: claim nothing
+    newest = max(d for d in dates if d is not None)
+    if (today - newest).days <= max_age_days:
+        return ""
+    return t("stale_note", lang, date=long_date(newest, lang))
 
 
 def keep_relevant(quotes: Sequence[Quote], ratio: float) -> list[Quote]:
@@ -220,38 +272,40 @@ def _footer(
 
 
 def render_answer(
-    answer: Answer, page: int = 0, per_page: int = 3, limits: Limits | None = None, lang: Lang = "en"
+    answer: Answer,
+    page: int = 0,
+    per_page: int = 3,
+    limits: Limits | None = None,
+    lang: Lang = "en",
+    note: str = "",
 ) -> discord.Embed:
     """The embed for one page of an answer: best quote as the description, the others as fields."""
     limits = limits or Limits()
     pages = paginate(answer.quotes, per_page)
     answered = answer.status == "answered"
     embed = discord.Embed(
-        title=shorten_words(escape(answer.question), TITLE_LIMIT),
+        title=escape_cut(answer.question, TITLE_LIMIT),
         colour=COLOR_ANSWER if answered else COLOR_NO_ANSWER,
     )
     if not pages:
         message = answer.message if lang == "en" and answer.message else t("no_answer", lang)
-        embed.description = shorten_words(escape(message), limits.description)
+        embed.description = escape_cut(message, limits.description)
         return embed
     page = max(0, min(page, len(pages) - 1))
     first, *others = pages[page]
     before = sum(len(p) for p in pages[:page])
-    embed.set_footer(
-        text=_footer(
-            answer, page, len(pages), (before + 1, before + len(pages[page])), len(answer.quotes), lang
-        )
-    )
+    shown = (before + 1, before + len(pages[page]))
+    embed.set_footer(text=_footer(answer, page, len(pages), shown, len(answer.quotes), lang))
     # Share what the total allows among the fields, keeping room for the best quote in the description.
     spare = limits.total - len(embed) - min(limits.description, 1500)
     field_budget = min(limits.field_value, spare // max(len(others), 1) - FIELD_NAME_LIMIT)
     for quote in others:
-        date = quote.date.isoformat() if quote.date else t("undated", lang)
-        name = shorten_words(f"{escape(quote.title)} ({date})", FIELD_NAME_LIMIT)
-        embed.add_field(name=name, value=render_quote(quote, field_budget, lang), inline=False)
-    label = "" if answered else f"**{t('no_answer_label', lang)}**\n"
+        # The title names the field, so the line under the quote leaves it out: each title shows once.
+        value = render_quote(quote, field_budget, False, lang)
+        embed.add_field(name=field_name(quote), value=value, inline=False)
+    label = ("" if answered else f"**{t('no_answer_label', lang)}**\n") + (f"*{note}*\n" if note else "")
     room = min(limits.description, limits.total - len(embed)) - len(label)
-    embed.description = label + render_quote(first, room, lang)
+    embed.description = label + render_quote(first, room, True, lang)
     return embed
 
 
@@ -267,5 +321,5 @@ def notice(text: str) -> str:
 
 def thread_name(question: str) -> str:
     """A thread title from the question: plain text, at most 100 characters."""
-    name = " ".join(question.split()) or "Question"
+    name = " ".join(neutralise(question).split()) or "Question"
     return shorten_words(name, 100)

@@ -65,6 +65,9 @@ class BotSettings(CoreSettings):
     view_timeout_seconds: float = Field(
         600.0, gt=0, le=840, description="Buttons stop working after this (under the 15-minute token life)."
     )
+    stale_after_days: int = Field(
+        365, ge=1, description="A question about the present whose quotes are all older than this is told so."
+    )
     feedback_file: Path = Field(Path("data/feedback.jsonl"), description="Where 👍/👎 votes are appended.")
     health_file: Path = Field(
         Path("data/health.json"), description="Status read by `python -m bot healthcheck`."
@@ -72,7 +75,18 @@ class BotSettings(CoreSettings):
     discord_api_base: str | None = Field(
         None, description="REST base URL override, e.g. http://127.0.0.1:8080/api/v10 (tests only)."
     )
+    reindex_memory_mb: int = Field(
+        0, ge=0, description="Address-space cap of the /reindex build process in MB (0: none)."
+    )
+    reindex_timeout_seconds: float = Field(
+        3600.0, gt=0, description="A /reindex build running longer than this is stopped."
+    )
     log_level: str = Field("INFO", description="Log level for the bot (DEBUG shows question text).")
+    discord_debug_payloads: bool = Field(
+        False,
+        description="Let discord.py's own loggers go to DEBUG with LOG_LEVEL=DEBUG: they then log every "
+        "gateway payload (other users' messages) and interaction tokens.",
+    )
 
     shard_count: int | None = Field(
         None, ge=1, description="Total shards (unset: as many as Discord recommends)."

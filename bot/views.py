@@ -7,6 +7,7 @@ import logging
 
 import discord
 
+from bot.compare import compare_sources, render_comparison
 from bot.feedback import FeedbackLog
 from bot.i18n import Lang, t
 from bot.render import render_answer
@@ -35,6 +36,7 @@ class AnswerView(discord.ui.View):
         lang: Lang = "en",
         guild_id: int | None = None,
         publish: bool = False,
+        note: str = "",
     ) -> None:
         super().__init__(timeout=timeout)
         self.answer = answer
@@ -43,14 +45,18 @@ class AnswerView(discord.ui.View):
         self.per_page = per_page
         self.pages = pages
         self.lang = lang
+        self.note = note  # shown on every page (e.g. that the newest article is old)
         self.guild_id = guild_id
         self.page = 0
         self.voters: set[int] = set()
         self.message: discord.Message | discord.InteractionMessage | discord.WebhookMessage | None = None
         self.more.label = t("more", lang)
         self.post.label = t("post_publicly", lang)
+        self.compare.label = t("compare", lang)
         if pages <= 1:
             self.remove_item(self.more)
+        if len(compare_sources(answer.quotes)) < 2:
+            self.remove_item(self.compare)
         if not publish:
             self.remove_item(self.post)
 
@@ -62,8 +68,16 @@ class AnswerView(discord.ui.View):
             return
         self.page = (self.page + 1) % self.pages
         button.label = t("back_to_top" if self.page == self.pages - 1 else "more", self.lang)
-        embed = render_answer(self.answer, page=self.page, per_page=self.per_page, lang=self.lang)
+        embed = await asyncio.to_thread(
+            render_answer, self.answer, page=self.page, per_page=self.per_page, lang=self.lang, note=self.note
+        )
         await interaction.response.edit_message(embed=embed, view=self)
+
+    @discord.ui.button(label="Compare sources", style=discord.ButtonStyle.secondary)
+    async def compare(self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]) -> None:
+        """Show, privately, one quote per source side by side, oldest to newest, with dates."""
+        embed = await asyncio.to_thread(render_comparison, self.answer, None, self.lang)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NONE)
 
     @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)
     async def vote_up(self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]) -> None:
@@ -80,7 +94,9 @@ class AnswerView(discord.ui.View):
     @discord.ui.button(label="Post publicly", style=discord.ButtonStyle.primary)
     async def post(self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]) -> None:
         """Post the page the asker is looking at to the channel, for everyone (a private answer's button)."""
-        embed = render_answer(self.answer, page=self.page, per_page=self.per_page, lang=self.lang)
+        embed = await asyncio.to_thread(
+            render_answer, self.answer, page=self.page, per_page=self.per_page, lang=self.lang, note=self.note
+        )
         public = AnswerView(
             self.answer,
             self.asker_id,
@@ -90,6 +106,7 @@ class AnswerView(discord.ui.View):
             self.timeout or 600.0,
             lang=self.lang,
             guild_id=self.guild_id,
+            note=self.note,
         )
         # Responding to a click on a private message with a non-ephemeral message posts it in the channel;
         # that works even where only the user installed the app.

@@ -17,7 +17,7 @@ from index.embedding import Embedder
 from index.handle import IndexHandle
 from index.models import Answer, IndexStats, Quote
 from index.quote_features import answer_type_rows, load_quote_models, tree_features
-from index.quoting import Growth, Passage, SentenceScore, choose_passages, score_sentences
+from index.quoting import Growth, Passage, SentenceScore, bound_span, choose_passages, score_sentences
 from index.rerank import RerankModel, candidate_features, hand_scores
 from index.rerank_es import model_inputs
 from index.search import Retrieval, retrieve
@@ -117,7 +117,7 @@ class Answerer:
         scored, relevance, growth = self._rank(snap, query_vector, found, text)
         confidence_of = {s.row: s.score for s in relevance}
         passages = choose_passages(snap, scored, count, growth)
-        quotes = [_to_quote(snap, p, confidence_of.get(p.best)) for p in passages]
+        quotes = [_to_quote(snap, p, confidence_of.get(p.best), found.terms) for p in passages]
         confidence = relevance[0].score if relevance else None
         answered = (
             bool(quotes) and confidence is not None and confidence >= self._threshold(snap, found.language)
@@ -129,6 +129,7 @@ class Answerer:
             message="" if answered else NO_ANSWER,
             quotes=quotes if answered else quotes[:1],
             confidence=confidence,
+            asks_about_present=parse_date_intent(text, self._today()).present,
             index_built_at=snap.manifest.built_at,
         )
 
@@ -245,11 +246,13 @@ def _sorted(rows: list[int], scores: list[float], cosines: list[float]) -> list[
     return out
 
 
-def _to_quote(snap: Snapshot, passage: Passage, confidence: float | None) -> Quote:
+def _to_quote(snap: Snapshot, passage: Passage, confidence: float | None, terms: list[str]) -> Quote:
     data = snap.data
     article = data.articles[passage.article_row]
-    start, end = int(data.sentences[passage.first, 1]), int(data.sentences[passage.last - 1, 2])
+    first, last = int(data.sentences[passage.first, 1]), int(data.sentences[passage.last - 1, 2])
     best_start, best_end = int(data.sentences[passage.best, 1]), int(data.sentences[passage.best, 2])
+    span = bound_span(article.text, (first, last), (best_start, best_end), terms)
+    start, end = span.start, span.end
     return Quote(
         text=article.text[start:end],
         article_id=article.id,
@@ -259,9 +262,11 @@ def _to_quote(snap: Snapshot, passage: Passage, confidence: float | None) -> Quo
         url=article.url,
         start=start,
         end=end,
+        clipped_start=span.clipped_start,
+        clipped_end=span.clipped_end,
         score=round(passage.score, 4),
         confidence=None if confidence is None else round(confidence, 4),
-        highlight_start=best_start - start,
-        highlight_end=best_end - start,
+        highlight_start=max(best_start, start) - start,
+        highlight_end=min(best_end, end) - start,
         also_in=[data.articles[r].title for r in passage.also_in],
     )

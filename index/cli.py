@@ -286,7 +286,9 @@ def print_answer(answer: Answer, width: int | None = None) -> None:
         print(answer.message)
     columns = width or terminal_width()
     for rank, quote in enumerate(answer.quotes, 1):
-        print(_wrap_quote(quote.text, f"{rank}. ", columns))
+        # An ellipsis marks a sentence too long to quote whole, cut at that edge.
+        text = "…" * quote.clipped_start + quote.text + "…" * quote.clipped_end
+        print(_wrap_quote(text, f"{rank}. ", columns))
         print(attribution_line(quote, columns))
         if quote.also_in:
             print(

@@ -60,6 +60,14 @@ class Quote(BaseModel):
     url: str | None = None
     start: int
     end: int
+    clipped_start: bool = Field(
+        default=False,
+        description="The quote starts inside a sentence too long to quote whole (show an ellipsis).",
+    )
+    clipped_end: bool = Field(
+        default=False,
+        description="The quote ends inside a sentence too long to quote whole (show an ellipsis).",
+    )
     score: float
     confidence: float | None = Field(
         default=None,
@@ -89,6 +97,9 @@ class Answer(BaseModel):
         default=None,
         description="The score compared with the answer threshold (the top quote's own score may be on "
         "another scale when a trained model orders the quotes).",
+    )
+    asks_about_present: bool = Field(
+        default=False, description='The question asks about the present ("now", "currently", "latest"...).'
     )
     took_ms: float = 0.0
     index_built_at: dt.datetime | None = None

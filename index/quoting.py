@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.analysis import analyze
 from index.fact_match import weighted_share
 from index.facts import keys_of
 from index.search import ChunkHit
@@ -176,3 +178,101 @@ def _duplicate_of(snap: Snapshot, passage: Passage, chosen: list[Passage]) -> Pa
         if float(mine @ np.asarray(vectors[other.best], dtype=np.float32)) >= _DUPLICATE_COSINE:
             return other
     return None
+
+
+# A quote never exceeds this many characters: one longer "sentence" (a scraped table, a list, Thai or Chinese
+# text without sentence punctuation) is quoted as a window around its best part instead of whole.
+MAX_QUOTE_SPAN = 600
+_WORD = re.compile(r"\w+")
+_SNAP_REACH = 40  # how far an edge moves to land between words rather than inside one
+
+
+@dataclass(frozen=True)
+class Span:
+    """Offsets [start, end) in an article, and whether a sentence was cut at either edge."""
+
+    start: int
+    end: int
+    clipped_start: bool = False
+    clipped_end: bool = False
+
+
+def bound_span(
+    text: str, span: tuple[int, int], best: tuple[int, int], terms: list[str], limit: int = MAX_QUOTE_SPAN
+) -> Span:
+    """The passage if it fits in `limit` characters; else its best sentence, windowed if that is longer."""
+    start, end = span
+    if end - start <= limit:
+        return Span(start, end)
+    if best[1] - best[0] <= limit:
+        return Span(*best)
+    a, b = _best_window(text, best[0], best[1], set(terms), limit)
+    return Span(a, b, clipped_start=a > best[0], clipped_end=b < best[1])
+
+
+def _best_window(text: str, start: int, end: int, terms: set[str], limit: int) -> tuple[int, int]:
+    """The `limit`-character window of text[start:end] with most question terms (its start when none)."""
+    hits = _term_hits(text, start, end, terms)
+    lo, hi = start, start
+    if hits:
+        # Two pointers: the run of consecutive hits that fits in the window with the most hits.
+        best_count, first = 0, 0
+        for last in range(len(hits)):
+            while hits[last][1] - hits[first][0] > limit:
+                first += 1
+            if last - first + 1 > best_count:
+                best_count, lo, hi = last - first + 1, hits[first][0], hits[last][1]
+    # Centre the hits in the window, then move each edge to a word boundary without losing a hit.
+    a = max(start, lo - (limit - (hi - lo)) // 2)
+    b = min(end, a + limit)
+    a = max(start, b - limit)
+    a, b = _snap_start(text, a, min(lo, b) if hits else b), _snap_end(text, b, max(hi, a) if hits else a)
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _term_hits(text: str, start: int, end: int, terms: set[str]) -> list[tuple[int, int]]:
+    """Spans of the words in text[start:end] whose analysed forms are question terms, in order."""
+    if not terms:
+        return []
+    matches: dict[str, bool] = {}
+    hits = []
+    for m in _WORD.finditer(text, start, end):
+        word = m.group().lower()
+        hit = matches.get(word)
+        if hit is None:
+            hit = matches[word] = any(t in terms for lang in ("en", "es") for t in analyze(word, lang))
+        if hit:
+            hits.append((m.start(), m.end()))
+    return hits
+
+
+def _inside_word(text: str, pos: int) -> bool:
+    """Whether a cut at `pos` would split a word or separate a combining mark from its letter."""
+    if pos <= 0 or pos >= len(text):
+        return False
+    return (text[pos - 1].isalnum() and text[pos].isalnum()) or unicodedata.combining(text[pos]) > 0
+
+
+def _snap_start(text: str, pos: int, limit: int) -> int:
+    """Move a window's start forward (not past `limit`) to the start of a word, when one is near."""
+    for candidate in range(pos, min(pos + _SNAP_REACH, limit) + 1):
+        if not _inside_word(text, candidate):
+            return candidate
+    # Text without spaces (Thai, Chinese): any letter boundary, but never before a combining mark.
+    while pos < limit and unicodedata.combining(text[pos]):
+        pos += 1
+    return pos
+
+
+def _snap_end(text: str, pos: int, limit: int) -> int:
+    """Move a window's end back (not before `limit`) to the end of a word, when one is near."""
+    for candidate in range(pos, max(pos - _SNAP_REACH, limit) - 1, -1):
+        if not _inside_word(text, candidate):
+            return candidate
+    while pos > limit and pos < len(text) and unicodedata.combining(text[pos]):
+        pos -= 1
+    return pos

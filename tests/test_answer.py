@@ -104,3 +104,8 @@ def test_spanish_question_finds_spanish_article(tmp_path: Path) -> None:
         "¿Qué aprobó el Gobierno?"
     )
     assert answer.quotes[0].article_id == "es" and "aprobó" in answer.quotes[0].text
+
+
+def test_the_answer_says_whether_the_question_asks_about_the_present(tiny_answerer: Answerer) -> None:
+    assert tiny_answerer.ask("What is the latest on the Etna volcano?").asks_about_present
+    assert not tiny_answerer.ask("When did the Etna volcano erupt in 2024?").asks_about_present

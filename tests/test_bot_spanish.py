@@ -81,8 +81,8 @@ def test_spanish_answer_card_fits_and_is_translated(lang: str) -> None:
             "**Los artículos no responden a esto; el pasaje más cercano:**"
         )
         assert (embed.footer.text or "").startswith("Citas 1–3 de 5 · página 1/2 · índice del 2024-05-01")
-        assert any("sin fecha" in (f.name or "") for f in embed.fields)
-        assert "[news.example](" in (embed.description or "")
+        assert any("— sin fecha · " in (f.value or "") for f in embed.fields)  # the date next to the source
+        assert "[news.example](https://news.example/a0#:~:text=" in (embed.description or "")
     empty = render.render_answer(answer.model_copy(update={"quotes": []}), lang=lang)  # type: ignore[arg-type]
     assert empty.description == t("no_answer", lang)  # type: ignore[arg-type]
 

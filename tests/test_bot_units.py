@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
+import discord
 import pytest
 from fake_discord.fakes import FakeAnswerer, FakeBuilder, make_quote
 
+from bot import views
+from bot.__main__ import set_log_levels
 from bot.client import NewsQuoteBot
+from bot.cogs import admin as admin_cog
 from bot.cogs import ask as ask_cog
 from bot.cogs.admin import may_reindex, member_may_reindex
 from bot.cogs.ask import AskCog, parse_message
 from bot.feedback import FeedbackLog, hash_user
+from bot.i18n import t as text_of
 from bot.ratelimit import InFlight, RateLimiter
 from bot.settings import BotSettings
 from bot.storage import Storage
+from index.answer import Answerer
+from index.errors import IndexNotFound
+from index.models import Answer, IndexStats
 
 
 class Clock:
@@ -277,3 +287,117 @@ def test_closing_while_ready_is_pending_leaves_no_orphaned_task_error(tmp_path: 
 
     gc.collect()  # an unretrieved task exception is reported when the task is collected
     assert errors == []
+
+
+def test_rendering_runs_off_the_event_loop_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[str] = []
+    real = ask_cog.render_answer
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ask_cog, "render_answer", recording)
+    monkeypatch.setattr(views, "render_answer", recording)
+    quotes = [make_quote(article_id=f"a{i}") for i in range(7)]
+    kwargs, view = run_reply(FakeAnswerer(quotes), tmp_path)
+    assert "embed" in kwargs and isinstance(view, views.AnswerView)
+    edits: list[object] = []
+
+    async def edit_message(**kw: object) -> None:
+        edits.append(kw["embed"])
+
+    interaction = SimpleNamespace(
+        user=SimpleNamespace(id=1), response=SimpleNamespace(edit_message=edit_message)
+    )
+    asyncio.run(view.more.callback(interaction))  # type: ignore[arg-type]
+    assert len(threads) == 2 and edits
+    assert threading.main_thread().name not in threads
+
+
+class DamagedAnswerer(FakeAnswerer):
+    """Raises what the core raises for a damaged index: a message with a path and operator steps."""
+
+    DETAIL = (
+        "Article 840 in /srv/secret/index/gen-7/articles.jsonl is damaged; rebuild: python -m index build"
+    )
+
+    def ask(self, question: str, max_quotes: int | None = None) -> Answer:
+        raise IndexNotFound(self.DETAIL)
+
+    def stats(self) -> IndexStats | None:
+        raise IndexNotFound(self.DETAIL)
+
+
+def test_index_damage_is_a_short_notice_for_users_and_the_detail_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    kwargs, view = run_reply(DamagedAnswerer(), tmp_path)
+    unavailable = text_of("cannot_answer", "en")
+    assert kwargs == {"content": unavailable} and view is None
+    assert "/srv" not in unavailable and "python -m" not in unavailable
+    assert DamagedAnswerer.DETAIL in caplog.text
+    client = NewsQuoteBot(settings(tmp_path), DamagedAnswerer(), FakeBuilder())
+    sent: list[tuple[str, bool]] = []
+
+    async def send_message(content: str, *, ephemeral: bool = False) -> None:
+        sent.append((content, ephemeral))
+
+    interaction = SimpleNamespace(locale=None, response=SimpleNamespace(send_message=send_message))
+    cog = admin_cog.AdminCog(client)
+    asyncio.run(cog.about.callback(cog, interaction))  # type: ignore[arg-type]
+    assert sent == [(text_of("cannot_answer", "en"), True)]
+
+
+def test_an_empty_index_is_a_short_notice_without_operator_steps(tmp_path: Path) -> None:
+    empty = FakeAnswerer([], status="empty_index")
+    kwargs, _ = run_reply(empty, tmp_path)
+    assert kwargs == {"content": text_of("empty_index", "en")}
+
+
+def test_questions_lose_bidi_overrides_zero_width_characters_and_nul(tmp_path: Path) -> None:
+    answerer = FakeAnswerer()
+    kwargs, _ = run_reply(answerer, tmp_path, question="who\u202e won\u200b the\x00league\u2066?")
+    assert answerer.questions == ["who won the league?"]
+    embed = kwargs["embed"]
+    assert isinstance(embed, discord.Embed) and embed.title == "who won the league?"
+
+
+def test_a_question_of_only_invisible_characters_is_refused_politely(
+    tmp_path: Path, tiny_answerer: Answerer
+) -> None:
+    kwargs, view = run_reply(tiny_answerer, tmp_path, question="\u202e\u200b\x00\u2066")  # type: ignore[arg-type]
+    assert kwargs == {"content": "Please ask a question: the message is empty."} and view is None
+
+
+@pytest.mark.parametrize(("payloads", "discord_level"), [(False, logging.INFO), (True, logging.DEBUG)])
+def test_debug_logging_keeps_discord_payload_loggers_at_info_unless_asked(
+    payloads: bool, discord_level: int
+) -> None:
+    root = logging.getLogger()
+    saved = root.level, logging.getLogger("discord").level
+    try:
+        set_log_levels("DEBUG", discord_payloads=payloads)
+        for name in (
+            "discord.gateway",
+            "discord.http",
+            "discord.webhook.async_",
+            "discord.client",
+            "discord.state",
+        ):
+            assert logging.getLogger(name).getEffectiveLevel() == discord_level, name
+        assert logging.getLogger("bot.cogs.ask").getEffectiveLevel() == logging.DEBUG
+        set_log_levels("WARNING")
+        assert logging.getLogger("discord.gateway").getEffectiveLevel() == logging.WARNING
+    finally:
+        root.setLevel(saved[0])
+        logging.getLogger("discord").setLevel(saved[1])
+
+
+def test_about_never_shows_a_local_model_path() -> None:
+    assert admin_cog.model_name("/srv/models/minilm-finetuned") == "minilm-finetuned"
+    assert admin_cog.model_name("./models/x") == "x"
+    assert (
+        admin_cog.model_name("sentence-transformers/all-MiniLM-L6-v2")
+        == "sentence-transformers/all-MiniLM-L6-v2"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Collection, Iterable
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import discord
@@ -13,7 +14,9 @@ from discord.ext import commands
 
 import bot
 from bot.i18n import Lang, lang_of_locale, t
-from index.errors import IndexLocked, NewsQuoteError
+from bot.markdown import escape_cut
+from bot.reindex import run_build_process
+from index.errors import NewsQuoteError
 from index.models import IndexStats
 
 if TYPE_CHECKING:
@@ -39,6 +42,11 @@ def member_may_reindex(user: discord.User | discord.Member, admin_role_ids: Coll
     return may_reindex(user.guild_permissions.manage_guild, (r.id for r in user.roles), admin_role_ids)
 
 
+def model_name(model: str) -> str:
+    """The model as members may see it: a local path (EMBEDDING_MODEL=/models/x) shows its last part only."""
+    return PurePath(model).name if model.startswith(("/", ".", "~")) else model
+
+
 def about_embed(stats: IndexStats, lang: Lang = "en", votes: tuple[int, int] | None = None) -> discord.Embed:
     """The /about card: what the index holds, how it was built, and this server's 👍/👎 counts."""
     embed = discord.Embed(
@@ -46,7 +54,7 @@ def about_embed(stats: IndexStats, lang: Lang = "en", votes: tuple[int, int] | N
     )
     embed.add_field(name=t("about_articles", lang), value=f"{stats.articles:,}")
     embed.add_field(name=t("about_chunks", lang), value=f"{stats.chunks:,}")
-    embed.add_field(name=t("about_model", lang), value=discord.utils.escape_markdown(stats.model)[:1024])
+    embed.add_field(name=t("about_model", lang), value=escape_cut(model_name(stats.model), 1024))
     embed.add_field(name=t("about_built", lang), value=stats.built_at.strftime("%Y-%m-%d %H:%M UTC"))
     embed.add_field(name=t("about_format", lang), value=str(stats.format_version))
     embed.add_field(name=t("about_version", lang), value=bot.__version__)
@@ -68,7 +76,7 @@ class AdminCog(commands.Cog):
     )
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
-        """Run the incremental build in a worker thread and report its summary."""
+        """Run the incremental build in a separate process and report its summary."""
         lang = lang_of_locale(interaction.locale)
         if not member_may_reindex(interaction.user, self.client.settings.admin_role_ids):
             await interaction.response.send_message(t("reindex_denied", lang), ephemeral=True)
@@ -78,24 +86,27 @@ class AdminCog(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.building:
-            text = await self.run_build()
+            text = await self.run_build(lang)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
-    async def run_build(self) -> str:
-        """Build off the event loop; turn the outcome into one line for the admin."""
+    async def run_build(self, lang: Lang = "en") -> str:
+        """Build in a child process (never on the bot's loop or heap); one line for the admin."""
         log.info("Reindex requested")
+        settings = self.client.settings
         try:
-            summary = await asyncio.to_thread(self.client.builder.build)
-        except IndexLocked:
+            result = await run_build_process(
+                settings, settings.reindex_memory_mb, settings.reindex_timeout_seconds
+            )
+        except OSError:
+            log.exception("Reindex: could not start the build process")
+            return t("reindex_failed", lang)
+        if result.summary is not None:
+            log.info("%s", result.summary.describe())
+            return result.summary.describe()[:2000]
+        if result.outcome == "locked":
             return LOCKED
-        except NewsQuoteError as exc:
-            log.error("Reindex failed: %s", exc)
-            return f"The rebuild failed: {exc}"[:2000]
-        except Exception:
-            log.exception("Reindex failed")
-            return "Sorry — the rebuild failed unexpectedly; the details are in the bot's log."
-        log.info("%s", summary.describe())
-        return summary.describe()[:2000]
+        key = {"memory": "reindex_memory", "timeout": "reindex_timeout"}.get(result.outcome, "reindex_failed")
+        return t(key, lang)
 
     @app_commands.command(
         name="about",
@@ -109,7 +120,8 @@ class AdminCog(commands.Cog):
         try:
             stats = await asyncio.to_thread(self.client.answerer.stats)
         except NewsQuoteError as exc:
-            await interaction.response.send_message(f"No index is loaded: {exc}"[:2000], ephemeral=True)
+            log.error("No index for /about: %s", exc)  # the detail is for the operator, not for members
+            await interaction.response.send_message(t("cannot_answer", lang), ephemeral=True)
             return
         if stats is None:
             await interaction.response.send_message(t("no_index", lang), ephemeral=True)

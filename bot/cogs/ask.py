@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import re
 import time
@@ -17,8 +18,9 @@ from discord.ext import commands
 
 from bot.feedback import FeedbackLog
 from bot.i18n import Lang, pick_lang, t
+from bot.markdown import clean_question
 from bot.ratelimit import InFlight, QuestionLimits
-from bot.render import keep_relevant, notice, page_count, render_answer, thread_name
+from bot.render import keep_relevant, notice, page_count, render_answer, stale_note, thread_name
 from bot.storage import GuildConfig
 from bot.views import AnswerView
 from index.errors import NewsQuoteError
@@ -47,7 +49,8 @@ def too_long(length: int, limit: int, lang: Lang) -> str:
 
 def unanswered_text(answer: Answer, lang: Lang) -> str:
     """The notice for an answer without quotes, in `lang` (the core's own message is English)."""
-    if lang == "en" and answer.message:
+    # The core's message for an empty index tells an operator what to run: members get the fixed text.
+    if lang == "en" and answer.message and answer.status != "empty_index":
         return answer.message
     key = {"invalid_question": "invalid_question", "empty_index": "empty_index"}.get(
         answer.status, "no_answer"
@@ -155,6 +158,8 @@ class AskCog(commands.Cog):
         if not await self.in_flight.acquire(self.settings.busy_wait_seconds):
             raise BusyError
         started = time.perf_counter()
+        # Bidi overrides, zero-width characters and NUL change what a question seems to say, not what it asks.
+        question = clean_question(question)
         try:
             answer = await asyncio.to_thread(self.bot.answerer.ask, question, self.settings.quote_pool)
         finally:
@@ -198,6 +203,7 @@ class AskCog(commands.Cog):
         if not answer.quotes:
             return {"content": notice(unanswered_text(answer, lang))}, None
         per_page = per_page or self.settings.per_page
+        note = stale_note(answer, dt.date.today(), self.settings.stale_after_days, lang)
         view = AnswerView(
             answer,
             asker_id,
@@ -208,8 +214,11 @@ class AskCog(commands.Cog):
             lang=lang,
             guild_id=guild_id,
             publish=publish,
+            note=note,
         )
-        return {"embed": render_answer(answer, per_page=per_page, lang=lang)}, view
+        # Rendering is linear, but a page of huge quotes is still work the gateway heartbeat must not wait on.
+        embed = await asyncio.to_thread(render_answer, answer, per_page=per_page, lang=lang, note=note)
+        return {"embed": embed}, view
 
     @app_commands.command(
         name="ask",
