@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from index.errors import NewsQuoteError
-from index.eval_cli import add_eval_parser, run_eval
+from index.eval.cli import add_eval_parser, run_eval
 from index.models import Answer, Quote
 from index.services import Services, build_services
 from index.settings import CoreSettings

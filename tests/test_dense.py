@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from bench.synth import write_corpus
-from index import dense
-from index.build import IndexBuilder
-from index.dense import FLAT, HNSW, IVF_PQ_FASTSCAN, IVF_SQ8, PQ_FASTSCAN, DenseIndex, choose_params
-from index.manifest import Manifest
-from index.store import generation_path, load_snapshot
+from index.build.builder import IndexBuilder
+from index.store import dense
+from index.store.dense import FLAT, HNSW, IVF_PQ_FASTSCAN, IVF_SQ8, PQ_FASTSCAN, DenseIndex, choose_params
+from index.store.generations import generation_path, load_snapshot
+from index.store.manifest import Manifest
 
 
 def clustered(count: int, dimension: int = 48, seed: int = 3) -> np.ndarray:

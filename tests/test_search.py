@@ -8,10 +8,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from index.analysis import analyze, analyze_query
-from index.dense import DenseIndex
-from index.search import reciprocal_rank_fusion
-from index.sparse import SparseIndex
+from index.retrieval.search import reciprocal_rank_fusion
+from index.store.dense import DenseIndex
+from index.store.sparse import SparseIndex
+from index.text.analysis import analyze, analyze_query
 
 DOCS = [
     "The Etna volcano erupted and covered Catania in ash",
@@ -97,7 +97,7 @@ def test_spanish_question_matches_spanish_text_through_stemming() -> None:
 def test_large_indexes_search_dense_in_a_worker_with_the_same_hits(
     tiny_answerer: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index import search
+    from index.retrieval import search
 
     snap = tiny_answerer._handle.snapshot()  # type: ignore[attr-defined]
     question = "When did the Etna volcano erupt?"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.sparse import SparseIndex, best, top_k
+from index.store.sparse import SparseIndex, best, top_k
 
 
 def test_top_k_is_exact_on_large_and_tied_score_arrays() -> None:
