@@ -19,11 +19,11 @@ from bench.common import load_questions, percentiles
 def main() -> None:
     """Embed every question, then ask them all twice through the Answerer, timing each call."""
     args = _parser().parse_args()
-    from index.answer import Answerer
-    from index.embedding import make_embedder, model_cache_dir
-    from index.handle import IndexHandle
-    from index.manifest import Manifest
-    from index.store import generation_path
+    from index.answer.answerer import Answerer
+    from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+    from index.store.generations import generation_path
+    from index.store.handle import IndexHandle
+    from index.store.manifest import Manifest
 
     generation = generation_path(args.index_dir)
     assert generation is not None, f"no index in {args.index_dir}"

@@ -32,7 +32,7 @@ def main() -> None:
     """Print one line per index type and search setting: build seconds, recall@10, ms/query."""
     import faiss
 
-    from index.dense import FLAT, DenseIndex
+    from index.store.dense import FLAT, DenseIndex
 
     args = _parser().parse_args()
     stored, queries = _vectors_and_queries(args)
@@ -58,7 +58,7 @@ def main() -> None:
 
 def _vectors_and_queries(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
     """The indexed vectors (float16 as stored) and the normalised query vectors."""
-    from index.store import generation_path
+    from index.store.generations import generation_path
 
     if args.vectors is not None:
         stored = np.load(args.vectors, mmap_mode="r")

@@ -27,8 +27,8 @@ log = logging.getLogger("bench")
 
 def build_figures(corpus: Path, index_dir: Path, model: str, backend: str) -> tuple[dict[str, float], object]:
     """Full build from scratch in this process; returns figures and the embedder (warm)."""
-    from index.build import IndexBuilder
-    from index.embedding import make_embedder, model_cache_dir
+    from index.build.builder import IndexBuilder
+    from index.embedding.sentence_transformer import make_embedder, model_cache_dir
 
     shutil.rmtree(index_dir, ignore_errors=True)
     embedder = make_embedder(model, backend=backend, cache_dir=model_cache_dir(index_dir))
@@ -46,16 +46,16 @@ def build_figures(corpus: Path, index_dir: Path, model: str, backend: str) -> tu
 
 def export_query_model(index_dir: Path, model: str, backend: str) -> None:
     """Export the question model beside the index now, as a build with that model would have done."""
-    from index.embedding import make_embedder, model_cache_dir
+    from index.embedding.sentence_transformer import make_embedder, model_cache_dir
 
     make_embedder(model, backend=backend, cache_dir=model_cache_dir(index_dir)).embed_query("export")
 
 
 def embedding_texts(corpus: Path, fraction: float, seed: int = 3) -> list[str]:
     """The texts the build embeds (chunk windows and sentences) for a seeded sample of the articles."""
-    from index.assembly import chunk_text, embedding_text, piece_from_chunks
-    from index.chunking import ChunkingParams, chunk_article
-    from index.corpus import scan_corpus
+    from index.build.pieces import chunk_text, embedding_text, piece_from_chunks
+    from index.corpus.scan import scan_corpus
+    from index.text.chunking import ChunkingParams, chunk_article
 
     rng = random.Random(seed)
     texts: list[str] = []
@@ -70,8 +70,8 @@ def embedding_texts(corpus: Path, fraction: float, seed: int = 3) -> list[str]:
 
 def raw_encode_figures(embedder: object, corpus: Path, fraction: float, build: dict[str, float]) -> dict:
     """Throughput of plain model.encode on the same kind of texts, and the pipeline's share of it."""
-    from index.embedding import SentenceTransformerEmbedder
-    from index.onnx_embedder import OnnxEmbedder
+    from index.embedding.onnx import OnnxEmbedder
+    from index.embedding.sentence_transformer import SentenceTransformerEmbedder
 
     texts = embedding_texts(corpus, fraction)
     t0 = time.perf_counter()

@@ -19,8 +19,8 @@ from pathlib import Path
 
 def main() -> None:
     """Run the stages and print their figures."""
-    from index.build import IndexBuilder
-    from index.embedding import make_embedder
+    from index.build.builder import IndexBuilder
+    from index.embedding.sentence_transformer import make_embedder
 
     args = _parser().parse_args()
     files = sorted(args.corpus.glob("*.jsonl"))

@@ -8,7 +8,7 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from index.language import detect_language
+from index.text.language import detect_language
 
 Lang = Literal["en", "es"]
 SPANISH_LOCALES = frozenset({discord.Locale.spain_spanish, discord.Locale.latin_american_spanish})

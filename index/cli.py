@@ -13,9 +13,9 @@ import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from index.build import last_checked
+from index.build.builder import last_checked
 from index.errors import NewsQuoteError
-from index.eval_cli import add_eval_parser, run_eval
+from index.eval.cli import add_eval_parser, run_eval
 from index.models import Answer, Quote
 from index.services import Services, build_services
 from index.settings import CoreSettings, load_settings

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.answer import Answerer
-from index.build import DEFAULT_MIN_SCORE, IndexBuilder
-from index.embedding import Embedder, make_embedder, model_cache_dir
-from index.handle import IndexHandle
+from index.answer.answerer import Answerer
+from index.build.builder import DEFAULT_MIN_SCORE, IndexBuilder
+from index.embedding.sentence_transformer import Embedder, make_embedder, model_cache_dir
 from index.settings import CoreSettings
+from index.store.handle import IndexHandle
 
 
 @dataclass

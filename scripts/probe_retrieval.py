@@ -3,7 +3,7 @@
 Usage (from the repository root, after `python -m index eval ... --index-dir DIR` has built the index):
 
     PYTHONPATH=$PWD .venv/bin/python scripts/probe_retrieval.py /work/shared/data/es-news-dev.json \\
-        @scripts/splits/es-tune.txt --index-dir /tmp/ev/es [--set index.search.ARTICLE_WEIGHTS.es=2]
+        @scripts/splits/es-tune.txt --index-dir /tmp/ev/es [--set index.retrieval.search.ARTICLE_WEIGHTS.es=2]
 
 Prints, over the questions of the named articles: the share whose best chunk is in the right article, the
 right article within the top N whole articles (article BM25), the oracle within the top N chunks (a sentence
@@ -22,16 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-from index import answer
-from index.article_evidence import article_index
-from index.embedding import make_embedder
-from index.evaluation import EvalQuestion, expand_titles, load_squad, normalise
-from index.handle import IndexHandle
-from index.rerank import RerankModel, candidate_features, sentence_text
-from index.rerank_es import model_inputs
-from index.search import Retrieval, retrieve
+from index.answer import answerer as answer
+from index.embedding.sentence_transformer import make_embedder
+from index.eval.squad import EvalQuestion, expand_titles, load_squad, normalise
+from index.ranking.features import RerankModel, candidate_features, sentence_text
+from index.ranking.features_es import model_inputs
+from index.retrieval.search import Retrieval, retrieve
 from index.settings import DEFAULT_MODEL
-from index.store import Snapshot
+from index.store.article_evidence import article_index
+from index.store.generations import Snapshot
+from index.store.handle import IndexHandle
 
 DEPTHS = (1, 3, 6, 12, 20, 30)
 
@@ -48,7 +48,7 @@ def question_vectors(questions: list[str], cache: Path) -> np.ndarray:
 
 
 def override(item: str) -> None:
-    """Set a constant (`index.search.ARTICLE_DEPTH=9`) or a dict entry (`index.search.W.es=(0.2, 1)`)."""
+    """Set a constant (`index.retrieval.search.ARTICLE_DEPTH=9`) or a dict entry (`...W.es=(0.2, 1)`)."""
     name, value = item.split("=", 1)
     module_name, _, attr = name.rpartition(".")
     key = None

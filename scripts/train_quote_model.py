@@ -8,10 +8,11 @@ Usage (from the repository root; needs LightGBM and scikit-learn, development-on
 
 A candidate sentence (one of the sentences of the top RERANK_CHUNKS windows, exactly as the Answerer sees
 them) is positive when it contains a gold answer (case-insensitive, whitespace-normalised). The features
-are index.quote_features.TREE_FEATURES, computed by the code the Answerer runs, so training and serving agree.
+are index.ranking.tree_features.TREE_FEATURES, computed by the code the Answerer runs, so training and
+serving agree.
 The trees rank the candidates of one question against each other (LightGBM lambdarank, one group per
 question); a logistic fit of the ranking score maps it to a probability, which the quote-growth rule reads.
-They are written as plain JSON and evaluated with NumPy by index.trees.TreeEnsemble. `--cv` prints the
+They are written as plain JSON and evaluated with NumPy by index.ranking.trees.TreeEnsemble. `--cv` prints the
 top-1 sentence of 5-fold cross-validation by article first (each fold's articles scored by trees that never
 saw them).
 """
@@ -28,17 +29,17 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from index.answer import RERANK_CHUNKS
-from index.embedding import make_embedder, model_cache_dir
-from index.eval_run import build_eval_index
-from index.evaluation import EvalArticle, EvalQuestion, expand_titles, load_squad, normalise
-from index.handle import IndexHandle
-from index.quote_features import TREE_FEATURES, tree_features
-from index.rerank import candidate_features, sentence_text
-from index.search import retrieve
+from index.answer.answerer import RERANK_CHUNKS
+from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+from index.eval.run import build_eval_index
+from index.eval.squad import EvalArticle, EvalQuestion, expand_titles, load_squad, normalise
+from index.ranking.features import candidate_features, sentence_text
+from index.ranking.tree_features import TREE_FEATURES, tree_features
+from index.ranking.trees import TreeEnsemble
+from index.retrieval.search import retrieve
 from index.settings import DEFAULT_MODEL
-from index.store import Snapshot
-from index.trees import TreeEnsemble
+from index.store.generations import Snapshot
+from index.store.handle import IndexHandle
 
 PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
@@ -135,7 +136,7 @@ def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict[str, object]:
 
 
 def export(booster: lgb.Booster, scale: float, shift: float) -> dict[str, object]:
-    """LightGBM's trees as index.trees JSON, the logistic scale folded into the leaves and the baseline."""
+    """LightGBM's trees as index.ranking.trees JSON, the logistic scale folded into leaves and baseline."""
     trees = [_flatten(info["tree_structure"], scale) for info in booster.dump_model()["tree_info"]]
     depth = max(int(t.pop("depth")[0]) for t in trees)
     return {"features": list(TREE_FEATURES), "baseline": shift, "depth": depth, "trees": trees}
@@ -208,7 +209,14 @@ def main() -> None:
     raw = fit(x, y, groups)
     fitted = TreeEnsemble.from_json(raw).raw_score(x)
     print(f"top-1 sentence on the tuning questions (in sample): {top1(fitted, data['hit'], groups):.3f}")
-    out = args.out or Path(__file__).resolve().parents[1] / "index" / f"quote_model_{args.lang}.json"
+    out = (
+        args.out
+        or Path(__file__).resolve().parents[1]
+        / "index"
+        / "ranking"
+        / "models"
+        / f"quote_model_{args.lang}.json"
+    )
     raw["params"] = PARAMS
     raw["trained_on"] = {"dataset": args.dataset.name, "questions": len(np.unique(groups))}
     out.write_text(json.dumps(raw, separators=(",", ":")) + "\n", encoding="utf-8")

@@ -7,9 +7,10 @@ Usage (from the repository root; needs scikit-learn, a development-only dependen
         --dataset es /work/shared/data/es-news-dev.json @scripts/splits/es-tune.txt \\
         --index-dir /tmp/ev
 
-Each language gets its own standardised logistic regression over index.rerank.FEATURES (plus the language's
-own columns, index.rerank.LANGUAGE_FEATURES: Spanish adds index/rerank_es.py's). A candidate
-sentence is positive when it contains a gold answer (case-insensitive, whitespace-normalised). Only the
+Each language gets its own standardised logistic regression over index.ranking.features.FEATURES (plus
+the language's own columns, index.ranking.features.LANGUAGE_FEATURES: Spanish adds
+index/ranking/features_es.py's). A candidate sentence is positive when it contains a gold answer
+(case-insensitive, whitespace-normalised). Only the
 tuning articles' questions are used; the index holds all of the dataset's articles, as in the evaluation.
 """
 
@@ -24,15 +25,15 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from index.answer import RERANK_CHUNKS
-from index.embedding import Embedder, make_embedder
-from index.eval_run import build_eval_index
-from index.evaluation import expand_titles, load_squad, normalise
-from index.handle import IndexHandle
-from index.rerank import FEATURES, LANGUAGE_FEATURES, MODEL_PATH, candidate_features, sentence_text
-from index.rerank_es import model_inputs
-from index.search import retrieve
+from index.answer.answerer import RERANK_CHUNKS
+from index.embedding.sentence_transformer import Embedder, make_embedder
+from index.eval.run import build_eval_index
+from index.eval.squad import expand_titles, load_squad, normalise
+from index.ranking.features import FEATURES, LANGUAGE_FEATURES, MODEL_PATH, candidate_features, sentence_text
+from index.ranking.features_es import model_inputs
+from index.retrieval.search import retrieve
 from index.settings import DEFAULT_MODEL
+from index.store.handle import IndexHandle
 
 log = logging.getLogger("train_reranker")
 

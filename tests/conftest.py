@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Answerer
-from index.build import IndexBuilder
-from index.embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
-from index.handle import IndexHandle
-from index.onnx_embedder import OnnxEmbedder
+from index.answer.answerer import Answerer
+from index.build.builder import IndexBuilder
+from index.embedding.onnx import OnnxEmbedder
+from index.embedding.sentence_transformer import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from index.settings import DEFAULT_MODEL
-from index.store import Snapshot
+from index.store.generations import Snapshot
+from index.store.handle import IndexHandle
 
 REPO = Path(__file__).resolve().parent.parent
 # A fixed copy of the default articles: tests never read corpus/, which the operator may change.

@@ -19,7 +19,7 @@ GOOD = {
     "good.txt": " date 2024-05-03 Farmers in Nariño harvested a record potato crop this year. Prices fell.",
     "nested/good.txt": "The museum in Bogotá opened a new wing for pre-Columbian gold on Saturday.",
     # A newline and a bidi override in file names: indexed, with the characters escaped in id and source.
-    "forged\nINFO index.build: all good.txt": "A bridge in Lima was repainted blue by volunteers.",
+    "forged\nINFO index.build.builder: all good.txt": "A bridge in Lima was repainted blue by volunteers.",
     "evil\u202etxt.md": "Rain fell on Quito for the ninth day in a row, the weather service said.",
 }
 GOOD_JSONL_LINE = (
@@ -30,7 +30,7 @@ GOOD_JSONL_LINE = (
 GOOD_IDS = {
     "good",
     "nested/good",
-    "forged\\nINFO index.build: all good",
+    "forged\\nINFO index.build.builder: all good",
     "evil\\u202etxt",
     "feed-1",
 }

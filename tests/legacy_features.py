@@ -14,11 +14,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from index.analysis import analyze
-from index.quote_features import _RELATIVE_BASE, _RELATIVE_WORDING, _WH, _WORDING, _pair_cosines
-from index.rerank import FEATURES, Candidates, _window_evidence
-from index.search import ChunkHit
-from index.store import Snapshot
+from index.ranking.features import FEATURES, Candidates, _window_evidence
+from index.ranking.tree_features import _RELATIVE_BASE, _RELATIVE_WORDING, _WH, _WORDING, _pair_cosines
+from index.retrieval.search import ChunkHit
+from index.store.generations import Snapshot
+from index.text.analysis import analyze
 
 _NUMBER_Q = re.compile(
     r"\b(how (many|much|long|old|far|tall|big|large|high)|what (percent|percentage|number|amount)|"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from conftest import write_corpus
 
-from index.answer import Answerer
-from index.build import IndexBuilder
-from index.embedding import Embedder, HashingEmbedder
-from index.handle import IndexHandle
-from index.store import generation_path, load_snapshot
+from index.answer.answerer import Answerer
+from index.build.builder import IndexBuilder
+from index.embedding.sentence_transformer import Embedder, HashingEmbedder
+from index.store.generations import generation_path, load_snapshot
+from index.store.handle import IndexHandle
 
 
 def test_quotes_are_exact_substrings_with_sources(tiny_answerer: Answerer, tiny_corpus: Path) -> None:

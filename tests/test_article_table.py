@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from index.article_table import OFFSETS, ArticleTable, write_articles
 from index.errors import IndexMismatch
 from index.models import Article
+from index.store.article_table import OFFSETS, ArticleTable, write_articles
 
 
 def _articles(count: int) -> list[Article]:

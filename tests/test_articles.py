@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from index import corpus_walk
-from index.articles import content_hash, parse_file
-from index.corpus import CorpusScan, scan_corpus
+from index.corpus import walk as corpus_walk
+from index.corpus.parsers import content_hash, parse_file
+from index.corpus.scan import CorpusScan, scan_corpus
 from index.errors import CorpusError
 from index.models import SkippedInput
-from index.titles import derive_title
+from index.text.titles import derive_title
 
 SEED_CORPUS = Path(__file__).resolve().parent / "fixtures" / "seed_corpus"
 LIMIT = 1024 * 1024
@@ -305,7 +305,7 @@ def test_exact_duplicate_text_is_dropped_not_skipped(tmp_path: Path) -> None:
 
 def test_skips_are_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     write(tmp_path, "notes.xyz", "Something.")
-    with caplog.at_level(logging.WARNING, logger="index.articles"):
+    with caplog.at_level(logging.WARNING, logger="index.corpus.parsers"):
         scan(tmp_path)
     assert any("notes.xyz" in record.getMessage() for record in caplog.records)
 

@@ -110,7 +110,7 @@ def test_reindex_builds_in_a_child_process_and_the_bot_picks_up_the_new_index(en
     interaction = env.fake.slash("reindex", roles=[env.w.admin_role_id])
     body = env.fake.wait_for("POST", rf"^/webhooks/{env.w.app_id}/{interaction['token']}$", timeout=120).body
     assert "1 added" in body["content"]
-    assert "reindex index.build" in env.bot.log()  # the build logged from the child process
+    assert "reindex index.build.builder" in env.bot.log()  # the build logged from the child process
     for _ in range(40):  # the handle checks for a new generation every 2 s
         if "Popayán" in str(ask(env, "What filled Popayán?")["embeds"]):
             return

@@ -26,7 +26,7 @@ from bot.i18n import t as text_of
 from bot.ratelimit import InFlight, RateLimiter
 from bot.settings import BotSettings
 from bot.storage import Storage
-from index.answer import Answerer
+from index.answer.answerer import Answerer
 from index.errors import IndexNotFound
 from index.models import Answer, IndexStats
 

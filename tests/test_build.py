@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 from conftest import REPO, write_corpus
 
-from index.build import IndexBuilder
-from index.embedding import HashingEmbedder
+from index.build.builder import IndexBuilder
+from index.embedding.sentence_transformer import HashingEmbedder
 from index.errors import IndexLocked, IndexMismatch
-from index.handle import IndexHandle
-from index.manifest import FORMAT_VERSION, MANIFEST_NAME
 from index.models import BuildSummary
-from index.sentences import SPLITTER_VERSION
-from index.store import build_lock, generation_path, load_snapshot
+from index.store.generations import build_lock, generation_path, load_snapshot
+from index.store.handle import IndexHandle
+from index.store.manifest import FORMAT_VERSION, MANIFEST_NAME
+from index.text.sentences import SPLITTER_VERSION
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -155,8 +155,8 @@ def test_other_format_version_says_rebuild(
 _SLOW_BUILD = """
 import sys, time
 from pathlib import Path
-from index.build import IndexBuilder
-from index.embedding import HashingEmbedder
+from index.build.builder import IndexBuilder
+from index.embedding.sentence_transformer import HashingEmbedder
 
 class Slow(HashingEmbedder):
     def embed(self, texts, progress=None):
@@ -222,7 +222,7 @@ class _CountingEmbedder(HashingEmbedder):
 def test_big_builds_embed_in_bounded_slices(
     tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index import build
+    from index.build import builder as build
 
     whole = IndexBuilder(tiny_corpus, tmp_path / "whole", HashingEmbedder(256))
     whole.build(interactive=False)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import assert_sentences_ordered
 
-from index.chunking import ArticleChunks, ChunkingParams, chunk_article
-from index.sentences import split_paragraphs
+from index.text.chunking import ArticleChunks, ChunkingParams, chunk_article
+from index.text.sentences import split_paragraphs
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "seed_corpus"
 HEADER = re.compile(r"^\s*date\s+\S+\s+")

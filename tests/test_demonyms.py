@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from index.analysis import analyze, analyze_query
-from index.demonyms import demonym_forms, places_named
+from index.text.analysis import analyze, analyze_query
+from index.text.demonyms import demonym_forms, places_named
 
 
 def test_forms_cover_gender_and_number() -> None:

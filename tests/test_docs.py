@@ -8,7 +8,7 @@ import pytest
 from conftest import REPO
 
 from bot.cogs.ask import EXAMPLE
-from index.answer import Answerer
+from index.answer.answerer import Answerer
 from index.cli import parser
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from conftest import TINY_ARTICLES, write_corpus
 
-from index.build import IndexBuilder
-from index.embedding import HashingEmbedder, VectorCache, text_keys
-from index.store import generation_path, load_snapshot, read_terms
+from index.build.builder import IndexBuilder
+from index.embedding.sentence_transformer import HashingEmbedder, VectorCache, text_keys
+from index.store.generations import generation_path, load_snapshot, read_terms
 
 
 class CountingEmbedder(HashingEmbedder):

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from index import search
-from index.analysis import analyze, analyze_query
-from index.article_evidence import article_index
-from index.embedding import Embedder
-from index.language import detect_language
-from index.search import ChunkHit, hybrid_search, retrieve
-from index.store import Snapshot
+from index.embedding.sentence_transformer import Embedder
+from index.retrieval import search
+from index.retrieval.search import ChunkHit, hybrid_search, retrieve
+from index.store.article_evidence import article_index
+from index.store.generations import Snapshot
+from index.text.analysis import analyze, analyze_query
+from index.text.language import detect_language
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from index.cli import main
-from index.evaluation import (
+from index.eval.holdout import hold_out_paragraphs
+from index.eval.squad import (
     Dataset,
     EvalArticle,
     EvalQuestion,
@@ -19,7 +20,6 @@ from index.evaluation import (
     load_squad,
     normalise,
 )
-from index.holdout import hold_out_paragraphs
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tiny_squad.json"
 

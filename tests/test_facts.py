@@ -15,15 +15,15 @@ from legacy_features import term_overlap as legacy_overlap
 from legacy_features import tree_features as legacy_trees
 
 from bench.synth import write_corpus as write_synthetic
-from index.build import IndexBuilder
-from index.embedding import HashingEmbedder
-from index.fact_match import KeyRows, LazyFacts, StoredFacts
-from index.facts import FACTS_DIR, keys_of
-from index.quote_features import tree_features
-from index.quoting import _term_overlap
-from index.rerank import candidate_features
-from index.search import retrieve
-from index.store import Snapshot, generation_path, load_snapshot
+from index.answer.passages import _term_overlap
+from index.build.builder import IndexBuilder
+from index.embedding.sentence_transformer import HashingEmbedder
+from index.ranking.features import candidate_features
+from index.ranking.tree_features import tree_features
+from index.retrieval.search import retrieve
+from index.store.fact_match import KeyRows, LazyFacts, StoredFacts
+from index.store.facts import FACTS_DIR, keys_of
+from index.store.generations import Snapshot, generation_path, load_snapshot
 
 SPANISH = (
     "El Gobierno aprobó el 3 de marzo de 2021 un presupuesto de 4.500 millones de euros, un 12 por ciento "
@@ -159,7 +159,7 @@ def test_key_rows_match_keys_per_row() -> None:
 def test_fast_flags_agree_with_the_regexes_they_replace() -> None:
     from legacy_features import _DATE, _MONTH, _R_NUMBER
 
-    from index.fact_extractors import FLAGS
+    from index.store.fact_extractors import FLAGS
 
     rng = random.Random(3)
     pieces = [

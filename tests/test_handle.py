@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import write_corpus
 
-import index.handle as handle_module
-from index.build import IndexBuilder
-from index.embedding import HashingEmbedder
-from index.handle import IndexHandle
+import index.store.handle as handle_module
+from index.build.builder import IndexBuilder
+from index.embedding.sentence_transformer import HashingEmbedder
 from index.services import build_services
 from index.settings import CoreSettings
-from index.store import Snapshot, generation_path, load_snapshot
+from index.store.generations import Snapshot, generation_path, load_snapshot
+from index.store.handle import IndexHandle
 
 BRIDGE = {"bridge.txt": " date 2024-05-01 A new bridge over the Douro opened in Porto on Friday."}
 
@@ -112,7 +112,7 @@ def test_a_load_longer_than_the_bound_answers_from_the_old_index_and_says_so(
     handle.reload()
     write_corpus(tiny_corpus, BRIDGE)
     builder.build(interactive=False)
-    with caplog.at_level(logging.WARNING, logger="index.handle"):
+    with caplog.at_level(logging.WARNING, logger="index.store.handle"):
         old = handle.snapshot()
     assert old is not None and old.manifest.articles == 3
     assert any("previous index" in m for m in caplog.messages)

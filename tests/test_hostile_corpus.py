@@ -17,18 +17,18 @@ from hostile_corpus import (
     write_hostile_corpus,
 )
 
-from index import articles as articles_module
-from index import corpus as corpus_module
-from index import corpus_walk
-from index.answer import Answerer
-from index.build import IndexBuilder
-from index.corpus import CorpusScan, scan_corpus
-from index.embedding import Embedder
-from index.handle import IndexHandle
+from index.answer.answerer import Answerer
+from index.build.builder import IndexBuilder
+from index.corpus import parsers as articles_module
+from index.corpus import scan as corpus_module
+from index.corpus import walk as corpus_walk
+from index.corpus.scan import CorpusScan, scan_corpus
+from index.embedding.sentence_transformer import Embedder
 from index.models import BuildSummary, SkippedInput
+from index.store.handle import IndexHandle
 
 if TYPE_CHECKING:
-    from index.corpus_walk import CorpusWalk
+    from index.corpus.walk import CorpusWalk
 
 LIMIT = 1024 * 1024
 

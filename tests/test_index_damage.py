@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.answer import Answerer
-from index.build import IndexBuilder
-from index.embedding import Embedder
+from index.answer.answerer import Answerer
+from index.build.builder import IndexBuilder
+from index.embedding.sentence_transformer import Embedder
 from index.errors import IndexDamaged, NoSpaceLeft
-from index.handle import IndexHandle
-from index.store import generation_path
+from index.store.generations import generation_path
+from index.store.handle import IndexHandle
 
 
 def truncate(path: Path) -> None:

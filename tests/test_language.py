@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.language import _FUNCTION_WORDS, STEMMER_LANGUAGE, detect_language
+from index.text.language import _FUNCTION_WORDS, STEMMER_LANGUAGE, detect_language
 
 SEED_CORPUS = Path(__file__).resolve().parent / "fixtures" / "seed_corpus"
 

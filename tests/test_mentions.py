@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.build import IndexBuilder
-from index.embedding import HashingEmbedder, ProgressFn
-from index.mentions import name_counts, resolved_sentences
-from index.store import generation_path, load_snapshot
+from index.build.builder import IndexBuilder
+from index.embedding.sentence_transformer import HashingEmbedder, ProgressFn
+from index.store.generations import generation_path, load_snapshot
+from index.text.mentions import name_counts, resolved_sentences
 from tests.conftest import REPO, SEED_CORPUS, write_corpus
 
 STORY = (
@@ -37,7 +37,7 @@ def test_a_tie_between_names_resolves_the_same_way_under_every_hash_seed() -> No
     # Set order varies with PYTHONHASHSEED; the embedded text is a cache key, so it must not.
     story = "Yesterday, Smith met Jones in Lima. He smiled."
     code = (
-        "from index.mentions import name_counts, resolved_sentences\n"
+        "from index.text.mentions import name_counts, resolved_sentences\n"
         f"s = {story!r}\n"
         "parts = ['Yesterday, Smith met Jones in Lima.', 'He smiled.']\n"
         "print(resolved_sentences(parts, name_counts(s), 'en')[1])"

@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding import (
+from index.embedding.onnx import INT8_SUFFIX, OnnxEmbedder, export_folder
+from index.embedding.sentence_transformer import (
     HashingEmbedder,
     SentenceTransformerEmbedder,
     make_embedder,
     model_cache_dir,
 )
 from index.errors import EmbedderError
-from index.onnx_embedder import INT8_SUFFIX, OnnxEmbedder, export_folder
 from index.settings import DEFAULT_MODEL
 from tests.conftest import SEED_CORPUS, TINY_ARTICLES
 

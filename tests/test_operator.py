@@ -207,7 +207,7 @@ def test_bot_start_up_build_runs_even_when_an_index_exists(caplog: pytest.LogCap
 
 
 def test_ask_notes_a_corpus_changed_since_the_last_build(tiny_corpus: Path, tmp_path: Path) -> None:
-    from index.build import CHECKED
+    from index.build.builder import CHECKED
 
     assert index_cli(["build"], tmp_path).returncode == 0
     past = (tmp_path / "index" / CHECKED).stat().st_mtime - 100

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Answerer
+from index.answer.answerer import Answerer
+from index.answer.passages import MAX_QUOTE_SPAN, bound_span
 from index.cli import print_answer
-from index.embedding import HashingEmbedder
-from index.handle import IndexHandle
+from index.embedding.sentence_transformer import HashingEmbedder
 from index.models import Answer, Quote
-from index.quoting import MAX_QUOTE_SPAN, bound_span
-from index.store import Snapshot
+from index.store.generations import Snapshot
+from index.store.handle import IndexHandle
 
 # A scraped table flattened into one 200,000-character "sentence" with no sentence punctuation.
 FILLER = " ".join(f"row {i} cell value {i * 7 % 1000} units" for i in range(8000))

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.trees import TreeEnsemble
+from index.ranking.trees import TreeEnsemble
 
 REPO = Path(__file__).resolve().parents[1]
 

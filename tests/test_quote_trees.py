@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.answer import Answerer
-from index.quote_features import TREE_FEATURES, answer_type_rows, load_quote_models, tree_features
-from index.quoting import SentenceScore, score_sentences
-from index.rerank import candidate_features, hand_scores, sentence_text
-from index.search import retrieve
-from index.trees import TreeEnsemble
+from index.answer.answerer import Answerer
+from index.answer.passages import SentenceScore, score_sentences
+from index.ranking.features import candidate_features, hand_scores, sentence_text
+from index.ranking.tree_features import TREE_FEATURES, answer_type_rows, load_quote_models, tree_features
+from index.ranking.trees import TreeEnsemble
+from index.retrieval.search import retrieve
 
 
 def _stump(feature: int, threshold: float, low: float, high: float) -> dict[str, list[float]]:
@@ -144,7 +144,7 @@ def test_the_trees_order_the_quotes_and_the_hand_scale_decides_to_answer(tiny_an
 
 
 def test_a_neighbour_that_supplies_the_asked_for_date_joins_the_quote(tiny_answerer: Answerer) -> None:
-    from index.quoting import Growth, grow_passage
+    from index.answer.passages import Growth, grow_passage
 
     snap = tiny_answerer._handle.snapshot()
     assert snap is not None

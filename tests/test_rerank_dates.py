@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.answer import Answerer
-from index.dates import (
+from index.answer.answerer import Answerer
+from index.answer.passages import SentenceScore
+from index.ranking.dates import (
     IN_RANGE_BOOST,
     OUT_OF_RANGE_FACTOR,
     DateIntent,
@@ -20,9 +21,8 @@ from index.dates import (
     parse_date_intent,
     present_statements_first,
 )
-from index.quoting import SentenceScore
-from index.rerank import FEATURES, MODEL_PATH, RerankModel, candidate_features, sentence_text
-from index.search import fusion_weights, retrieve
+from index.ranking.features import FEATURES, MODEL_PATH, RerankModel, candidate_features, sentence_text
+from index.retrieval.search import fusion_weights, retrieve
 
 TODAY = dt.date(2024, 6, 1)
 
@@ -187,7 +187,7 @@ def test_shipped_model_matches_the_features() -> None:
 
 
 def test_leading_date_reads_spanish_news_datelines() -> None:
-    from index.dates import leading_date
+    from index.ranking.dates import leading_date
 
     assert leading_date("4 de mayo de 2012 Más de un centenar") == dt.date(2012, 5, 4)
     assert leading_date("El 4 de mayo de 2012") is None

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.analysis import analyze
-from index.embedding import Embedder
-from index.fact_match import weighted_share
-from index.rerank import FEATURES, LANGUAGE_FEATURES, RerankModel, candidate_features, sentence_text
-from index.rerank_es import SPANISH_FEATURES, local_weights, model_inputs, names_a_place
-from index.search import retrieve
-from index.store import Snapshot
+from index.embedding.sentence_transformer import Embedder
+from index.ranking.features import FEATURES, LANGUAGE_FEATURES, RerankModel, candidate_features, sentence_text
+from index.ranking.features_es import SPANISH_FEATURES, local_weights, model_inputs, names_a_place
+from index.retrieval.search import retrieve
+from index.store.fact_match import weighted_share
+from index.store.generations import Snapshot
+from index.text.analysis import analyze
 
 # Every sentence names the club; only one says where the final is played.
 CLUB = [

@@ -8,10 +8,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from index.analysis import analyze, analyze_query
-from index.dense import DenseIndex
-from index.search import reciprocal_rank_fusion
-from index.sparse import SparseIndex
+from index.retrieval.search import reciprocal_rank_fusion
+from index.store.dense import DenseIndex
+from index.store.sparse import SparseIndex
+from index.text.analysis import analyze, analyze_query
 
 DOCS = [
     "The Etna volcano erupted and covered Catania in ash",
@@ -45,16 +45,16 @@ def test_bm25_matches_brute_force() -> None:
         terms = analyze_query(question)
         expected = brute_force_bm25(docs, terms)
         assert np.allclose(index.scores(terms), expected, atol=1e-4)
-        ids, scores = index.search(terms, 3)
+        ids, scores = index.retrieval.search(terms, 3)
         assert list(ids) == list(np.argsort(-expected, kind="stable")[: len(ids)])
         assert np.all(np.diff(scores) <= 1e-6)
 
 
 def test_bm25_ignores_unknown_terms_and_empty_queries() -> None:
     index = SparseIndex.build([analyze(d, "en") for d in DOCS])
-    ids, _ = index.search(["zzzunknown"], 5)
+    ids, _ = index.retrieval.search(["zzzunknown"], 5)
     assert len(ids) == 0
-    assert index.search([], 5)[0].size == 0
+    assert index.retrieval.search([], 5)[0].size == 0
 
 
 def test_bm25_save_load_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +97,7 @@ def test_spanish_question_matches_spanish_text_through_stemming() -> None:
 def test_large_indexes_search_dense_in_a_worker_with_the_same_hits(
     tiny_answerer: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index import search
+    from index.retrieval import search
 
     snap = tiny_answerer._handle.snapshot()  # type: ignore[attr-defined]
     question = "When did the Etna volcano erupt?"

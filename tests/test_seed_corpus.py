@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.answer import Answerer
+from index.answer.answerer import Answerer
 
 pytestmark = pytest.mark.model
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import assert_sentences_ordered
 
-from index.sentences import split_paragraphs, split_sentences
+from index.text.sentences import split_paragraphs, split_sentences
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "seed_corpus"
 HEADER = re.compile(r"^\s*date\s+\S+\s+")

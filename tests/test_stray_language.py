@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from index.quoting import SentenceScore
-from index.rerank import sentence_text
-from index.store import Snapshot
-from index.stray_language import stray_last, stray_rows
+from index.answer.passages import SentenceScore
+from index.ranking.features import sentence_text
+from index.ranking.stray_language import stray_last, stray_rows
+from index.store.generations import Snapshot
 
 STORY = (
     " date 2022-04-20 CALI. 7 de agosto de 2021. América y Once Caldas se enfrentaron en el estadio Pascual "

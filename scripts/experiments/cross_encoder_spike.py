@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from trees_order import trees_order  # noqa: E402  (scripts/experiments, the script's own folder)
 
-from index.evaluation import expand_titles, normalise  # noqa: E402
+from index.eval.squad import expand_titles, normalise  # noqa: E402
 
 K = 8
 

@@ -11,14 +11,14 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from index.answer import Answerer  # noqa: E402
-from index.embedding import make_embedder, model_cache_dir  # noqa: E402
-from index.eval_run import PrefetchedEmbedder  # noqa: E402
-from index.evaluation import Dataset, EvalQuestion, load_squad  # noqa: E402
-from index.handle import IndexHandle  # noqa: E402
-from index.quoting import SentenceScore  # noqa: E402
-from index.search import retrieve  # noqa: E402
-from index.store import Snapshot  # noqa: E402
+from index.answer.answerer import Answerer  # noqa: E402
+from index.answer.passages import SentenceScore  # noqa: E402
+from index.embedding.sentence_transformer import make_embedder, model_cache_dir  # noqa: E402
+from index.eval.run import PrefetchedEmbedder  # noqa: E402
+from index.eval.squad import Dataset, EvalQuestion, load_squad  # noqa: E402
+from index.retrieval.search import retrieve  # noqa: E402
+from index.store.generations import Snapshot  # noqa: E402
+from index.store.handle import IndexHandle  # noqa: E402
 
 
 def trees_order(

@@ -1,0 +1,1 @@
+"""The Answerer and quote assembly (passages)."""

@@ -1,0 +1,1 @@
+"""Building an index: per-article pieces and the incremental, atomic builder."""

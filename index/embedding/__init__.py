@@ -1,0 +1,1 @@
+"""Embedders: the protocol, sentence-transformers, ONNX Runtime, a hashing embedder, the factory."""

@@ -1,0 +1,1 @@
+"""Evaluation on SQuAD-format data: datasets, runs, hold-outs."""

@@ -1,0 +1,1 @@
+"""Second stage: candidate sentences -> features -> a scorer -> adjusters -> one ranking."""

@@ -1,0 +1,50 @@
+"""Sentences foreign to both the question and their own story are quoted last.
+
+Scraped news carries photo captions and credits in the source's language: an English story about Osorio opens
+with "CALI. 7 de agosto de 2021. América y Once Caldas se enfrentaron en el estadio Pascual Guerrero...". For
+"Why did Osorio leave América de Cali?" those Spanish lines matched "América" and "Cali" and came second and
+third, above the English sentences that answer. A sentence in the question's language, or in its article's
+(a Spanish quote in a Spanish story asked about in English), is left alone.
+"""
+
+from __future__ import annotations
+
+from index.answer.passages import SentenceScore
+from index.ranking.features import sentence_text
+from index.store.generations import Snapshot
+from index.text.language import detect_language
+
+# Behind every sentence that fits, whatever the scale: the trees' probabilities are peaked, so a plain
+# factor left a caption at 0.5 x 0.1 above fitting sentences at 0.01.
+STRAY_FACTOR = 0.1
+# Only the leading candidates are checked (about 11 us each): deeper ones are never quoted first anyway.
+STRAY_DEPTH = 12
+
+
+def stray_rows(snap: Snapshot, rows: list[int], language: str) -> frozenset[int]:
+    """The sentence rows whose language is neither the question's nor their article's (all three known)."""
+    if language == "unknown":
+        return frozenset()
+    articles, sentences = snap.data.articles, snap.data.sentences
+    stray = set()
+    for row in set(rows):
+        own = detect_language(sentence_text(snap, row))
+        if own in ("unknown", language):
+            continue  # most candidates: no need to look at the article
+        # An article of no clear language (mixed, or too short to tell) has no foreign sentences.
+        story = articles[int(sentences[row, 0])].language
+        if story not in ("unknown", own):
+            stray.add(row)
+    return frozenset(stray)
+
+
+def stray_last(scored: list[SentenceScore], stray: frozenset[int]) -> list[SentenceScore]:
+    """Move the stray sentences behind all the others."""
+    kept = [s for s in scored if s.row not in stray]
+    moved = [s for s in scored if s.row in stray]
+    if not kept or not moved:
+        return scored
+    # Scaled below the weakest kept sentence, keeping their own order (quote growth reads the scores).
+    floor, top = min(s.score for s in kept), max(s.score for s in moved)
+    scale = STRAY_FACTOR * floor / top if top > 0 else 0.0
+    return kept + [SentenceScore(s.row, s.score * scale, s.cosine) for s in moved]

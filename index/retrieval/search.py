@@ -1,0 +1,140 @@
+"""Hybrid retrieval: FAISS and BM25 rankings of chunks fused by reciprocal rank, per question language."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.store.article_evidence import article_index
+from index.store.generations import Snapshot
+from index.text.analysis import analyze_query
+from index.text.language import detect_language
+
+RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very first ranks
+# From this many chunks on, the dense search (IVF, ~9 ms at 1M) runs in a worker thread while BM25 is
+# scored in the caller's: FAISS and scipy's kernels release the GIL, so with a second core free the two
+# overlap. Below it the hand-over would cost about what it saves.
+PARALLEL_MIN = 250_000
+_DENSE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dense-search")
+
+
+@dataclass
+class ChunkHit:
+    """One retrieved chunk with the evidence behind its rank."""
+
+    row: int
+    fused: float
+    dense: float  # cosine with the question (0 when only BM25 found it)
+    sparse: float  # BM25 score, article-blended for some languages (0 when only FAISS found it)
+
+
+def reciprocal_rank_fusion(
+    rankings: list[np.ndarray], weights: list[float], k: int = RRF_K
+) -> dict[int, float]:
+    """Fuse ranked id lists: score(id) = sum of weight / (k + rank)."""
+    fused: dict[int, float] = {}
+    for ids, weight in zip(rankings, weights, strict=True):
+        for rank, row in enumerate(ids.tolist()):
+            fused[row] = fused.get(row, 0.0) + weight / (k + rank + 1)
+    return fused
+
+
+def hybrid_search(
+    snap: Snapshot,
+    query_vector: np.ndarray,
+    terms: list[str],
+    depth: int = 50,
+    weights: tuple[float, float] = (1.0, 1.0),
+    article_blend: float = 0.0,
+) -> list[ChunkHit]:
+    """The chunks that best match the question, best first, from both retrievers.
+
+    With `article_blend` > 0 the BM25 ranking is by `blended_scores`: a chunk also counts its article's match.
+    """
+    dense = (
+        _DENSE_WORKER.submit(snap.dense.search, query_vector, depth)
+        if snap.dense.size >= PARALLEL_MIN
+        else None
+    )
+    if article_blend > 0:
+        blended = blended_scores(snap, terms, article_blend)
+        sparse_ids = top_positive(blended, depth)
+        sparse_scores = blended[sparse_ids]
+    else:
+        sparse_ids, sparse_scores = snap.sparse.search(terms, depth)
+    dense_ids, dense_scores = dense.result() if dense is not None else snap.dense.search(query_vector, depth)
+    fused = reciprocal_rank_fusion([dense_ids, sparse_ids], list(weights))
+    dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist(), strict=True))
+    sparse_of = dict(zip(sparse_ids.tolist(), sparse_scores.tolist(), strict=True))
+    hits = [
+        ChunkHit(row, score, dense_of.get(row, 0.0), sparse_of.get(row, 0.0)) for row, score in fused.items()
+    ]
+    hits.sort(key=lambda h: (-h.fused, h.row))
+    return hits
+
+
+def blended_scores(snap: Snapshot, terms: list[str], article_blend: float) -> np.ndarray:
+    """Every chunk's BM25 relative to the best, plus `article_blend` times its article's relative BM25."""
+    # A question's words are often spread over its article (a name in the title, the place in the lede,
+    # the fact further down): the whole article's match tells the right story from similar ones.
+    chunk = snap.sparse.scores(terms)
+    article = article_index(snap).sparse.scores(terms)
+    article_of_chunk = snap.data.chunks[:, 0]
+    return chunk / (chunk.max() or 1.0) + article_blend * article[article_of_chunk] / (article.max() or 1.0)
+
+
+def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the best k positive scores, best first (ties by row)."""
+    k = min(k, int(np.count_nonzero(scores > 0)))
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argpartition(-scores, k - 1)[:k]
+    return top[np.lexsort((top, -scores[top]))].astype(np.int64)
+
+
+# (dense, BM25) fusion weights by question language. The default model is English-only: on Spanish
+# questions its rankings are mostly noise, so BM25 leads (see docs/quality.md for the measurements).
+# The reranker still reads the dense cosines of the candidates BM25 finds; only the ranking ignores them.
+FUSION_WEIGHTS: dict[str, tuple[float, float]] = {"en": (1.0, 1.0), "es": (0.0, 1.0), "unknown": (1.0, 1.0)}
+# Chunks the reranker reads, where another depth than the Answerer's default pays off. Spanish: the
+# blended first stage orders chunks better than the reranker's features can, so it reads only the top
+# few (tuning articles, @1: 12 chunks 0.438, 8 0.437, 6 0.446, 5 0.449, 4 0.449).
+RERANK_DEPTH: dict[str, int] = {"es": 5}
+# How much a chunk's BM25 borrows from its whole article's, by question language (0: off). English is
+# off: its questions come with the article's own vocabulary and measured no gain (docs/quality.md).
+ARTICLE_BLEND: dict[str, float] = {"en": 0.0, "es": 1.0, "unknown": 0.0}
+
+
+@dataclass
+class Retrieval:
+    """What the first stage found for a question."""
+
+    language: str
+    terms: list[str]
+    hits: list[ChunkHit]
+
+    def rerank_hits(self, default: int) -> list[ChunkHit]:
+        """The top hits the second stage reads: this language's own depth, else `default`."""
+        return self.hits[: RERANK_DEPTH.get(self.language, default)]
+
+
+def fusion_weights(language: str) -> tuple[float, float]:
+    """Dense and BM25 weights for questions in `language`."""
+    return FUSION_WEIGHTS.get(language, FUSION_WEIGHTS["unknown"])
+
+
+def retrieve(snap: Snapshot, query_vector: np.ndarray, question: str, depth: int = 50) -> Retrieval:
+    """Detect the question's language, analyse it, and run language-aware hybrid search."""
+    language = detect_language(question)
+    terms = analyze_query(question)
+    hits = hybrid_search(
+        snap,
+        query_vector,
+        terms,
+        depth=depth,
+        weights=fusion_weights(language),
+        article_blend=ARTICLE_BLEND.get(language, 0.0),
+    )
+    return Retrieval(language, terms, hits)

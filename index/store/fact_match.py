@@ -1,0 +1,169 @@
+"""Question time: the stored facts of candidate sentences, gathered and matched with a question's keys."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from index.models import Article
+from index.store.facts import FLAGS, SETS, SentenceFacts, cached_sentence, keys_of
+from index.text.analysis import analyze
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KeyRows:
+    """Keys of some rows, one row after the other: row i is values[starts[i]:starts[i + 1]]."""
+
+    values: np.ndarray  # uint64
+    starts: np.ndarray  # (rows + 1,) int64
+
+    @classmethod
+    def from_lists(cls, rows: Sequence[Sequence[int]]) -> KeyRows:
+        """Rows given as key lists."""
+        starts = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(r) for r in rows], out=starts[1:])
+        values = np.fromiter((k for r in rows for k in r), dtype=np.uint64, count=int(starts[-1]))
+        return cls(values, starts)
+
+    @property
+    def size(self) -> int:
+        """Number of rows."""
+        return len(self.starts) - 1
+
+    @cached_property
+    def owner(self) -> np.ndarray:
+        """The row of each value."""
+        return np.repeat(np.arange(self.size), np.diff(self.starts))
+
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        """Number of values in each row."""
+        return np.diff(self.starts)
+
+    def index_in(self, keys: np.ndarray) -> np.ndarray:
+        """For each value, its position in `keys`, or -1 when `keys` lacks it."""
+        if not len(keys) or not len(self.values):
+            return np.full(len(self.values), -1, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        at = np.minimum(np.searchsorted(ordered, self.values), len(keys) - 1)
+        return np.where(ordered[at] == self.values, order[at], -1)
+
+    def presence(self, keys: np.ndarray) -> np.ndarray:
+        """(rows, len(keys)) bool: whether each row holds each key."""
+        index = self.index_in(keys)
+        out = np.zeros((self.size, len(keys)), dtype=bool)
+        hit = index >= 0
+        out[self.owner[hit], index[hit]] = True
+        return out
+
+    def misses(self, keys: np.ndarray) -> np.ndarray:
+        """Per row: how many of its values `keys` lacks (rows hold distinct values)."""
+        missing = self.index_in(keys) < 0
+        return np.bincount(self.owner[missing], minlength=self.size)
+
+
+@dataclass
+class FactsBatch:
+    """The facts of some sentence rows (in the order asked for)."""
+
+    terms: KeyRows  # analysed terms in sentence order
+    distinct: np.ndarray  # number of distinct terms per row
+    sets: dict[str, KeyRows]  # per facts.SETS name
+    flags: np.ndarray  # bit masks per facts.FLAGS
+
+    def flag(self, name: str) -> np.ndarray:
+        """Whether each row has the yes/no fact `name` (a facts.FLAGS name)."""
+        return (self.flags >> list(FLAGS).index(name)) & 1 == 1
+
+
+class FactsSource(Protocol):
+    """Where a snapshot's facts come from: stored arrays, or extraction on demand for old generations."""
+
+    def batch(self, rows: np.ndarray) -> FactsBatch:
+        """The facts of sentence `rows`."""
+        ...
+
+    def titles(self, article_rows: np.ndarray) -> KeyRows:
+        """The distinct title terms of each of `article_rows`."""
+        ...
+
+
+class StoredFacts:
+    """Facts stored with the generation (memory-mapped arrays)."""
+
+    def __init__(self, facts: SentenceFacts) -> None:
+        self._facts = facts
+
+    def batch(self, rows: np.ndarray) -> FactsBatch:
+        """The facts of sentence `rows`, gathered from the arrays."""
+        f = self._facts
+        return FactsBatch(
+            terms=KeyRows(*f.terms.gather(rows)),
+            distinct=f.distinct[rows],
+            sets={name: KeyRows(*r.gather(rows)) for name, r in f.sets.items()},
+            flags=f.flags[rows],
+        )
+
+    def titles(self, article_rows: np.ndarray) -> KeyRows:
+        """Title terms from the arrays."""
+        return KeyRows(*self._facts.titles.gather(article_rows))
+
+
+class LazyFacts:
+    """Facts of a generation written without them: extracted per sentence on first use, then cached."""
+
+    def __init__(self, articles: Sequence[Article], sentences: np.ndarray) -> None:
+        self._articles = articles
+        self._sentences = sentences
+
+    def batch(self, rows: np.ndarray) -> FactsBatch:
+        """The facts of sentence `rows`, extracted from their text."""
+        found = []
+        for row in rows.tolist():
+            article_row, start, end = (int(x) for x in self._sentences[row])
+            article = self._articles[article_row]
+            found.append(cached_sentence(article.text[start:end], article.language))
+        return FactsBatch(
+            terms=KeyRows.from_lists([f.terms for f in found]),
+            distinct=np.array([len(set(f.terms)) for f in found], dtype=np.int32),
+            sets={name: KeyRows.from_lists([f.sets[i] for f in found]) for i, name in enumerate(SETS)},
+            flags=np.array([f.flags for f in found], dtype=np.uint32),
+        )
+
+    def titles(self, article_rows: np.ndarray) -> KeyRows:
+        """Title terms, analysed now."""
+        chosen = [self._articles[row] for row in article_rows.tolist()]
+        return KeyRows.from_lists([_title_keys(a.title, a.language) for a in chosen])
+
+
+@lru_cache(maxsize=100_000)
+def _title_keys(title: str, language: str) -> list[int]:
+    return list(set(keys_of(analyze(title, language)).tolist()))
+
+
+def facts_source(
+    facts: SentenceFacts | None, articles: Sequence[Article], sentences: np.ndarray
+) -> FactsSource:
+    """Stored facts when the generation has them, else facts extracted as questions need them."""
+    if facts is not None:
+        return StoredFacts(facts)
+    if len(sentences):
+        log.info("This index has no stored sentence facts: computing them per question (rebuild to store)")
+    return LazyFacts(articles, sentences)
+
+
+def weighted_share(present: np.ndarray, weights: Sequence[float], total: float) -> np.ndarray:
+    """Per row: the sum of the weights of the columns present, divided by `total`."""
+    # Added column by column, as Python's sum() adds a dict's values: bit-for-bit the per-row results.
+    acc = np.zeros(len(present), dtype=np.float64)
+    for column, weight in enumerate(weights):
+        acc += np.where(present[:, column], weight, 0.0)
+    return acc / total

@@ -1,0 +1,1 @@
+"""Text analysis shared by build and question time: language, terms, sentences, chunks, names."""
