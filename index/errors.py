@@ -36,3 +36,7 @@ class IndexLocked(NewsQuoteError):
 
 class EmbedderError(NewsQuoteError):
     """The embedding model could not be loaded."""
+
+
+class RankerError(NewsQuoteError):
+    """A trained ranking model file cannot be used (unreadable, stale, or fitted to another index)."""

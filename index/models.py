@@ -76,6 +76,9 @@ class Answer(BaseModel):
         description="The score compared with the answer threshold (the top quote's own score may be on "
         "another scale when a trained model orders the quotes).",
     )
+    threshold: float | None = Field(
+        default=None, description="The threshold `confidence` was judged against (the ranking profile's)."
+    )
     took_ms: float = 0.0
     index_built_at: dt.datetime | None = None
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from index.answer.answerer import Answerer
 from index.build.builder import DEFAULT_MIN_SCORE, IndexBuilder
-from index.embedding.sentence_transformer import Embedder, make_embedder, model_cache_dir
-from index.settings import CoreSettings
+from index.embedding.sentence_transformer import INT8_SUFFIX, Embedder, make_embedder, model_cache_dir
+from index.ranking.model_files import shipped_profiles
+from index.ranking.pipeline import RankingPipeline
+from index.ranking.profiles import ProfileSet, hand_set_profiles
+from index.settings import DEFAULT_MODEL, CoreSettings
 from index.store.handle import IndexHandle
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -18,6 +24,7 @@ class Services:
     embedder: Embedder
     handle: IndexHandle
     builder: IndexBuilder
+    ranker: RankingPipeline
     answerer: Answerer
 
 
@@ -37,11 +44,21 @@ def build_services(settings: CoreSettings, reload_interval: float = 2.0) -> Serv
         max_file_bytes=int(settings.max_file_mb * 2**20),
         min_score=DEFAULT_MIN_SCORE,
     )
+    ranker = RankingPipeline(ranking_profiles(embedder.name))
     answerer = Answerer(
         handle,
         embedder,
+        ranker=ranker,
         max_quotes=settings.max_quotes,
         min_score=settings.min_score,
         max_question_chars=settings.max_question_chars,
     )
-    return Services(embedder=embedder, handle=handle, builder=builder, answerer=answerer)
+    return Services(embedder=embedder, handle=handle, builder=builder, ranker=ranker, answerer=answerer)
+
+
+def ranking_profiles(embedder_name: str) -> ProfileSet:
+    """The trained profiles for the model they were fitted with; the hand-set weights for any other."""
+    if embedder_name.removesuffix(INT8_SUFFIX) == DEFAULT_MODEL:
+        return shipped_profiles()
+    log.info("No trained quote ranker for %s: quotes are ranked by the hand-set weights", embedder_name)
+    return hand_set_profiles()

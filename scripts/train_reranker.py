@@ -25,15 +25,16 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from index.answer.answerer import RERANK_CHUNKS
 from index.embedding.sentence_transformer import Embedder, make_embedder
 from index.eval.run import build_eval_index
 from index.eval.squad import expand_titles, load_squad, normalise
 from index.ranking.features import FEATURES, LANGUAGE_FEATURES, MODEL_PATH, candidate_features, sentence_text
 from index.ranking.features_es import model_inputs
+from index.ranking.profiles import rerank_chunks, retrieval_params
 from index.retrieval.search import retrieve
 from index.settings import DEFAULT_MODEL
 from index.store.handle import IndexHandle
+from index.text.language import detect_language
 
 log = logging.getLogger("train_reranker")
 
@@ -48,8 +49,10 @@ def collect(path: Path, titles: list[str], index_dir: Path, embedder: Embedder) 
     questions = dataset.select(titles)
     vectors = embedder.embed([q.question for q in questions])  # one batch: much faster than one by one
     for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
-        found = retrieve(snap, vector, q.question)
-        cands = candidate_features(snap, vector, found.terms, q.question, found.rerank_hits(RERANK_CHUNKS))
+        language = detect_language(q.question)
+        found = retrieve(snap, vector, q.question, retrieval_params(language))
+        hits = found.hits[: rerank_chunks(language)]
+        cands = candidate_features(snap, vector, found.terms, q.question, hits)
         x = model_inputs(snap, cands, found.terms, q.question, found.language)
         golds = [normalise(a) for a in q.answers]
         for row, feats in zip(cands.rows.tolist(), x, strict=True):

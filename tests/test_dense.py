@@ -131,7 +131,7 @@ def test_rebuild_keeps_the_trained_quantiser(
 def _centroids(builder: IndexBuilder) -> np.ndarray:
     snap = load_snapshot(generation_path(builder.index_dir))  # type: ignore[arg-type]
     assert snap.dense.kind == PQ_FASTSCAN
-    return faiss.vector_to_array(snap.dense._index.pq.centroids)
+    return faiss.vector_to_array(snap.dense.native.pq.centroids)
 
 
 def test_indexes_of_the_former_types_still_load(

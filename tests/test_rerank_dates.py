@@ -12,17 +12,17 @@ import numpy as np
 import pytest
 
 from index.answer.answerer import Answerer
-from index.answer.passages import SentenceScore
 from index.ranking.dates import (
     IN_RANGE_BOOST,
     OUT_OF_RANGE_FACTOR,
-    DateIntent,
     apply_date_intent,
-    parse_date_intent,
     present_statements_first,
 )
 from index.ranking.features import FEATURES, MODEL_PATH, RerankModel, candidate_features, sentence_text
-from index.retrieval.search import fusion_weights, retrieve
+from index.ranking.profiles import retrieval_params
+from index.ranking.results import SentenceScore
+from index.retrieval.intent import DateIntent, parse_date_intent
+from index.retrieval.search import retrieve
 
 TODAY = dt.date(2024, 6, 1)
 
@@ -123,10 +123,10 @@ def test_no_date_intent_leaves_scores_alone() -> None:
 
 
 def test_fusion_leans_on_bm25_for_spanish() -> None:
-    dense_es, sparse_es = fusion_weights("es")
+    dense_es, sparse_es = retrieval_params("es").fusion_weights
     assert dense_es < sparse_es
-    assert fusion_weights("en") == (1.0, 1.0)
-    assert fusion_weights("xx") == fusion_weights("unknown")
+    assert retrieval_params("en").fusion_weights == (1.0, 1.0)
+    assert retrieval_params("xx") == retrieval_params("unknown") == retrieval_params("en")
 
 
 def test_retrieve_detects_the_question_language(tiny_answerer: Answerer) -> None:

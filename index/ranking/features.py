@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer.passages import HAND_WEIGHTS
+from index.retrieval.intent import DATE_QUESTION, NAME_QUESTION, NUMBER_QUESTION
 from index.retrieval.search import ChunkHit
 from index.store.fact_match import FactsBatch, weighted_share
 from index.store.facts import keys_of
@@ -44,16 +44,6 @@ LANGUAGE_FEATURES: dict[str, tuple[str, ...]] = {
         "cue_place",  # "¿dónde?" and the sentence names a place the question does not
     ),
 }
-
-_NUMBER_Q = re.compile(
-    r"\b(how (many|much|long|old|far|tall|big|large|high)|what (percent|percentage|number|amount)|"
-    r"cu[aá]nt[oa]s?)\b",
-    re.I,
-)
-_DATE_Q = re.compile(
-    r"\b(when|what (year|date|day|month|century|decade)|cu[aá]ndo|qu[eé] (a[nñ]o|fecha))\b", re.I
-)
-_NAME_Q = re.compile(r"\b(who|whom|whose|qui[eé]n(es)?)\b", re.I)
 
 
 @dataclass
@@ -145,20 +135,16 @@ def _cue_features(facts: FactsBatch, question: str) -> list[np.ndarray]:
     """cue_number, cue_date, cue_name and anaphora of each row: what the question asks for, if present."""
     k = len(facts.distinct) // 2  # rows, then previous rows
     words = keys_of({w.lower() for w in re.findall(r"\w+", question)})
-    cues = (bool(_NUMBER_Q.search(question)), bool(_DATE_Q.search(question)), bool(_NAME_Q.search(question)))
+    cues = (
+        bool(NUMBER_QUESTION.search(question)),
+        bool(DATE_QUESTION.search(question)),
+        bool(NAME_QUESTION.search(question)),
+    )
     columns = [facts.flag("cue_number"), facts.flag("cue_date"), facts.sets["cue_names"].misses(words) > 0]
     return [
         *(column[:k] & cue for column, cue in zip(columns, cues, strict=True)),
         facts.flag("anaphora")[:k],
     ]
-
-
-def hand_scores(features: np.ndarray) -> np.ndarray:
-    """The hand-set sentence score (quoting.score_sentences) recomputed from candidate features."""
-    column = {name: features[:, FEATURES.index(name)] for name in HAND_WEIGHTS}
-    cosine = np.maximum(column["sent_cos"], 0.0)
-    rest = sum(w * column[n] for n, w in HAND_WEIGHTS.items() if n != "sent_cos")
-    return HAND_WEIGHTS["sent_cos"] * cosine + rest
 
 
 @dataclass

@@ -9,8 +9,10 @@ third, above the English sentences that answer. A sentence in the question's lan
 
 from __future__ import annotations
 
-from index.answer.passages import SentenceScore
+from dataclasses import dataclass
+
 from index.ranking.features import sentence_text
+from index.ranking.results import SentenceScore
 from index.store.generations import Snapshot
 from index.text.language import detect_language
 
@@ -19,6 +21,14 @@ from index.text.language import detect_language
 STRAY_FACTOR = 0.1
 # Only the leading candidates are checked (about 11 us each): deeper ones are never quoted first anyway.
 STRAY_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class StrayAdjustment:
+    """The stray-language adjuster's tunables (a ranking profile holds one)."""
+
+    factor: float = STRAY_FACTOR
+    depth: int = STRAY_DEPTH
 
 
 def stray_rows(snap: Snapshot, rows: list[int], language: str) -> frozenset[int]:
@@ -38,7 +48,9 @@ def stray_rows(snap: Snapshot, rows: list[int], language: str) -> frozenset[int]
     return frozenset(stray)
 
 
-def stray_last(scored: list[SentenceScore], stray: frozenset[int]) -> list[SentenceScore]:
+def stray_last(
+    scored: list[SentenceScore], stray: frozenset[int], factor: float = STRAY_FACTOR
+) -> list[SentenceScore]:
     """Move the stray sentences behind all the others."""
     kept = [s for s in scored if s.row not in stray]
     moved = [s for s in scored if s.row in stray]
@@ -46,5 +58,5 @@ def stray_last(scored: list[SentenceScore], stray: frozenset[int]) -> list[Sente
         return scored
     # Scaled below the weakest kept sentence, keeping their own order (quote growth reads the scores).
     floor, top = min(s.score for s in kept), max(s.score for s in moved)
-    scale = STRAY_FACTOR * floor / top if top > 0 else 0.0
+    scale = factor * floor / top if top > 0 else 0.0
     return kept + [SentenceScore(s.row, s.score * scale, s.cosine) for s in moved]

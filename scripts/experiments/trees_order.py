@@ -12,11 +12,12 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from index.answer.answerer import Answerer  # noqa: E402
-from index.answer.passages import SentenceScore  # noqa: E402
 from index.embedding.sentence_transformer import make_embedder, model_cache_dir  # noqa: E402
 from index.eval.run import PrefetchedEmbedder  # noqa: E402
 from index.eval.squad import Dataset, EvalQuestion, load_squad  # noqa: E402
-from index.retrieval.search import retrieve  # noqa: E402
+from index.ranking.model_files import shipped_profiles  # noqa: E402
+from index.ranking.pipeline import RankingPipeline  # noqa: E402
+from index.ranking.results import SentenceScore  # noqa: E402
 from index.store.generations import Snapshot  # noqa: E402
 from index.store.handle import IndexHandle  # noqa: E402
 
@@ -31,13 +32,13 @@ def trees_order(
     handle = IndexHandle(index_dir, embedder.name)
     snap = handle.reload()
     assert snap is not None, f"no index in {index_dir}"
-    answerer = Answerer(handle, embedder, min_score=float("-inf"))
+    answerer = Answerer(handle, embedder, ranker=RankingPipeline(shipped_profiles()), min_score=float("-inf"))
 
     def each() -> Iterator[tuple[EvalQuestion, str, np.ndarray, list[SentenceScore]]]:
         for q in dataset.questions:
             text = " ".join(q.question.split())
-            vector = answerer._embed(text)
-            ordered, _, _ = answerer._rank(snap, vector, retrieve(snap, vector, text), text)
-            yield q, text, vector, ordered
+            ranked = answerer.rank(text)
+            assert ranked is not None
+            yield q, text, embedder.embed_query(text), ranked[1].order
 
     return dataset, snap, each()
