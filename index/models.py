@@ -96,6 +96,9 @@ class IndexStats(BaseModel):
     index_type: str
     size_bytes: int
     path: str
+    scorers: dict[str, str] = Field(
+        default_factory=dict, description="Question language -> the scorer that orders its quotes."
+    )
 
 
 class BuildSummary(BaseModel):

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from index.answer.answerer import Answerer
 from index.build.builder import DEFAULT_MIN_SCORE, IndexBuilder
-from index.embedding.sentence_transformer import INT8_SUFFIX, Embedder, make_embedder, model_cache_dir
+from index.embedding.sentence_transformer import Embedder, make_embedder, model_cache_dir
 from index.ranking.model_files import shipped_profiles
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import ProfileSet, hand_set_profiles
-from index.settings import DEFAULT_MODEL, CoreSettings
+from index.settings import CoreSettings
 from index.store.handle import IndexHandle
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,9 @@ def build_services(settings: CoreSettings, reload_interval: float = 2.0) -> Serv
 
 
 def ranking_profiles(embedder_name: str) -> ProfileSet:
-    """The trained profiles for the model they were fitted with; the hand-set weights for any other."""
-    if embedder_name.removesuffix(INT8_SUFFIX) == DEFAULT_MODEL:
-        return shipped_profiles()
+    """The trained profiles for the embedder they were fitted with; the hand-set weights for any other."""
+    shipped = shipped_profiles()
+    if shipped.embedder == embedder_name:
+        return shipped
     log.info("No trained quote ranker for %s: quotes are ranked by the hand-set weights", embedder_name)
     return hand_set_profiles()

@@ -34,12 +34,14 @@ from index.eval.run import build_eval_index
 from index.eval.squad import EvalArticle, EvalQuestion, expand_titles, load_squad, normalise
 from index.ranking.features import candidate_features, sentence_text
 from index.ranking.profiles import rerank_chunks, retrieval_params
-from index.ranking.tree_features import TREE_FEATURES, tree_features
+from index.ranking.provenance import Provenance
+from index.ranking.tree_features import TREE_FEATURE_SET, TREE_FEATURES, tree_features
 from index.ranking.trees import TreeEnsemble
 from index.retrieval.search import retrieve
 from index.settings import DEFAULT_MODEL
-from index.store.generations import Snapshot
+from index.store.generations import Snapshot, generation_path
 from index.store.handle import IndexHandle
+from index.store.manifest import Manifest
 from index.text.language import detect_language
 
 PARAMS: dict[str, Any] = {
@@ -222,6 +224,15 @@ def main() -> None:
     )
     raw["params"] = PARAMS
     raw["trained_on"] = {"dataset": args.dataset.name, "questions": len(np.unique(groups))}
+    manifest = Manifest.read(generation_path(args.index_dir) or args.index_dir)
+    raw["provenance"] = Provenance(
+        embedder=manifest.model,
+        backend=args.backend,
+        dimension=manifest.dimension,
+        features=TREE_FEATURE_SET,
+        analyzer=manifest.analyzer,
+        trained_on={**raw["trained_on"], "articles": args.titles, "script": "scripts/train_quote_model.py"},
+    ).to_json()
     out.write_text(json.dumps(raw, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 

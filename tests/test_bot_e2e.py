@@ -235,6 +235,7 @@ def test_about_shows_the_index(env: Env) -> None:
     body = env.fake.wait_for("POST", rf"^/interactions/{about['id']}/").body
     fields = {f["name"]: f["value"] for f in body["data"]["embeds"][0]["fields"]}
     assert fields["Articles"] == str(len(ARTICLES)) and fields["Model"] == "hashing:256"
+    assert fields["Quote ranking"] == "en: hand-set, es: hand-set"
 
 
 def test_a_refused_typing_indicator_does_not_stop_the_answer(env: Env) -> None:

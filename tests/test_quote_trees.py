@@ -86,13 +86,13 @@ def test_stale_or_broken_model_files_are_errors_that_say_what_to_do(tmp_path: Pa
 
 
 def test_the_shipped_english_model_matches_the_features() -> None:
-    trees = load_trees(MODELS_DIR / TREES_EN)
+    trees, _file = load_trees(MODELS_DIR / TREES_EN)
     assert trees.features == TREE_FEATURES
     assert len(trees.feature) >= 50
 
 
 def _candidates(answerer: Answerer, question: str) -> tuple:
-    snap = answerer._handle.snapshot()
+    snap = answerer.handle.snapshot()
     assert snap is not None
     vector = answerer._embed(question)
     found = retrieve(snap, vector, question)
@@ -140,7 +140,7 @@ def test_the_trees_order_the_quotes_and_the_hand_scale_decides_to_answer(tiny_an
     money = TREE_FEATURES.index("money")
     numbers = TREE_FEATURES.index("numbers")
     raw = _model([_stump(numbers, 0.5, -3.0, 3.0), _stump(money, 0.5, 0.0, 0.0)], TREE_FEATURES)
-    handle, embedder = tiny_answerer._handle, tiny_answerer._embedder
+    handle, embedder = tiny_answerer.handle, tiny_answerer._embedder
     ranker = RankingPipeline(_tree_profiles(TreeEnsemble.from_json(raw)))
     with_trees = Answerer(handle, embedder, min_score=0.2, ranker=ranker)
     without = Answerer(handle, embedder, min_score=0.2, ranker=RankingPipeline(hand_set_profiles()))
@@ -156,7 +156,7 @@ def test_the_trees_order_the_quotes_and_the_hand_scale_decides_to_answer(tiny_an
 def test_a_neighbour_that_supplies_the_asked_for_date_joins_the_quote(tiny_answerer: Answerer) -> None:
     from index.answer.passages import Growth, grow_passage
 
-    snap = tiny_answerer._handle.snapshot()
+    snap = tiny_answerer.handle.snapshot()
     assert snap is not None
     texts = [sentence_text(snap, r) for r in range(len(snap.data.sentences))]
     hurt = texts.index("Officials said no one was hurt.")

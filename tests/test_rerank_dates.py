@@ -130,7 +130,7 @@ def test_fusion_leans_on_bm25_for_spanish() -> None:
 
 
 def test_retrieve_detects_the_question_language(tiny_answerer: Answerer) -> None:
-    snap = tiny_answerer._handle.snapshot()
+    snap = tiny_answerer.handle.snapshot()
     embedder = tiny_answerer._embedder
     question = "¿Cuántas horas estuvieron suspendidos los vuelos en el aeropuerto de Catania?"
     assert retrieve(snap, embedder.embed_query(question), question).language == "es"
@@ -140,7 +140,7 @@ def test_retrieve_detects_the_question_language(tiny_answerer: Answerer) -> None
 
 
 def test_candidate_features_are_well_formed_with_answer_type_cues(tiny_answerer: Answerer) -> None:
-    snap = tiny_answerer._handle.snapshot()
+    snap = tiny_answerer.handle.snapshot()
     question = "How many hours were flights suspended at Catania airport?"
     vector = tiny_answerer._embedder.embed_query(question)
     found = retrieve(snap, vector, question)

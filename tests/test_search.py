@@ -99,7 +99,7 @@ def test_large_indexes_search_dense_in_a_worker_with_the_same_hits(
 ) -> None:
     from index.retrieval import search
 
-    snap = tiny_answerer._handle.snapshot()  # type: ignore[attr-defined]
+    snap = tiny_answerer.handle.snapshot()  # type: ignore[attr-defined]
     question = "When did the Etna volcano erupt?"
     vector = tiny_answerer._embed(question)  # type: ignore[attr-defined]
     alone = search.retrieve(snap, vector, question).hits

@@ -50,6 +50,8 @@ def about_embed(stats: IndexStats) -> discord.Embed:
     embed.add_field(name="Model", value=discord.utils.escape_markdown(stats.model)[:1024])
     embed.add_field(name="Index built", value=stats.built_at.strftime("%Y-%m-%d %H:%M UTC"))
     embed.add_field(name="Index format", value=str(stats.format_version))
+    ranking = ", ".join(f"{lang}: {name}" for lang, name in stats.scorers.items()) or "hand-set"
+    embed.add_field(name="Quote ranking", value=discord.utils.escape_markdown(ranking)[:1024])
     embed.add_field(name="Bot version", value=bot.__version__)
     return embed
 

@@ -49,7 +49,7 @@ class Answerer:
         With `quote_unanswered` every quote is returned even when the confidence is below the threshold
         (evaluation: @3 and MRR need them; `answered` still says what the threshold decided).
         """
-        self._handle = handle
+        self.handle = handle
         self._embedder = embedder
         self.max_quotes = max_quotes
         self._min_score = min_score
@@ -65,7 +65,7 @@ class Answerer:
         started = time.perf_counter()
         text = " ".join(question.split())
         problem = self._check_question(text)
-        snap = self._handle.snapshot() if problem is None else None
+        snap = self.handle.snapshot() if problem is None else None
         if problem is not None:
             answer = Answer(question=question, answered=False, status="invalid_question", message=problem)
         elif snap is None or snap.manifest.chunks == 0:
@@ -127,7 +127,7 @@ class Answerer:
 
     def rank(self, question: str) -> tuple[Snapshot, Ranking] | None:
         """The ranking behind an answer (for training and analysis tools); None without an index."""
-        snap = self._handle.snapshot()
+        snap = self.handle.snapshot()
         if snap is None or snap.manifest.chunks == 0:
             return None
         text = " ".join(question.split())
@@ -152,7 +152,7 @@ class Answerer:
 
     def stats(self) -> IndexStats | None:
         """Counts and provenance of the loaded index; None when there is none."""
-        snap = self._handle.snapshot()
+        snap = self.handle.snapshot()
         if snap is None:
             return None
         m = snap.manifest
@@ -167,6 +167,7 @@ class Answerer:
             index_type=m.index_type,
             size_bytes=directory_size(snap.path),
             path=str(snap.path),
+            scorers=self.ranker.scorers(),
         )
 
 

@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +19,8 @@ from index.store.generations import Snapshot
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "rerank_model.json"
 
+# The name and version of FEATURES as a model file records it (bump when a feature changes meaning).
+FEATURE_SET = "base-17-v1"
 FEATURES = (
     "sent_cos",  # the sentence alone against the question
     "prev_cos",  # the sentence before it (context: the question may be about what it introduces)
@@ -156,7 +159,11 @@ class RerankModel:
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> RerankModel:
         """Read the trained weights (JSON written by scripts/train_reranker.py)."""
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")), path)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any], path: Path | str = "<model>") -> RerankModel:
+        """The weights of a parsed model file; `path` names the file in errors."""
         stale = tuple(raw["features"]) != FEATURES or any(
             tuple(params.get("extra_features", ())) != LANGUAGE_FEATURES.get(language, ())
             for language, params in raw["languages"].items()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from index.ranking.dates import apply_date_intent, present_statements_first
@@ -20,6 +22,13 @@ class RankingPipeline:
 
     def __init__(self, profiles: ProfileSet) -> None:
         self.profiles = profiles
+        self._checked: Path | None = None  # the generation the model files were last checked against
+
+    def check(self, snap: Snapshot) -> None:
+        """Refuse a snapshot the profiles' model files were not trained for (once per generation)."""
+        if snap.path != self._checked:
+            self.profiles.check(snap.manifest)
+            self._checked = snap.path
 
     def profile(self, language: str) -> RankingProfile:
         """The profile questions in `language` are ranked by."""
@@ -38,10 +47,10 @@ class RankingPipeline:
         threshold: float | None = None,
     ) -> Ranking:
         """Score the sentences of the top hits, adjust, and judge against `threshold` (else the profile's)."""
+        self.check(snap)
         profile = self.profile(intent.language)
-        cands = candidate_features(
-            snap, query_vector, intent.terms, intent.text, hits[: profile.rerank_chunks]
-        )
+        top = hits[: profile.rerank_chunks]
+        cands = candidate_features(snap, query_vector, intent.terms, intent.text, top)
         job = ScoringInput(snap, intent, query_vector, cands)
         rows, cosines = cands.rows.tolist(), cands.features[:, 0].tolist()
         by_order = profile.order.score(job)

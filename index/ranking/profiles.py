@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from index.ranking.dates import DateAdjustment
+from index.ranking.provenance import ModelFile
 from index.ranking.results import GROW_RATIO
 from index.ranking.scorers import HandScorer, Scorer
 from index.ranking.stray_language import StrayAdjustment
 from index.retrieval.search import RetrievalParams
+from index.store.manifest import Manifest
 
 # (dense, BM25) fusion and article blending by question language. The default model is English-only: on
 # Spanish questions its rankings are mostly noise, so BM25 leads, and a chunk also counts its whole
@@ -56,6 +58,12 @@ class ProfileSet:
     profiles: dict[str, RankingProfile]
     fallback: str = "en"
     embedder: str | None = None  # the embedder the set was tuned for (None: any)
+    model_files: tuple[ModelFile, ...] = ()
+
+    def check(self, manifest: Manifest) -> None:
+        """Refuse an index that the set's model files were not trained for (RankerError)."""
+        for model_file in self.model_files:
+            model_file.check(manifest)
 
     def for_language(self, language: str) -> RankingProfile:
         """The profile for questions in `language` (the fallback's when it has none)."""
