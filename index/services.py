@@ -50,6 +50,8 @@ def build_services(settings: CoreSettings, reload_interval: float = 2.0) -> Serv
         embedder,
         ranker=ranker,
         max_quotes=settings.max_quotes,
+        quote_pool=settings.quote_pool,
+        supporting_min_ratio=settings.supporting_min_ratio,
         min_score=settings.min_score,
         max_question_chars=settings.max_question_chars,
     )

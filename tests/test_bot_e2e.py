@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,10 +31,11 @@ def no_pings(allowed: dict[str, Any]) -> bool:
 class Env:
     """One fake Discord + one running bot, shared by the tests of this module."""
 
-    def __init__(self, fake: FakeDiscord, bot: BotProcess) -> None:
+    def __init__(self, fake: FakeDiscord, bot: BotProcess, settings: dict[str, str]) -> None:
         self.fake = fake
         self.bot = bot
         self.w = fake.world
+        self.settings = settings  # where the corpus and the index are, for the CLI
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +59,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     ).start()
     try:
         bot.wait_ready()
-        yield Env(fake, bot)
+        yield Env(fake, bot, {"CORPUS_DIR": str(corpus), "INDEX_DIR": str(index_dir)})
     finally:
         status = bot.stop(sig=signal.SIGINT)  # Ctrl-C; the start-up tests cover SIGTERM
         fake.stop()
@@ -228,6 +232,36 @@ def test_reindex_needs_permission_and_reports_a_summary(env: Env) -> None:
     assert env.fake.wait_for("POST", rf"^/interactions/{allowed['id']}/").body["type"] == 5
     summary = env.fake.wait_for("POST", rf"^/webhooks/{env.w.app_id}/{allowed['token']}$").body
     assert "index" in summary["content"].lower() and "articles" in summary["content"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who won the league with Atlético Nacional?",
+        "Which city got ash from the volcano?",
+        "How much did coffee prices rise?",
+        "What happened in Colombia?",
+    ],
+)
+def test_the_first_page_shows_the_first_quotes_of_the_cli_json_answer(env: Env, question: str) -> None:
+    cli = subprocess.run(
+        [sys.executable, "-m", "index", "ask", "--json", question],
+        env=clean_env(**env.settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    expected = json.loads(cli.stdout.strip().splitlines()[-1])["quotes"]
+    msg = env.fake.post_message(question, mention_bot=True)
+    embed = env.fake.wait_for("POST", r"/messages$", replying_to(msg)).body["embeds"][0]
+    shown = [embed["description"]] + [field["value"] for field in embed.get("fields", [])]
+    assert expected and len(shown) == len(expected)  # MAX_QUOTES quotes per page and per CLI answer
+    for block, quote in zip(shown, expected, strict=True):
+        plain = re.sub(r"\\(.)", r"\1", block)
+        assert f"**{quote['title']}**" in plain, (question, block, quote["title"])
+        for passage in quoted_words(block):
+            assert passage in " ".join(quote["text"].split()), (question, passage)
 
 
 def test_about_shows_the_index(env: Env) -> None:

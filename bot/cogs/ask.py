@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.feedback import FeedbackLog
 from bot.ratelimit import InFlight, RateLimiter
-from bot.render import keep_relevant, notice, page_count, render_answer, thread_name
+from bot.render import notice, page_count, render_answer, thread_name
 from bot.views import AnswerView
 from index.errors import NewsQuoteError
 from index.models import Answer
@@ -124,7 +124,6 @@ class AskCog(commands.Cog):
         except Exception:
             log.exception("Failed to answer a question")
             return {"content": APOLOGY}, None
-        answer.quotes = keep_relevant(answer.quotes, self.settings.supporting_min_ratio)
         if not answer.quotes:
             return {"content": notice(answer.message or "The articles don't answer this.")}, None
         per_page = self.settings.per_page

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from index.answer.passages import Passage, choose_passages
+from index.answer.presentation import QUOTE_POOL, SUPPORTING_MIN_RATIO, present
 from index.embedding.sentence_transformer import Embedder
 from index.models import Answer, IndexStats, Quote
 from index.ranking.pipeline import RankingPipeline
@@ -41,10 +42,14 @@ class Answerer:
         min_score: float | None = None,
         max_question_chars: int = 500,
         ranker: RankingPipeline | None = None,
+        supporting_min_ratio: float = SUPPORTING_MIN_RATIO,
+        quote_pool: int = QUOTE_POOL,
         quote_unanswered: bool = False,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         """`ranker` defaults to the hand-set weights; `min_score` overrides its profiles' thresholds.
+
+        `max_quotes` is the page size: supporting quotes are mixed across articles per page of it.
 
         With `quote_unanswered` every quote is returned even when the confidence is below the threshold
         (evaluation: @3 and MRR need them; `answered` still says what the threshold decided).
@@ -59,6 +64,8 @@ class Answerer:
         self._today = today
         self.ranker = ranker or RankingPipeline(hand_set_profiles())
         self._quote_unanswered = quote_unanswered
+        self._supporting_min_ratio = supporting_min_ratio
+        self._quote_pool = quote_pool
 
     def ask(self, question: str, max_quotes: int | None = None) -> Answer:
         """Answer one question with up to `max_quotes` quotes, best first."""
@@ -111,8 +118,10 @@ class Answerer:
         query_vector = self._embed(text)
         found = retrieve(snap, query_vector, intent, profile.retrieval)
         ranking = self.ranker.rank(snap, intent, query_vector, found.hits, self._min_score)
-        passages = choose_passages(snap, ranking.order, count, ranking.growth)
-        quotes = [_to_quote(snap, p, ranking.confidence.get(p.best)) for p in passages]
+        # Always the same pool, so that the first quotes do not depend on how many are asked for.
+        passages = choose_passages(snap, ranking.order, max(count, self._quote_pool), ranking.growth)
+        ranked = [_to_quote(snap, p, ranking.confidence.get(p.best)) for p in passages]
+        quotes = present(ranked, self._supporting_min_ratio, self.max_quotes)[:count]
         answered = bool(quotes) and ranking.confident
         return Answer(
             question=question,
