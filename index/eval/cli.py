@@ -65,6 +65,7 @@ def run_eval(services: Services, args: argparse.Namespace) -> int:
         seed=args.seed,
         batch_embed=args.batch_embed,
         holdout_paragraphs=args.holdout_paragraphs,
+        page_size=services.answerer.max_quotes,
     )
     logging.getLogger("index.answer.answerer").setLevel(
         logging.WARNING
