@@ -57,7 +57,7 @@ class Answerer:
         self._today = today
         self.ranker = ranker or RankingPipeline(hand_set_profiles())
         self._quote_unanswered = quote_unanswered
-        self._supporting_min_ratio = supporting_min_ratio
+        self.supporting_min_ratio = supporting_min_ratio
         self._quote_pool = quote_pool
 
     def ask(self, question: str, max_quotes: int | None = None) -> Answer:
@@ -114,7 +114,7 @@ class Answerer:
         # Always the same pool, so that the first quotes do not depend on how many are asked for.
         passages = choose_passages(snap, ranking.order, max(count, self._quote_pool), ranking.growth)
         ranked = [_to_quote(snap, p, ranking.confidence.get(p.best)) for p in passages]
-        quotes = present(ranked, self._supporting_min_ratio, self.max_quotes)[:count]
+        quotes = present(ranked, self.supporting_min_ratio, self.max_quotes)[:count]
         answered = bool(quotes) and ranking.confident
         return Answer(
             question=question,
@@ -128,7 +128,8 @@ class Answerer:
         )
 
     def _embed(self, text: str) -> np.ndarray:
-        key = text.lower()
+        # Keyed on exactly what is embedded: a cased model gives "Apple" and "apple" different vectors.
+        key = text
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:

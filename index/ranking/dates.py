@@ -78,8 +78,7 @@ def apply_date_intent(
     """Re-rank candidates by time: years as soft filters, newer first for the present."""
     if intent.empty or not scored:
         return scored
-    articles = snap.data.articles
-    dates = {s.row: articles[int(snap.data.sentences[s.row, 0])].date for s in scored}
+    dates = {s.row: snap.article_of(s.row).date for s in scored}
     newest = max((d for d in dates.values() if d is not None), default=None)
     out = []
     for s in scored:
@@ -105,7 +104,7 @@ def _ranged_score(
 
 
 def _named_years(snap: Snapshot, row: int) -> list[int]:
-    return [int(y) for y in YEAR.findall(_sentence(snap, row))]
+    return [int(y) for y in YEAR.findall(snap.sentence_text(row))]
 
 
 def present_statements_first(
@@ -117,8 +116,7 @@ def present_statements_first(
     older story's "Osorio is still a sought-after coach" matches more words. Relevant means the calibrated
     confidence clears the answer threshold, so this never promotes an off-topic sentence.
     """
-    articles, sentences = snap.data.articles, snap.data.sentences
-    dates = {s.row: articles[int(sentences[s.row, 0])].date for s in ordered}
+    dates = {s.row: snap.article_of(s.row).date for s in ordered}
     newest = max((d for d in dates.values() if d is not None), default=None)
     confidence = {s.row: s.score for s in relevance}
     lead = [
@@ -127,7 +125,7 @@ def present_statements_first(
         if newest is not None
         and dates[s.row] == newest
         and confidence.get(s.row, 0.0) >= threshold
-        and _STATES_PRESENT.search(_sentence(snap, s.row))
+        and _STATES_PRESENT.search(snap.sentence_text(s.row))
     ]
     if not lead:
         return ordered
@@ -138,8 +136,3 @@ def present_statements_first(
     lifted = [SentenceScore(s.row, top + confidence[s.row], s.cosine) for s in lead]
     chosen = {s.row for s in lead}
     return lifted + [s for s in ordered if s.row not in chosen]
-
-
-def _sentence(snap: Snapshot, row: int) -> str:
-    article_row, start, end = (int(x) for x in snap.data.sentences[row])
-    return str(snap.data.articles[article_row].text[start:end])
