@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.ranking.results import NO_GROWTH, Growth, SentenceScore
 from index.store.generations import Snapshot
+from index.text.lexicon import LEANS_ON_PREVIOUS, opening_word
 
 MAX_QUOTE_CHARS = 400
 MAX_QUOTE_SENTENCES = 3
 # A sentence opening with one of these leans on the one before it ("He won six titles...").
-_ANAPHORA = re.compile(
-    r"^[\"“'‘(]?(he|she|it|they|this|that|these|those|his|her|its|their|there|but|however|also|"
-    r"él|ella|ellos|ellas|esto|este|esta|eso|su|sus|pero|sin embargo)\b",
-    re.IGNORECASE,
-)
+_ANAPHORA = opening_word(LEANS_ON_PREVIOUS)
 _DUPLICATE_COSINE = 0.95
 
 

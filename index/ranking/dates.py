@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from index.ranking.results import SentenceScore
 from index.retrieval.intent import YEAR, DateIntent
 from index.store.generations import Snapshot
+from index.text.lexicon import MONTHS_ES
 
 # Words by which a sentence states the present ("He now directs Zamalek in Egypt").
 _STATES_PRESENT = re.compile(
@@ -37,20 +38,7 @@ class DateAdjustment:
     recency_days: int = RECENCY_DAYS
 
 
-_MONTHS_ES = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-]
+_MONTHS_ES = list(MONTHS_ES)
 _LEADING_ES = re.compile(r"\A\s*(\d{1,2}) de (" + "|".join(_MONTHS_ES) + r") de (\d{4})\b", re.I)
 
 
