@@ -20,7 +20,10 @@ def main() -> None:
     """Embed every question, then ask them all twice through the Answerer, timing each call."""
     args = _parser().parse_args()
     from index.answer.answerer import Answerer
-    from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+    from index.embedding.factory import make_embedder, model_cache_dir
+    from index.eval.run import PrefetchedEmbedder
+    from index.ranking.pipeline import RankingPipeline
+    from index.services import ranking_profiles
     from index.store.generations import generation_path
     from index.store.handle import IndexHandle
     from index.store.manifest import Manifest
@@ -30,10 +33,10 @@ def main() -> None:
     model = Manifest.read(generation).model
     cache = model_cache_dir(args.index_dir)
     embedder = make_embedder(args.query_model or model, backend=args.backend, cache_dir=cache)
-    answerer = Answerer(IndexHandle(args.index_dir, model), embedder)
     questions = [" ".join(q.split()) for q in load_questions(args.questions)][: args.limit]
-    for question in questions:
-        answerer._cache[question.lower()] = embedder.embed_query(question)  # the LRU cache: no model call
+    embedder = PrefetchedEmbedder(embedder, questions)  # embedded up front: no model call while timing
+    ranker = RankingPipeline(ranking_profiles(embedder.name))
+    answerer = Answerer(IndexHandle(args.index_dir, model), embedder, ranker=ranker)
     answerer.ask(questions[0])  # loads the index
     cold, again = _timed(answerer, questions[1:]), _timed(answerer, questions[1:])
     print(json.dumps({"questions": len(questions) - 1, "cold": cold, "again": again}))

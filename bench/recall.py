@@ -84,7 +84,7 @@ def _settings(dense: object, args: argparse.Namespace) -> list[tuple[str, Callab
     """(label, apply) for each search-time setting to try; one "defaults" entry when none is swept."""
     import faiss
 
-    raw = dense._index  # type: ignore[attr-defined]
+    raw = dense.native  # type: ignore[attr-defined]
     kind: str = dense.kind  # type: ignore[attr-defined]
     if "ivf" in kind and args.nprobe:
         ivf = faiss.extract_index_ivf(raw)

@@ -18,7 +18,9 @@ def main() -> None:
     """Answer every question once through the Answerer and report latency, memory and start-up."""
     args = _parser().parse_args()
     from index.answer.answerer import Answerer
-    from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+    from index.embedding.factory import make_embedder, model_cache_dir
+    from index.ranking.pipeline import RankingPipeline
+    from index.services import ranking_profiles
     from index.store.generations import directory_size, generation_path
     from index.store.handle import IndexHandle
     from index.store.manifest import Manifest
@@ -30,7 +32,7 @@ def main() -> None:
     cache = model_cache_dir(args.index_dir)
     embedder = make_embedder(args.query_model or manifest.model, backend=args.backend, cache_dir=cache)
     handle = IndexHandle(args.index_dir, manifest.model)
-    answerer = Answerer(handle, embedder)
+    answerer = Answerer(handle, embedder, ranker=RankingPipeline(ranking_profiles(embedder.name)))
     questions = load_questions(args.questions)
     first = answerer.ask(questions[0])
     first_answer_s = time.time() - args.started

@@ -189,6 +189,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "about_model": {"en": "Model", "es": "Modelo"},
     "about_built": {"en": "Index built", "es": "Índice creado"},
     "about_format": {"en": "Index format", "es": "Formato del índice"},
+    "about_ranking": {"en": "Quote ranking", "es": "Orden de las citas"},
     "about_version": {"en": "Bot version", "es": "Versión del bot"},
     "about_feedback": {"en": "Feedback in this server", "es": "Opiniones en este servidor"},
     "stale_note": {

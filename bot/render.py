@@ -223,35 +223,10 @@ def stale_note(answer: Answer, today: dt.date, max_age_days: int, lang: Lang = "
     return t("stale_note", lang, date=long_date(newest, lang))
 
 
-def keep_relevant(quotes: Sequence[Quote], ratio: float) -> list[Quote]:
-    """The best quote plus those whose confidence is at least `ratio` times its own (the tail is noise)."""
-    if not quotes:
-        return []
-    top = _confidence(quotes[0])
-    floor = top * ratio
-    return [quotes[0]] + [q for q in quotes[1:] if top > 0 and _confidence(q) >= floor]
-
-
-def _confidence(quote: Quote) -> float:
-    # The confidence is comparable between quotes; `score` only orders them (trained models are peaky).
-    return quote.confidence if quote.confidence is not None else quote.score
-
-
 def paginate(quotes: Sequence[Quote], per_page: int) -> list[list[Quote]]:
-    """Group ranked quotes into pages, preferring supporting quotes from other articles on each page."""
-    remaining = list(quotes)
-    pages: list[list[Quote]] = []
-    while remaining:
-        page = [remaining.pop(0)]
-        seen = {page[0].article_id}
-        for q in [q for q in remaining if q.article_id not in seen]:
-            if len(page) == per_page:
-                break
-            page.append(q)
-            seen.add(q.article_id)
-            remaining.remove(q)
-        pages.append(page)
-    return pages
+    """Pages of `per_page` quotes, in the answer's order (the core chose and ordered them)."""
+    size = max(per_page, 1)
+    return [list(quotes[i : i + size]) for i in range(0, len(quotes), size)]
 
 
 def _footer(

@@ -58,10 +58,6 @@ class BotSettings(CoreSettings):
     )
     max_in_flight: int = Field(4, ge=1, le=64, description="Questions answered at once, bot-wide.")
     busy_wait_seconds: float = Field(10.0, ge=0, description="How long a question waits for a free slot.")
-    quote_pool: int = Field(12, ge=1, le=20, description="Quotes fetched per question for paging.")
-    supporting_min_ratio: float = Field(
-        0.4, ge=0, le=1, description="Show further quotes only if they score this fraction of the best one."
-    )
     view_timeout_seconds: float = Field(
         600.0, gt=0, le=840, description="Buttons stop working after this (under the 15-minute token life)."
     )

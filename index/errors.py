@@ -55,3 +55,7 @@ class NoSpaceLeft(NewsQuoteError):
 
 class EmbedderError(NewsQuoteError):
     """The embedding model could not be loaded."""
+
+
+class RankerError(NewsQuoteError):
+    """A trained ranking model file cannot be used (unreadable, stale, or fitted to another index)."""

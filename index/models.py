@@ -101,6 +101,9 @@ class Answer(BaseModel):
     asks_about_present: bool = Field(
         default=False, description='The question asks about the present ("now", "currently", "latest"...).'
     )
+    threshold: float | None = Field(
+        default=None, description="The threshold `confidence` was judged against (the ranking profile's)."
+    )
     took_ms: float = 0.0
     index_built_at: dt.datetime | None = None
 
@@ -118,6 +121,9 @@ class IndexStats(BaseModel):
     index_type: str
     size_bytes: int
     path: str
+    scorers: dict[str, str] = Field(
+        default_factory=dict, description="Question language -> the scorer that orders its quotes."
+    )
 
 
 RATE_MIN_CHUNKS = 200  # fewer embedded chunks than this say nothing about speed

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from index.answer.answerer import Answerer
 from index.build.builder import DEFAULT_MIN_SCORE, IndexBuilder
-from index.embedding.sentence_transformer import Embedder, make_embedder, model_cache_dir
+from index.embedding.factory import make_embedder, model_cache_dir
+from index.embedding.sentence_transformer import Embedder
+from index.ranking.model_files import shipped_profiles
+from index.ranking.pipeline import RankingPipeline
+from index.ranking.profiles import ProfileSet, hand_set_profiles
 from index.settings import CoreSettings
 from index.store.handle import IndexHandle
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -18,6 +25,7 @@ class Services:
     embedder: Embedder
     handle: IndexHandle
     builder: IndexBuilder
+    ranker: RankingPipeline
     answerer: Answerer
 
 
@@ -38,11 +46,24 @@ def build_services(settings: CoreSettings, reload_interval: float = 0.5) -> Serv
         max_file_bytes=int(settings.max_file_mb * 2**20),
         min_score=DEFAULT_MIN_SCORE,
     )
+    ranker = RankingPipeline(ranking_profiles(embedder.name))
     answerer = Answerer(
         handle,
         embedder,
+        ranker=ranker,
         max_quotes=settings.max_quotes,
+        quote_pool=settings.quote_pool,
+        supporting_min_ratio=settings.supporting_min_ratio,
         min_score=settings.min_score,
         max_question_chars=settings.max_question_chars,
     )
-    return Services(embedder=embedder, handle=handle, builder=builder, answerer=answerer)
+    return Services(embedder=embedder, handle=handle, builder=builder, ranker=ranker, answerer=answerer)
+
+
+def ranking_profiles(embedder_name: str) -> ProfileSet:
+    """The trained profiles for the embedder they were fitted with; the hand-set weights for any other."""
+    shipped = shipped_profiles()
+    if shipped.embedder == embedder_name:
+        return shipped
+    log.info("No trained quote ranker for %s: quotes are ranked by the hand-set weights", embedder_name)
+    return hand_set_profiles()

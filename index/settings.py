@@ -34,9 +34,13 @@ class CoreSettings(BaseSettings):
         "export fails); onnx = fp32; onnx-int8 = quantised; torch.",
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
-    max_quotes: int = Field(3, ge=1, le=20, description="Quotes per answer (MAX_QUOTES).")
+    max_quotes: int = Field(3, ge=1, le=20, description="Quotes per answer, and per bot page (MAX_QUOTES).")
+    quote_pool: int = Field(12, ge=1, le=20, description="Quotes ranked per question (the bot pages them).")
+    supporting_min_ratio: float = Field(
+        0.4, ge=0, le=1, description="Show further quotes only if they score this fraction of the best one."
+    )
     min_score: float | None = Field(
-        None, description="Answer threshold; None uses the value the index was tuned with (MIN_SCORE)."
+        None, description="Answer threshold; None uses the question language's ranking profile (MIN_SCORE)."
     )
     max_question_chars: int = Field(500, ge=10, le=4000)
     max_file_mb: float = Field(20.0, gt=0, description="Corpus files larger than this are skipped.")

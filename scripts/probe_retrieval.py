@@ -7,7 +7,7 @@ Usage (from the repository root, after `python -m index eval ... --index-dir DIR
 
 Prints, over the questions of the named articles: the share whose best chunk is in the right article, the
 right article within the top N whole articles (article BM25), the oracle within the top N chunks (a sentence
-of those chunks contains the gold answer), and the reranker's top-1 sentence within the top RERANK_CHUNKS
+of those chunks contains the gold answer), and the reranker's top-1 sentence within the top `rerank_chunks`
 chunks. `--set` overrides a module constant for the run. Question vectors are cached next to the index.
 """
 
@@ -22,16 +22,17 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer import answerer as answer
-from index.embedding.sentence_transformer import make_embedder
+from index.embedding.factory import make_embedder
 from index.eval.squad import EvalQuestion, expand_titles, load_squad, normalise
 from index.ranking.features import RerankModel, candidate_features, sentence_text
 from index.ranking.features_es import model_inputs
+from index.ranking.profiles import rerank_chunks, retrieval_params
 from index.retrieval.search import Retrieval, retrieve
 from index.settings import DEFAULT_MODEL
 from index.store.article_evidence import article_index
 from index.store.generations import Snapshot
 from index.store.handle import IndexHandle
+from index.text.language import detect_language
 
 DEPTHS = (1, 3, 6, 12, 20, 30)
 
@@ -72,7 +73,7 @@ def tally(
     snap: Snapshot, q: EvalQuestion, vector: np.ndarray, model: RerankModel, counts: Counter[str]
 ) -> None:
     """Count the first-stage outcomes of one question."""
-    found = retrieve(snap, vector, q.question)
+    found = retrieve(snap, vector, q.question, retrieval_params(detect_language(q.question)))
     golds = [normalise(a) for a in q.answers]
     titles = [a.title.strip() for a in snap.data.articles]
     right = titles.index(q.article_id.strip())
@@ -88,10 +89,10 @@ def tally(
 def _reranked_hit(
     snap: Snapshot, model: RerankModel, vector: np.ndarray, found: Retrieval, question: str, golds: list[str]
 ) -> bool:
-    """Whether the reranker's best sentence within the top RERANK_CHUNKS chunks holds a gold answer."""
+    """Whether the reranker's best sentence within the top `rerank_chunks` chunks holds a gold answer."""
     if not model.covers(found.language):
         return False
-    hits = found.rerank_hits(answer.RERANK_CHUNKS)
+    hits = found.hits[: rerank_chunks(found.language)]
     cands = candidate_features(snap, vector, found.terms, question, hits)
     if not len(cands.rows):
         return False

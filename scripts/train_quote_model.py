@@ -6,7 +6,7 @@ Usage (from the repository root; needs LightGBM and scikit-learn, development-on
     .venv/bin/python scripts/train_quote_model.py --lang en \\
         /work/shared/data/squad-train-subset.json @scripts/splits/squad-tune.txt --index-dir /tmp/ev/squad
 
-A candidate sentence (one of the sentences of the top RERANK_CHUNKS windows, exactly as the Answerer sees
+A candidate sentence (one of the sentences of the top `rerank_chunks` windows, exactly as the Answerer sees
 them) is positive when it contains a gold answer (case-insensitive, whitespace-normalised). The features
 are index.ranking.tree_features.TREE_FEATURES, computed by the code the Answerer runs, so training and
 serving agree.
@@ -29,17 +29,20 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from index.answer.answerer import RERANK_CHUNKS
-from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+from index.embedding.factory import make_embedder, model_cache_dir
 from index.eval.run import build_eval_index
 from index.eval.squad import EvalArticle, EvalQuestion, expand_titles, load_squad, normalise
 from index.ranking.features import candidate_features, sentence_text
-from index.ranking.tree_features import TREE_FEATURES, tree_features
+from index.ranking.profiles import rerank_chunks, retrieval_params
+from index.ranking.provenance import Provenance
+from index.ranking.tree_features import TREE_FEATURE_SET, TREE_FEATURES, tree_features
 from index.ranking.trees import TreeEnsemble
 from index.retrieval.search import retrieve
 from index.settings import DEFAULT_MODEL
-from index.store.generations import Snapshot
+from index.store.generations import Snapshot, generation_path
 from index.store.handle import IndexHandle
+from index.store.manifest import Manifest
+from index.text.language import detect_language
 
 PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
@@ -73,8 +76,10 @@ def collect(
     groups: list[int] = []
     rows: list[int] = []
     for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
-        found = retrieve(snap, vector, q.question)
-        cands = candidate_features(snap, vector, found.terms, q.question, found.rerank_hits(RERANK_CHUNKS))
+        language = detect_language(q.question)
+        found = retrieve(snap, vector, q.question, retrieval_params(language))
+        hits = found.hits[: rerank_chunks(language)]
+        cands = candidate_features(snap, vector, found.terms, q.question, hits)
         xs.append(tree_features(snap, cands, q.question, found.language, vector))
         golds = [normalise(a) for a in q.answers]
         hits.extend(any(g in normalise(sentence_text(snap, r)) for g in golds) for r in cands.rows.tolist())
@@ -219,6 +224,15 @@ def main() -> None:
     )
     raw["params"] = PARAMS
     raw["trained_on"] = {"dataset": args.dataset.name, "questions": len(np.unique(groups))}
+    manifest = Manifest.read(generation_path(args.index_dir) or args.index_dir)
+    raw["provenance"] = Provenance(
+        embedder=manifest.model,
+        backend=args.backend,
+        dimension=manifest.dimension,
+        features=TREE_FEATURE_SET,
+        analyzer=manifest.analyzer,
+        trained_on={**raw["trained_on"], "articles": args.titles, "script": "scripts/train_quote_model.py"},
+    ).to_json()
     out.write_text(json.dumps(raw, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 

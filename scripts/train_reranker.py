@@ -25,15 +25,27 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from index.answer.answerer import RERANK_CHUNKS
-from index.embedding.sentence_transformer import Embedder, make_embedder
+from index.embedding.factory import make_embedder
+from index.embedding.sentence_transformer import Embedder
 from index.eval.run import build_eval_index
 from index.eval.squad import expand_titles, load_squad, normalise
-from index.ranking.features import FEATURES, LANGUAGE_FEATURES, MODEL_PATH, candidate_features, sentence_text
+from index.ranking.features import (
+    FEATURE_SET,
+    FEATURES,
+    LANGUAGE_FEATURES,
+    MODEL_PATH,
+    candidate_features,
+    sentence_text,
+)
 from index.ranking.features_es import model_inputs
+from index.ranking.profiles import rerank_chunks, retrieval_params
+from index.ranking.provenance import Provenance
 from index.retrieval.search import retrieve
 from index.settings import DEFAULT_MODEL
+from index.store.generations import generation_path
 from index.store.handle import IndexHandle
+from index.store.manifest import Manifest
+from index.text.language import detect_language
 
 log = logging.getLogger("train_reranker")
 
@@ -48,8 +60,10 @@ def collect(path: Path, titles: list[str], index_dir: Path, embedder: Embedder) 
     questions = dataset.select(titles)
     vectors = embedder.embed([q.question for q in questions])  # one batch: much faster than one by one
     for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
-        found = retrieve(snap, vector, q.question)
-        cands = candidate_features(snap, vector, found.terms, q.question, found.rerank_hits(RERANK_CHUNKS))
+        language = detect_language(q.question)
+        found = retrieve(snap, vector, q.question, retrieval_params(language))
+        hits = found.hits[: rerank_chunks(language)]
+        cands = candidate_features(snap, vector, found.terms, q.question, hits)
         x = model_inputs(snap, cands, found.terms, q.question, found.language)
         golds = [normalise(a) for a in q.answers]
         for row, feats in zip(cands.rows.tolist(), x, strict=True):
@@ -141,11 +155,31 @@ def main() -> None:
             x, y, groups = collect(Path(path), expand_titles([titles]) or [], args.index_dir / lang, embedder)
             np.savez(cache, x=x, y=y, groups=groups)
         languages[lang] = fit(x, y, groups, args.c, lang)
-    write_model(args.out, languages)
+    write_model(args.out, languages, _provenance(args, embedder.name))
     print(f"wrote {args.out}")
 
 
-def write_model(path: Path, languages: dict[str, dict[str, object]]) -> None:
+def _provenance(args: argparse.Namespace, embedder_name: str) -> dict[str, object]:
+    """What the weights were fitted with, read from the first dataset's index."""
+    lang = args.dataset[0][0]
+    index_dir = args.index_dir / lang
+    manifest = Manifest.read(generation_path(index_dir) or index_dir)
+    trained_on = {
+        lang: {"dataset": Path(path).name, "articles": titles} for lang, path, titles in args.dataset
+    }
+    return Provenance(
+        embedder=embedder_name,
+        backend="torch",  # make_embedder without a cache folder
+        dimension=manifest.dimension,
+        features=FEATURE_SET,
+        analyzer=manifest.analyzer,
+        trained_on={**trained_on, "script": "scripts/train_reranker.py"},
+    ).to_json()
+
+
+def write_model(
+    path: Path, languages: dict[str, dict[str, object]], provenance: dict[str, object] | None = None
+) -> None:
     """Replace the trained languages' weights in the model file; keep the other languages and the note."""
     old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     same_features = old.get("features") == list(FEATURES)
@@ -154,6 +188,8 @@ def write_model(path: Path, languages: dict[str, dict[str, object]]) -> None:
     if dropped:
         log.warning("dropping %s: trained on other features", ", ".join(dropped))
     merged = {**old, "features": list(FEATURES), "languages": {**kept, **languages}}
+    if provenance is not None:
+        merged["provenance"] = provenance
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(merged, indent=1) + "\n")
 

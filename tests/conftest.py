@@ -12,6 +12,8 @@ from index.answer.answerer import Answerer
 from index.build.builder import IndexBuilder
 from index.embedding.onnx import OnnxEmbedder
 from index.embedding.sentence_transformer import Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from index.ranking.model_files import shipped_profiles
+from index.ranking.pipeline import RankingPipeline
 from index.settings import DEFAULT_MODEL
 from index.store.generations import Snapshot
 from index.store.handle import IndexHandle
@@ -126,4 +128,5 @@ def seed_answerer(
     shutil.copytree(SEED_CORPUS, corpus)
     builder = IndexBuilder(corpus, root / "index", real_embedder)
     builder.build(interactive=False)
-    yield Answerer(IndexHandle(root / "index", real_embedder.name), real_embedder)
+    ranker = RankingPipeline(shipped_profiles())
+    yield Answerer(IndexHandle(root / "index", real_embedder.name), real_embedder, ranker=ranker)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,10 +33,11 @@ def no_pings(allowed: dict[str, Any]) -> bool:
 class Env:
     """One fake Discord + one running bot, shared by the tests of this module."""
 
-    def __init__(self, fake: FakeDiscord, bot: BotProcess) -> None:
+    def __init__(self, fake: FakeDiscord, bot: BotProcess, settings: dict[str, str]) -> None:
         self.fake = fake
         self.bot = bot
         self.w = fake.world
+        self.settings = settings  # where the corpus and the index are, for the CLI
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +62,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     ).start()
     try:
         bot.wait_ready()
-        yield Env(fake, bot)
+        yield Env(fake, bot, {"CORPUS_DIR": str(corpus), "INDEX_DIR": str(index_dir)})
     finally:
         status = bot.stop(sig=signal.SIGINT)  # Ctrl-C; the start-up tests cover SIGTERM
         fake.stop()
@@ -234,11 +238,45 @@ def test_reindex_needs_permission_and_reports_a_summary(env: Env) -> None:
     assert "index" in summary["content"].lower() and "articles" in summary["content"]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who won the league with Atlético Nacional?",
+        "Which city got ash from the volcano?",
+        "How much did coffee prices rise?",
+        "What happened in Colombia?",
+    ],
+)
+def test_the_first_page_shows_the_first_quotes_of_the_cli_json_answer(env: Env, question: str) -> None:
+    cli = subprocess.run(
+        [sys.executable, "-m", "index", "ask", "--json", question],
+        env=clean_env(**env.settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    expected = json.loads(cli.stdout.strip().splitlines()[-1])["quotes"]
+    msg = env.fake.post_message(question, mention_bot=True)
+    embed = env.fake.wait_for("POST", r"/messages$", replying_to(msg)).body["embeds"][0]
+    # The best quote's title is in its attribution line; a supporting quote's title names its field.
+    shown = [(embed["description"], embed["description"])] + [
+        (field["value"], field["name"]) for field in embed.get("fields", [])
+    ]
+    assert expected and len(shown) == len(expected)  # MAX_QUOTES quotes per page and per CLI answer
+    for (block, label), quote in zip(shown, expected, strict=True):
+        plain = re.sub(r"\\(.)", r"\1", label)
+        assert quote["title"] in plain or quote["title"].rstrip("…") in quote["text"], (question, label)
+        for passage in quoted_words(block):
+            assert passage in " ".join(quote["text"].split()), (question, passage)
+
+
 def test_about_shows_the_index(env: Env) -> None:
     about = env.fake.slash("about")
     body = env.fake.wait_for("POST", rf"^/interactions/{about['id']}/").body
     fields = {f["name"]: f["value"] for f in body["data"]["embeds"][0]["fields"]}
     assert fields["Articles"] == str(len(ARTICLES)) and fields["Model"] == "hashing\\:256"  # escaped
+    assert fields["Quote ranking"] == "en\\: hand\\-set, es\\: hand\\-set"  # escaped
 
 
 def test_a_refused_typing_indicator_does_not_stop_the_answer(env: Env) -> None:

@@ -31,7 +31,7 @@ def recall_at_10(index: DenseIndex, vectors: np.ndarray, queries: np.ndarray) ->
     hits = 0
     for query in queries:
         exact = set(np.argsort(-(vectors @ query))[:10].tolist())
-        ids, scores = index.retrieval.search(query, 10)
+        ids, scores = index.search(query, 10)
         hits += len(exact & set(ids.tolist()))
         assert np.all(np.diff(scores) <= 1e-6)  # best first
     return hits / (10 * len(queries))
@@ -61,7 +61,7 @@ def test_small_indexes_are_exact(tmp_path: Path) -> None:
     index = reloaded(DenseIndex.build(vectors, vectors.shape[1]), vectors, tmp_path)
     assert index.kind == FLAT
     for query in clustered(20, seed=5):
-        ids, scores = index.retrieval.search(query, 10)
+        ids, scores = index.search(query, 10)
         assert ids.tolist() == np.argsort(-(vectors @ query))[:10].tolist()
         assert np.allclose(scores, np.sort(vectors @ query)[::-1][:10], atol=1e-5)
 
@@ -131,7 +131,7 @@ def test_rebuild_keeps_the_trained_quantiser(
 def _centroids(builder: IndexBuilder) -> np.ndarray:
     snap = load_snapshot(generation_path(builder.index_dir))  # type: ignore[arg-type]
     assert snap.dense.kind == PQ_FASTSCAN
-    return faiss.vector_to_array(snap.dense._index.pq.centroids)
+    return faiss.vector_to_array(snap.dense.native.pq.centroids)
 
 
 def test_indexes_of_the_former_types_still_load(
@@ -164,7 +164,7 @@ def test_a_search_from_any_thread_runs_on_one_openmp_thread() -> None:
     seen: list[int] = []
 
     def ask() -> None:
-        index.retrieval.search(vectors[0], 5)
+        index.search(vectors[0], 5)
         seen.append(faiss.omp_get_max_threads())  # OpenMP's thread count is a per-thread setting
 
     worker = threading.Thread(target=ask)

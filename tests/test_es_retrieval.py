@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.embedding.sentence_transformer import Embedder
-from index.retrieval import search
+from index.ranking.profiles import RERANK_CHUNKS, hand_set_profiles, rerank_chunks, retrieval_params
 from index.retrieval.search import ChunkHit, hybrid_search, retrieve
 from index.store.article_evidence import article_index
 from index.store.generations import Snapshot
@@ -94,10 +94,11 @@ def test_article_evidence_lifts_the_right_articles_chunk(
 def test_spanish_questions_use_the_blended_first_stage(
     spanish_snapshot: Snapshot, fake_embedder: Embedder
 ) -> None:
-    found = retrieve(spanish_snapshot, fake_embedder.embed_query(QUESTION), QUESTION)
-    assert found.language == "es"
+    profile = hand_set_profiles().for_language(detect_language(QUESTION))
+    found = retrieve(spanish_snapshot, fake_embedder.embed_query(QUESTION), QUESTION, profile.retrieval)
+    assert found.language == "es" and profile.retrieval.article_blend > 0
     assert _article_of(spanish_snapshot, found.hits[0]) == "incendio"
-    assert len(found.rerank_hits(12)) == min(search.RERANK_DEPTH["es"], len(found.hits))
+    assert rerank_chunks("es") < rerank_chunks("en")
 
 
 def test_article_index_scores_whole_articles_and_is_cached(spanish_snapshot: Snapshot) -> None:
@@ -112,8 +113,8 @@ def test_article_index_scores_whole_articles_and_is_cached(spanish_snapshot: Sna
 
 
 def test_english_questions_keep_plain_fusion() -> None:
-    assert search.ARTICLE_BLEND["en"] == 0.0
-    assert "en" not in search.RERANK_DEPTH
+    assert retrieval_params("en").article_blend == 0.0
+    assert rerank_chunks("en") == RERANK_CHUNKS
 
 
 @pytest.mark.parametrize(

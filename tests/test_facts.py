@@ -15,10 +15,9 @@ from legacy_features import term_overlap as legacy_overlap
 from legacy_features import tree_features as legacy_trees
 
 from bench.synth import write_corpus as write_synthetic
-from index.answer.passages import _term_overlap
 from index.build.builder import IndexBuilder
 from index.embedding.sentence_transformer import HashingEmbedder
-from index.ranking.features import candidate_features
+from index.ranking.features import FEATURES, candidate_features
 from index.ranking.tree_features import tree_features
 from index.retrieval.search import retrieve
 from index.store.fact_match import KeyRows, LazyFacts, StoredFacts
@@ -69,7 +68,7 @@ def corpus_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Snapshot,
 
 
 def _both(snap: Snapshot, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(new, legacy) tree features and (new, legacy) hand-path overlaps for one question."""
+    """(new, legacy) tree features and (new, legacy) title-and-sentence overlaps for one question."""
     vector = HashingEmbedder(256).embed_query(question)
     found = retrieve(snap, vector, question)
     hits = found.hits[:12]
@@ -81,8 +80,8 @@ def _both(snap: Snapshot, question: str) -> tuple[np.ndarray, np.ndarray, np.nda
     return (
         x_new,
         x_old,
-        _term_overlap(snap, new.rows, found.terms),
-        legacy_overlap(snap, old.rows, found.terms),
+        new.features[:, FEATURES.index("overlap_title")],
+        legacy_overlap(snap, old.rows, found.terms).astype(np.float32),
     )
 
 

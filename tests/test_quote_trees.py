@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index.answer.answerer import Answerer
-from index.answer.passages import SentenceScore, score_sentences
-from index.ranking.features import candidate_features, hand_scores, sentence_text
-from index.ranking.tree_features import TREE_FEATURES, answer_type_rows, load_quote_models, tree_features
+from index.errors import RankerError
+from index.ranking.features import FEATURES, candidate_features, sentence_text
+from index.ranking.model_files import MODELS_DIR, TREES_EN, load_trees
+from index.ranking.pipeline import RankingPipeline
+from index.ranking.profiles import HAND_THRESHOLD, ProfileSet, RankingProfile, hand_set_profiles
+from index.ranking.results import SentenceScore
+from index.ranking.scorers import HAND_WEIGHTS, HandScorer, TreeScorer, hand_scores
+from index.ranking.tree_features import TREE_FEATURES, answer_type_rows, tree_features
 from index.ranking.trees import TreeEnsemble
 from index.retrieval.search import retrieve
 
@@ -70,26 +74,25 @@ def test_the_wrong_number_of_features_is_refused() -> None:
         model.raw_score(np.zeros((3, 5), dtype=np.float32))
 
 
-def test_stale_or_broken_model_files_are_skipped_loudly(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    stale = _model([_stump(0, 0.5, 0.0, 1.0)], ("a", "b"))
-    (tmp_path / "quote_model_en.json").write_text(json.dumps(stale), encoding="utf-8")
-    (tmp_path / "quote_model_es.json").write_text("{not json", encoding="utf-8")
-    with caplog.at_level(logging.WARNING):
-        assert load_quote_models(tmp_path) == {}
-    assert "retrain" in caplog.text and "quote_model_es.json" in caplog.text
+def test_stale_or_broken_model_files_are_errors_that_say_what_to_do(tmp_path: Path) -> None:
+    stale = tmp_path / "quote_model_en.json"
+    stale.write_text(json.dumps(_model([_stump(0, 0.5, 0.0, 1.0)], ("a", "b"))), encoding="utf-8")
+    with pytest.raises(RankerError, match="retrain"):
+        load_trees(stale)
+    broken = tmp_path / "quote_model_es.json"
+    broken.write_text("{not json", encoding="utf-8")
+    with pytest.raises(RankerError, match=r"quote_model_es\.json"):
+        load_trees(broken)
 
 
 def test_the_shipped_english_model_matches_the_features() -> None:
-    models = load_quote_models()
-    assert "en" in models
-    assert models["en"].features == TREE_FEATURES
-    assert len(models["en"].feature) >= 50
+    trees, _file = load_trees(MODELS_DIR / TREES_EN)
+    assert trees.features == TREE_FEATURES
+    assert len(trees.feature) >= 50
 
 
 def _candidates(answerer: Answerer, question: str) -> tuple:
-    snap = answerer._handle.snapshot()
+    snap = answerer.handle.snapshot()
     assert snap is not None
     vector = answerer._embed(question)
     found = retrieve(snap, vector, question)
@@ -115,14 +118,20 @@ def test_tree_features_describe_each_candidate(tiny_answerer: Answerer) -> None:
     assert column["numbers"][budget] >= 1
 
 
-def test_hand_scores_recompute_the_hand_set_weights(tiny_answerer: Answerer) -> None:
+def test_hand_scores_weigh_the_evidence_on_the_pipeline_scale(tiny_answerer: Answerer) -> None:
     question = "When did Etna last erupt?"
-    snap, vector, found, cands = _candidates(tiny_answerer, question)
-    expected = {s.row: s.score for s in score_sentences(snap, vector, found.terms, found.hits, 12)}
-    ours = dict(zip(cands.rows.tolist(), hand_scores(cands.features).tolist(), strict=True))
-    assert set(ours) == set(expected)
-    for row, score in ours.items():
-        assert score == pytest.approx(expected[row], abs=0.05)
+    _snap, _vector, _found, cands = _candidates(tiny_answerer, question)
+    x = cands.features
+    rest = sum(w * x[:, FEATURES.index(n)] for n, w in HAND_WEIGHTS.items() if n != "sent_cos")
+    expected = HAND_WEIGHTS["sent_cos"] * np.maximum(x[:, FEATURES.index("sent_cos")], 0.0) + rest
+    np.testing.assert_allclose(hand_scores(x), expected, rtol=1e-6)
+    assert sum(HAND_WEIGHTS.values()) == pytest.approx(1.0)  # [0, 1] evidence -> at most 1
+    assert (hand_scores(x) <= 1).all()
+
+
+def _tree_profiles(trees: TreeEnsemble) -> ProfileSet:
+    english = RankingProfile("en", TreeScorer(trees), HandScorer(), HAND_THRESHOLD)
+    return ProfileSet({"en": english})
 
 
 def test_the_trees_order_the_quotes_and_the_hand_scale_decides_to_answer(tiny_answerer: Answerer) -> None:
@@ -131,22 +140,23 @@ def test_the_trees_order_the_quotes_and_the_hand_scale_decides_to_answer(tiny_an
     money = TREE_FEATURES.index("money")
     numbers = TREE_FEATURES.index("numbers")
     raw = _model([_stump(numbers, 0.5, -3.0, 3.0), _stump(money, 0.5, 0.0, 0.0)], TREE_FEATURES)
-    handle, embedder = tiny_answerer._handle, tiny_answerer._embedder
-    with_trees = Answerer(handle, embedder, min_score=0.2, quote_models={"en": TreeEnsemble.from_json(raw)})
-    without = Answerer(handle, embedder, min_score=0.2, quote_models={}, use_reranker=False)
+    handle, embedder = tiny_answerer.handle, tiny_answerer._embedder
+    ranker = RankingPipeline(_tree_profiles(TreeEnsemble.from_json(raw)))
+    with_trees = Answerer(handle, embedder, min_score=0.2, ranker=ranker)
+    without = Answerer(handle, embedder, min_score=0.2, ranker=RankingPipeline(hand_set_profiles()))
     question = "Was anyone hurt when the Etna volcano erupted?"
     ranked, plain = with_trees.ask(question), without.ask(question)
     assert plain.quotes[0].title != ranked.quotes[0].title or plain.quotes[0].text != ranked.quotes[0].text
     assert any(ch.isdigit() for ch in ranked.quotes[0].text)
     assert ranked.answered == plain.answered
-    unsure = Answerer(handle, embedder, min_score=0.99, quote_models={"en": TreeEnsemble.from_json(raw)})
+    unsure = Answerer(handle, embedder, min_score=0.99, ranker=ranker)
     assert not unsure.ask(question).answered
 
 
 def test_a_neighbour_that_supplies_the_asked_for_date_joins_the_quote(tiny_answerer: Answerer) -> None:
     from index.answer.passages import Growth, grow_passage
 
-    snap = tiny_answerer._handle.snapshot()
+    snap = tiny_answerer.handle.snapshot()
     assert snap is not None
     texts = [sentence_text(snap, r) for r in range(len(snap.data.sentences))]
     hurt = texts.index("Officials said no one was hurt.")

@@ -12,17 +12,17 @@ import numpy as np
 import pytest
 
 from index.answer.answerer import Answerer
-from index.answer.passages import SentenceScore
 from index.ranking.dates import (
     IN_RANGE_BOOST,
     OUT_OF_RANGE_FACTOR,
-    DateIntent,
     apply_date_intent,
-    parse_date_intent,
     present_statements_first,
 )
 from index.ranking.features import FEATURES, MODEL_PATH, RerankModel, candidate_features, sentence_text
-from index.retrieval.search import fusion_weights, retrieve
+from index.ranking.profiles import retrieval_params
+from index.ranking.results import SentenceScore
+from index.retrieval.intent import DateIntent, parse_date_intent
+from index.retrieval.search import retrieve
 
 TODAY = dt.date(2024, 6, 1)
 
@@ -51,7 +51,12 @@ def _fake_snapshot(dates: list[dt.date | None], texts: list[str] | None = None) 
     texts = texts or ["A sentence."] * len(dates)
     articles = [SimpleNamespace(date=d, text=t) for d, t in zip(dates, texts, strict=True)]
     sentences = np.asarray([[i, 0, len(t)] for i, t in enumerate(texts)])
-    return SimpleNamespace(data=SimpleNamespace(articles=articles, sentences=sentences))
+    # One sentence per article: the row accessors are the article's own.
+    return SimpleNamespace(
+        data=SimpleNamespace(articles=articles, sentences=sentences),
+        sentence_text=lambda row: texts[row],
+        article_of=lambda row: articles[row],
+    )
 
 
 def test_present_tense_prefers_the_newer_article_on_a_near_tie() -> None:
@@ -123,14 +128,14 @@ def test_no_date_intent_leaves_scores_alone() -> None:
 
 
 def test_fusion_leans_on_bm25_for_spanish() -> None:
-    dense_es, sparse_es = fusion_weights("es")
+    dense_es, sparse_es = retrieval_params("es").fusion_weights
     assert dense_es < sparse_es
-    assert fusion_weights("en") == (1.0, 1.0)
-    assert fusion_weights("xx") == fusion_weights("unknown")
+    assert retrieval_params("en").fusion_weights == (1.0, 1.0)
+    assert retrieval_params("xx") == retrieval_params("unknown") == retrieval_params("en")
 
 
 def test_retrieve_detects_the_question_language(tiny_answerer: Answerer) -> None:
-    snap = tiny_answerer._handle.snapshot()
+    snap = tiny_answerer.handle.snapshot()
     embedder = tiny_answerer._embedder
     question = "¿Cuántas horas estuvieron suspendidos los vuelos en el aeropuerto de Catania?"
     assert retrieve(snap, embedder.embed_query(question), question).language == "es"
@@ -140,7 +145,7 @@ def test_retrieve_detects_the_question_language(tiny_answerer: Answerer) -> None
 
 
 def test_candidate_features_are_well_formed_with_answer_type_cues(tiny_answerer: Answerer) -> None:
-    snap = tiny_answerer._handle.snapshot()
+    snap = tiny_answerer.handle.snapshot()
     question = "How many hours were flights suspended at Catania airport?"
     vector = tiny_answerer._embedder.embed_query(question)
     found = retrieve(snap, vector, question)

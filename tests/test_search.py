@@ -45,16 +45,16 @@ def test_bm25_matches_brute_force() -> None:
         terms = analyze_query(question)
         expected = brute_force_bm25(docs, terms)
         assert np.allclose(index.scores(terms), expected, atol=1e-4)
-        ids, scores = index.retrieval.search(terms, 3)
+        ids, scores = index.search(terms, 3)
         assert list(ids) == list(np.argsort(-expected, kind="stable")[: len(ids)])
         assert np.all(np.diff(scores) <= 1e-6)
 
 
 def test_bm25_ignores_unknown_terms_and_empty_queries() -> None:
     index = SparseIndex.build([analyze(d, "en") for d in DOCS])
-    ids, _ = index.retrieval.search(["zzzunknown"], 5)
+    ids, _ = index.search(["zzzunknown"], 5)
     assert len(ids) == 0
-    assert index.retrieval.search([], 5)[0].size == 0
+    assert index.search([], 5)[0].size == 0
 
 
 def test_bm25_save_load_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -99,7 +99,7 @@ def test_large_indexes_search_dense_in_a_worker_with_the_same_hits(
 ) -> None:
     from index.retrieval import search
 
-    snap = tiny_answerer._handle.snapshot()  # type: ignore[attr-defined]
+    snap = tiny_answerer.handle.snapshot()  # type: ignore[attr-defined]
     question = "When did the Etna volcano erupt?"
     vector = tiny_answerer._embed(question)  # type: ignore[attr-defined]
     alone = search.retrieve(snap, vector, question).hits

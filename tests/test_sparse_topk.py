@@ -33,7 +33,7 @@ def test_scores_are_bm25s_scores_bit_for_bit() -> None:
         known = [t for t in terms if t in retriever.vocab_dict]
         expected = retriever.get_scores(known)[:3000] if known else np.zeros(3000, np.float32)
         assert np.array_equal(index.scores(terms), expected)
-        rows, scores = index.retrieval.search(terms, 20)
+        rows, scores = index.search(terms, 20)
         order = np.lexsort((np.arange(3000), -expected))[:20]
         order = order[expected[order] > 0]
         assert rows.tolist() == order.tolist() and scores.tolist() == expected[order].tolist()

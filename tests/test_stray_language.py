@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from index.answer.passages import SentenceScore
 from index.ranking.features import sentence_text
+from index.ranking.results import SentenceScore
 from index.ranking.stray_language import stray_last, stray_rows
 from index.store.generations import Snapshot
 

@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Collection, Iterable
 from pathlib import PurePath
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -15,12 +14,10 @@ from discord.ext import commands
 import bot
 from bot.i18n import Lang, lang_of_locale, t
 from bot.markdown import escape_cut
+from bot.protocols import BotLike
 from bot.reindex import run_build_process
 from index.errors import NewsQuoteError
 from index.models import IndexStats
-
-if TYPE_CHECKING:
-    from bot.client import NewsQuoteBot
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +54,8 @@ def about_embed(stats: IndexStats, lang: Lang = "en", votes: tuple[int, int] | N
     embed.add_field(name=t("about_model", lang), value=escape_cut(model_name(stats.model), 1024))
     embed.add_field(name=t("about_built", lang), value=stats.built_at.strftime("%Y-%m-%d %H:%M UTC"))
     embed.add_field(name=t("about_format", lang), value=str(stats.format_version))
+    ranking = ", ".join(f"{lang}: {name}" for lang, name in stats.scorers.items()) or "hand-set"
+    embed.add_field(name=t("about_ranking", lang), value=escape_cut(ranking, 1024))
     embed.add_field(name=t("about_version", lang), value=bot.__version__)
     if votes is not None:
         embed.add_field(name=t("about_feedback", lang), value=f"👍 {votes[0]:,} · 👎 {votes[1]:,}")
@@ -66,7 +65,7 @@ def about_embed(stats: IndexStats, lang: Lang = "en", votes: tuple[int, int] | N
 class AdminCog(commands.Cog):
     """Index administration and information."""
 
-    def __init__(self, client: NewsQuoteBot) -> None:
+    def __init__(self, client: BotLike) -> None:
         self.client = client
         self.building = asyncio.Lock()
 

@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -19,15 +19,13 @@ from discord.ext import commands
 from bot.feedback import FeedbackLog
 from bot.i18n import Lang, pick_lang, t
 from bot.markdown import clean_question
+from bot.protocols import BotLike
 from bot.ratelimit import InFlight, QuestionLimits
-from bot.render import keep_relevant, notice, page_count, render_answer, stale_note, thread_name
+from bot.render import notice, page_count, render_answer, stale_note, thread_name
 from bot.storage import GuildConfig
 from bot.views import AnswerView
 from index.errors import NewsQuoteError
 from index.models import Answer
-
-if TYPE_CHECKING:
-    from bot.client import NewsQuoteBot
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +131,7 @@ class BusyError(Exception):
 class AskCog(commands.Cog):
     """Answers questions from /ask, mentions and the Q&A channels."""
 
-    def __init__(self, bot: NewsQuoteBot) -> None:
+    def __init__(self, bot: BotLike) -> None:
         self.bot = bot
         self.settings = bot.settings
         self.limits = QuestionLimits(
@@ -199,7 +197,6 @@ class AskCog(commands.Cog):
         except Exception:
             log.exception("Failed to answer a question")
             return {"content": t("apology", lang)}, None
-        answer.quotes = keep_relevant(answer.quotes, self.settings.supporting_min_ratio)
         if not answer.quotes:
             return {"content": notice(unanswered_text(answer, lang))}, None
         per_page = per_page or self.settings.per_page

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -13,10 +12,8 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.i18n import Lang, pick_lang, t
+from bot.protocols import BotLike
 from bot.storage import GuildConfig, toggled
-
-if TYPE_CHECKING:
-    from bot.client import NewsQuoteBot
 
 NONE = discord.AllowedMentions.none()
 SHOWN_CHANNELS = 20
@@ -59,7 +56,7 @@ class ConfigCog(commands.Cog):
         allowed_installs=app_commands.AppInstallationType(guild=True),
     )
 
-    def __init__(self, client: NewsQuoteBot) -> None:
+    def __init__(self, client: BotLike) -> None:
         self.client = client
 
     async def _reply(

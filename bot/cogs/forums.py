@@ -11,9 +11,9 @@ import discord
 from discord.ext import commands
 
 from bot.i18n import Lang, lang_of_locale, pick_lang, t
+from bot.protocols import BotLike
 
 if TYPE_CHECKING:
-    from bot.client import NewsQuoteBot
     from bot.cogs.ask import AskCog
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class SolvedButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"nq
 class ForumsCog(commands.Cog):
     """Answers new posts in the forum channels a server configured."""
 
-    def __init__(self, client: NewsQuoteBot, ask: AskCog) -> None:
+    def __init__(self, client: BotLike, ask: AskCog) -> None:
         self.client = client
         self.ask = ask
 

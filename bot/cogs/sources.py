@@ -9,10 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import lang_of_locale, t
+from bot.protocols import BotLike
 from bot.render import shorten_words
 
 if TYPE_CHECKING:
-    from bot.client import NewsQuoteBot
     from bot.cogs.ask import AskCog
 
 
@@ -27,7 +27,7 @@ def question_from(message: discord.Message, limit: int) -> str:
 class SourcesCog(commands.Cog):
     """The "Find sources" message context menu; works without Message Content (Discord sends the text)."""
 
-    def __init__(self, client: NewsQuoteBot, ask: AskCog) -> None:
+    def __init__(self, client: BotLike, ask: AskCog) -> None:
         self.client = client
         self.ask = ask
         self.menu = app_commands.ContextMenu(

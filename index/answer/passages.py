@@ -1,4 +1,4 @@
-"""Choose the quotes: score the sentences of the top chunks, grow the best into 1-3 sentence passages."""
+"""Quote assembly: the ranked sentences grown into 1-3 sentence passages, near-duplicates folded."""
 
 from __future__ import annotations
 
@@ -8,35 +8,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.retrieval.search import ChunkHit
-from index.store.fact_match import weighted_share
-from index.store.facts import keys_of
+from index.ranking.results import NO_GROWTH, Growth, SentenceScore
 from index.store.generations import Snapshot
 from index.text.analysis import analyze
+from index.text.lexicon import LEANS_ON_PREVIOUS, opening_word
 
 MAX_QUOTE_CHARS = 400
 MAX_QUOTE_SENTENCES = 3
 # A sentence opening with one of these leans on the one before it ("He won six titles...").
-_ANAPHORA = re.compile(
-    r"^[\"“'‘(]?(he|she|it|they|this|that|these|those|his|her|its|their|there|but|however|also|"
-    r"él|ella|ellos|ellas|esto|este|esta|eso|su|sus|pero|sin embargo)\b",
-    re.IGNORECASE,
-)
+_ANAPHORA = opening_word(LEANS_ON_PREVIOUS)
 _DUPLICATE_COSINE = 0.95
-# The hand-set sentence score, by evidence (names as in rerank.FEATURES). The answer threshold in the manifest
-# is calibrated on this scale; rerank.hand_scores recomputes it from candidate features.
-HAND_WEIGHTS = {"sent_cos": 0.45, "chunk_cos": 0.15, "overlap_title": 0.3, "chunk_bm25": 0.1}
-# A neighbour joins the quote when it scores at least this share of the best sentence (hand-set scale).
-GROW_RATIO = 0.9
-
-
-@dataclass
-class SentenceScore:
-    """Evidence that one sentence answers the question."""
-
-    row: int
-    score: float
-    cosine: float
 
 
 @dataclass
@@ -51,71 +32,16 @@ class Passage:
     also_in: list[int] = field(default_factory=list)
 
 
-def score_sentences(
-    snap: Snapshot, query_vector: np.ndarray, terms: list[str], hits: list[ChunkHit], top_chunks: int = 12
-) -> list[SentenceScore]:
-    """Score every sentence of the best chunks; higher is better, in [0, 1]."""
-    data = snap.data
-    chunk_cos: dict[int, float] = {}
-    chunk_bm25: dict[int, float] = {}
-    top = hits[:top_chunks]
-    best_bm25 = max((h.sparse for h in top), default=0.0) or 1.0
-    for hit in top:
-        _, first, last = data.chunks[hit.row]
-        for row in range(int(first), int(last)):
-            chunk_cos[row] = max(chunk_cos.get(row, 0.0), hit.dense)
-            chunk_bm25[row] = max(chunk_bm25.get(row, 0.0), hit.sparse / best_bm25)
-    rows = np.fromiter(chunk_cos, dtype=np.int64)
-    if not len(rows):
-        return []
-    cosines = np.asarray(data.sentence_vectors[rows], dtype=np.float32) @ query_vector.astype(np.float32)
-    overlap = _term_overlap(snap, rows, terms)
-    scores = []
-    for i, row in enumerate(rows.tolist()):
-        cos = max(float(cosines[i]), 0.0)
-        w = HAND_WEIGHTS
-        score = (
-            w["sent_cos"] * cos
-            + w["chunk_cos"] * chunk_cos[row]
-            + w["overlap_title"] * overlap[i]
-            + w["chunk_bm25"] * chunk_bm25[row]
-        )
-        scores.append(SentenceScore(row, score, cos))
-    scores.sort(key=lambda s: (-s.score, s.row))
-    return scores
-
-
-def _term_overlap(snap: Snapshot, rows: np.ndarray, terms: list[str]) -> np.ndarray:
-    """IDF-weighted share of the question's terms that each sentence (or its article's title) contains."""
-    if not terms:
-        return np.zeros(len(rows))
-    idf = dict(zip(terms, snap.sparse.idf(terms).tolist(), strict=True))
-    total = sum(idf.values()) or 1.0
-    keys = keys_of(idf)
-    # The title stands in for what a pronoun refers to ("He won six titles..." in an Osorio story).
-    title = snap.facts.titles(snap.data.sentences[rows, 0].astype(np.int64)).presence(keys)
-    return weighted_share(snap.facts.batch(rows).terms.presence(keys) | title, list(idf.values()), total)
-
-
-@dataclass(frozen=True)
-class Growth:
-    """When a neighbouring sentence joins the best one in a quote."""
-
-    ratio: float = GROW_RATIO  # ... when it scores at least this share of the best sentence
-    # ... or when the best sentence lacks what the question asks for (a year for "when") and it has it.
-    completes: frozenset[int] = frozenset()
-
-
 def grow_passage(
     snap: Snapshot,
     best: SentenceScore,
     by_row: dict[int, SentenceScore],
     max_chars: int = MAX_QUOTE_CHARS,
-    growth: Growth = Growth(),
+    growth: Growth = NO_GROWTH,
 ) -> Passage:
     """Extend the best sentence to a neighbour that explains it or also scores high, within limits."""
     data = snap.data
-    article_row = int(data.sentences[best.row, 0])
+    article_row = snap.article_row_of(best.row)
     span_first, span_end = (int(x) for x in data.span_bounds[best.row])
     first, last = best.row, best.row + 1
 
@@ -124,7 +50,7 @@ def grow_passage(
             return False  # quotes never cross a span (paragraph-aware) or the article
         return int(data.sentences[b - 1, 2] - data.sentences[a, 1]) <= max_chars
 
-    text = _sentence_text(snap, best.row)
+    text = snap.sentence_text(best.row)
     if _ANAPHORA.match(text) and first > 0 and fits(first - 1, last):
         first -= 1
     lacking = bool(growth.completes) and best.row not in growth.completes
@@ -138,13 +64,8 @@ def grow_passage(
     return Passage(article_row, first, last, best.row, best.score)
 
 
-def _sentence_text(snap: Snapshot, row: int) -> str:
-    article_row, start, end = snap.data.sentences[row]
-    return snap.data.articles[article_row].text[start:end]
-
-
 def choose_passages(
-    snap: Snapshot, scored: list[SentenceScore], count: int, growth: Growth = Growth()
+    snap: Snapshot, scored: list[SentenceScore], count: int, growth: Growth = NO_GROWTH
 ) -> list[Passage]:
     """The best `count` passages, never overlapping, with near-duplicates folded into `also_in`."""
     by_row = {s.row: s for s in scored}

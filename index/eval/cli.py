@@ -65,11 +65,13 @@ def run_eval(services: Services, args: argparse.Namespace) -> int:
         seed=args.seed,
         batch_embed=args.batch_embed,
         holdout_paragraphs=args.holdout_paragraphs,
+        page_size=services.answerer.max_quotes,
+        supporting_min_ratio=services.answerer.supporting_min_ratio,
     )
     logging.getLogger("index.answer.answerer").setLevel(
         logging.WARNING
     )  # one line per question is noise here
-    report = evaluate(options, services.embedder)
+    report = evaluate(options, services.embedder, services.ranker)
     print(format_summary(f"{args.dataset.name} (threshold {report.threshold:.3f})", report.summary))
     if report.unanswerable_scores:
         n = len(report.unanswerable_scores)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from index.answer.answerer import Answerer
+from index.answer.presentation import SUPPORTING_MIN_RATIO
 from index.build.builder import IndexBuilder
 from index.embedding.sentence_transformer import Embedder, ProgressFn
 from index.errors import IndexNotFound
@@ -30,13 +32,12 @@ from index.eval.squad import (
     summarise,
     write_corpus,
 )
-from index.ranking.features import RerankModel
+from index.ranking.pipeline import RankingPipeline
 from index.store.handle import IndexHandle
-from index.text.language import detect_language
 
 log = logging.getLogger(__name__)
 
-EVAL_MAX_QUOTES = 10  # enough for MRR@10; the first three are the ones the bot shows
+EVAL_MAX_QUOTES = 10  # enough for MRR@10; the first page (MAX_QUOTES) is what the bot shows first
 
 
 @dataclass
@@ -53,6 +54,9 @@ class EvalOptions:
     # Share of every article's paragraphs left out of the index; the questions only they answer are asked
     # as unanswerable ones about indexed stories (index/holdout.py).
     holdout_paragraphs: float = 0.0
+    # As users see the answers: pages of MAX_QUOTES, supporting quotes cut at SUPPORTING_MIN_RATIO.
+    page_size: int = 3
+    supporting_min_ratio: float = SUPPORTING_MIN_RATIO
 
 
 @dataclass
@@ -75,15 +79,17 @@ def build_eval_index(dataset: Dataset, leave_out: set[str], index_dir: Path, emb
     log.info("%s", summary.describe())
 
 
-def evaluate(options: EvalOptions, embedder: Embedder) -> EvalReport:
+def evaluate(options: EvalOptions, embedder: Embedder, ranker: RankingPipeline) -> EvalReport:
     """Build (or update) the evaluation index, ask the questions, return the figures."""
     if options.index_dir is None:
         with tempfile.TemporaryDirectory(prefix="eval-index-") as tmp:
-            return _evaluate_in(options, embedder, Path(tmp))
-    return _evaluate_in(options, embedder, options.index_dir)
+            return _evaluate_in(options, embedder, ranker, Path(tmp))
+    return _evaluate_in(options, embedder, ranker, options.index_dir)
 
 
-def _evaluate_in(options: EvalOptions, embedder: Embedder, index_dir: Path) -> EvalReport:
+def _evaluate_in(
+    options: EvalOptions, embedder: Embedder, ranker: RankingPipeline, index_dir: Path
+) -> EvalReport:
     dataset = load_squad(options.dataset)
     held_out = set(options.unanswerable or [])
     dataset, asked, unanswered = _questions(options, dataset, held_out)
@@ -94,16 +100,20 @@ def _evaluate_in(options: EvalOptions, embedder: Embedder, index_dir: Path) -> E
     snap = handle.reload()
     if snap is None:
         raise IndexNotFound(f"no evaluation index was written in {index_dir}")
-    # Every quote is kept (no threshold) so that @3 and MRR see them; abstention is judged on the top score.
-    answerer = Answerer(handle, embedder, max_quotes=EVAL_MAX_QUOTES, min_score=float("-inf"))
+    # Every quote is kept, even below the threshold, so that @3 and MRR see them; abstention is judged on
+    # each answer's confidence and the threshold its ranking profile set, as the bot would.
+    answerer = Answerer(
+        handle,
+        embedder,
+        ranker=ranker,
+        max_quotes=options.page_size,
+        supporting_min_ratio=options.supporting_min_ratio,
+        quote_unanswered=True,
+    )
     answerer.warm_up()
-    threshold = snap.manifest.min_score
     articles = {a.id: a for a in dataset.articles}
-    results = [judge(q, answerer.ask(q.question), articles) for q in asked]
-    model = _reranker()
-    for r in results:
-        # Questions the reranker scores are judged by its own calibrated threshold, as the Answerer does.
-        r.threshold = model.threshold(detect_language(r.question.question)) if model else None
+    results = [judge(q, answerer.ask(q.question, EVAL_MAX_QUOTES), articles) for q in asked]
+    threshold = _usual_threshold(results, ranker)
     report = EvalReport(summarise(results, threshold), threshold, results)
     if unanswered:
         report.unanswerable_scores = [_top_score(answerer, q) for q in unanswered]
@@ -153,11 +163,10 @@ class PrefetchedEmbedder:
         return found if found is not None else self._inner.embed_query(text)
 
 
-def _reranker() -> RerankModel | None:
-    try:
-        return RerankModel.load()
-    except (OSError, ValueError, KeyError):
-        return None
+def _usual_threshold(results: Sequence[QuestionResult], ranker: RankingPipeline) -> float:
+    """The threshold most questions were judged by (the fallback profile's when none was asked)."""
+    seen = Counter(r.threshold for r in results if r.threshold is not None)
+    return seen.most_common(1)[0][0] if seen else ranker.profile("unknown").threshold
 
 
 def _top_score(answerer: Answerer, question: EvalQuestion) -> float:

@@ -172,6 +172,7 @@ def judge(question: EvalQuestion, answer: Answer, articles: dict[str, EvalArticl
         quote_chars=len(top.text) if top else 0,
         took_ms=answer.took_ms,
         quotes=[{"text": q.text, "score": q.score, "article_id": q.article_id} for q in quotes[:5]],
+        threshold=answer.threshold,
     )
 
 

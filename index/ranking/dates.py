@@ -1,4 +1,7 @@
-"""Time in questions: "in 2021", "last year", "now", "latest" -> a year range and a present-tense flag."""
+"""Date adjusters: years the question names as soft filters, the newest "now" statement first.
+
+The question's time is read once into `QueryIntent.dates` (index/retrieval/intent.py).
+"""
 
 from __future__ import annotations
 
@@ -6,26 +9,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from index.answer.passages import SentenceScore
+from index.ranking.results import SentenceScore
+from index.retrieval.intent import YEAR, DateIntent
 from index.store.generations import Snapshot
+from index.text.lexicon import MONTHS_ES
 
-# A year the question names ("in 2021", "en 2019", "during 1998").
-_YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
-_SINCE = re.compile(r"\b(since|after|desde|despu[eé]s de)\s+(1[89]\d{2}|20\d{2})\b", re.I)
-_BEFORE = re.compile(r"\b(before|until|antes de|hasta)\s+(1[89]\d{2}|20\d{2})\b", re.I)
-_RELATIVE = {
-    "last year": -1,
-    "this year": 0,
-    "el año pasado": -1,
-    "el ano pasado": -1,
-    "este año": 0,
-    "este ano": 0,
-}
-_PRESENT = re.compile(
-    r"\b(now|nowadays|currently|current|latest|today|these days|at the moment|presently|still|"
-    r"most recent|recently|ahora|actualmente|hoy|hoy en d[ií]a|[uú]ltim[oa]s?|actual|todav[ií]a)\b",
-    re.I,
-)
 # Words by which a sentence states the present ("He now directs Zamalek in Egypt").
 _STATES_PRESENT = re.compile(
     r"\b(now|currently|presently|nowadays|at present|at the moment|at this moment|these days|"
@@ -40,20 +28,17 @@ PRESENT_BOOST = 0.12
 RECENCY_DAYS = 730
 
 
-_MONTHS_ES = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-]
+@dataclass(frozen=True)
+class DateAdjustment:
+    """The date adjusters' tunables (a ranking profile holds one), in units of the pipeline's scale."""
+
+    in_range_boost: float = IN_RANGE_BOOST
+    out_of_range_factor: float = OUT_OF_RANGE_FACTOR
+    present_boost: float = PRESENT_BOOST
+    recency_days: int = RECENCY_DAYS
+
+
+_MONTHS_ES = list(MONTHS_ES)
 _LEADING_ES = re.compile(r"\A\s*(\d{1,2}) de (" + "|".join(_MONTHS_ES) + r") de (\d{4})\b", re.I)
 
 
@@ -69,79 +54,45 @@ def leading_date(text: str) -> dt.date | None:
         return None
 
 
-@dataclass(frozen=True)
-class DateIntent:
-    """What a question says about time: an inclusive year range and/or "the present"."""
-
-    first_year: int | None = None
-    last_year: int | None = None
-    present: bool = False
-
-    @property
-    def ranged(self) -> bool:
-        """True when the question names years ("in 2021", "since 2019", "last year")."""
-        return self.first_year is not None or self.last_year is not None
-
-    @property
-    def empty(self) -> bool:
-        """True when the question says nothing about time."""
-        return self.first_year is None and self.last_year is None and not self.present
-
-
-def parse_date_intent(question: str, today: dt.date) -> DateIntent:
-    """Read the time a question asks about; relative phrases count from `today`."""
-    lower = question.lower()
-    present = bool(_PRESENT.search(lower))
-    for phrase, delta in _RELATIVE.items():
-        if phrase in lower:
-            year = today.year + delta
-            return DateIntent(year, year, present and delta == 0)
-    if since := _SINCE.search(lower):
-        return DateIntent(int(since.group(2)), None, present)
-    if before := _BEFORE.search(lower):
-        return DateIntent(None, int(before.group(2)) - 1, present)
-    years = [int(y) for y in _YEAR.findall(lower)]
-    if years:
-        return DateIntent(min(years), max(years), present)
-    return DateIntent(present=present)
-
-
 def _in_range(year: int, intent: DateIntent) -> bool:
     low = intent.first_year if intent.first_year is not None else -10_000
     high = intent.last_year if intent.last_year is not None else 10_000
     return low <= year <= high
 
 
-def apply_date_intent(snap: Snapshot, scored: list[SentenceScore], intent: DateIntent) -> list[SentenceScore]:
+def apply_date_intent(
+    snap: Snapshot, scored: list[SentenceScore], intent: DateIntent, adjust: DateAdjustment = DateAdjustment()
+) -> list[SentenceScore]:
     """Re-rank candidates by time: years as soft filters, newer first for the present."""
     if intent.empty or not scored:
         return scored
-    articles = snap.data.articles
-    dates = {s.row: articles[int(snap.data.sentences[s.row, 0])].date for s in scored}
+    dates = {s.row: snap.article_of(s.row).date for s in scored}
     newest = max((d for d in dates.values() if d is not None), default=None)
     out = []
     for s in scored:
         when, score = dates[s.row], s.score
         if intent.ranged:
-            score = _ranged_score(score, when, _named_years(snap, s.row), intent)
+            score = _ranged_score(score, when, _named_years(snap, s.row), intent, adjust)
         if when is not None and newest is not None and intent.present:
             age = (newest - when).days
-            score += PRESENT_BOOST * max(0.0, 1.0 - age / RECENCY_DAYS)
+            score += adjust.present_boost * max(0.0, 1.0 - age / adjust.recency_days)
         out.append(SentenceScore(s.row, score, s.cosine))
     out.sort(key=lambda s: (-s.score, s.row))
     return out
 
 
-def _ranged_score(score: float, when: dt.date | None, named: list[int], intent: DateIntent) -> float:
+def _ranged_score(
+    score: float, when: dt.date | None, named: list[int], intent: DateIntent, adjust: DateAdjustment
+) -> float:
     """In range when the article is of those years or the sentence names one ("the 2014 final" in a 2023
     story); out of range only when the article is dated and the sentence names no year in range."""
     if (when is not None and _in_range(when.year, intent)) or any(_in_range(y, intent) for y in named):
-        return score + IN_RANGE_BOOST
-    return score * OUT_OF_RANGE_FACTOR if when is not None else score
+        return score + adjust.in_range_boost
+    return score * adjust.out_of_range_factor if when is not None else score
 
 
 def _named_years(snap: Snapshot, row: int) -> list[int]:
-    return [int(y) for y in _YEAR.findall(_sentence(snap, row))]
+    return [int(y) for y in YEAR.findall(snap.sentence_text(row))]
 
 
 def present_statements_first(
@@ -153,8 +104,7 @@ def present_statements_first(
     older story's "Osorio is still a sought-after coach" matches more words. Relevant means the calibrated
     confidence clears the answer threshold, so this never promotes an off-topic sentence.
     """
-    articles, sentences = snap.data.articles, snap.data.sentences
-    dates = {s.row: articles[int(sentences[s.row, 0])].date for s in ordered}
+    dates = {s.row: snap.article_of(s.row).date for s in ordered}
     newest = max((d for d in dates.values() if d is not None), default=None)
     confidence = {s.row: s.score for s in relevance}
     lead = [
@@ -163,7 +113,7 @@ def present_statements_first(
         if newest is not None
         and dates[s.row] == newest
         and confidence.get(s.row, 0.0) >= threshold
-        and _STATES_PRESENT.search(_sentence(snap, s.row))
+        and _STATES_PRESENT.search(snap.sentence_text(s.row))
     ]
     if not lead:
         return ordered
@@ -174,8 +124,3 @@ def present_statements_first(
     lifted = [SentenceScore(s.row, top + confidence[s.row], s.cosine) for s in lead]
     chosen = {s.row for s in lead}
     return lifted + [s for s in ordered if s.row not in chosen]
-
-
-def _sentence(snap: Snapshot, row: int) -> str:
-    article_row, start, end = (int(x) for x in snap.data.sentences[row])
-    return str(snap.data.articles[article_row].text[start:end])

@@ -7,10 +7,11 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from index.answer.passages import HAND_WEIGHTS
+from index.retrieval.intent import DATE_QUESTION, NAME_QUESTION, NUMBER_QUESTION
 from index.retrieval.search import ChunkHit
 from index.store.fact_match import FactsBatch, weighted_share
 from index.store.facts import keys_of
@@ -18,6 +19,8 @@ from index.store.generations import Snapshot
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "rerank_model.json"
 
+# The name and version of FEATURES as a model file records it (bump when a feature changes meaning).
+FEATURE_SET = "base-17-v1"
 FEATURES = (
     "sent_cos",  # the sentence alone against the question
     "prev_cos",  # the sentence before it (context: the question may be about what it introduces)
@@ -45,16 +48,6 @@ LANGUAGE_FEATURES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_NUMBER_Q = re.compile(
-    r"\b(how (many|much|long|old|far|tall|big|large|high)|what (percent|percentage|number|amount)|"
-    r"cu[aá]nt[oa]s?)\b",
-    re.I,
-)
-_DATE_Q = re.compile(
-    r"\b(when|what (year|date|day|month|century|decade)|cu[aá]ndo|qu[eé] (a[nñ]o|fecha))\b", re.I
-)
-_NAME_Q = re.compile(r"\b(who|whom|whose|qui[eé]n(es)?)\b", re.I)
-
 
 @dataclass
 class Candidates:
@@ -65,9 +58,8 @@ class Candidates:
 
 
 def sentence_text(snap: Snapshot, row: int) -> str:
-    """The verbatim text of one sentence row."""
-    article_row, start, end = snap.data.sentences[row]
-    return snap.data.articles[article_row].text[start:end]
+    """The verbatim text of one sentence row (for tools and tests; the snapshot's own accessor)."""
+    return snap.sentence_text(row)
 
 
 def _window_evidence(
@@ -145,20 +137,16 @@ def _cue_features(facts: FactsBatch, question: str) -> list[np.ndarray]:
     """cue_number, cue_date, cue_name and anaphora of each row: what the question asks for, if present."""
     k = len(facts.distinct) // 2  # rows, then previous rows
     words = keys_of({w.lower() for w in re.findall(r"\w+", question)})
-    cues = (bool(_NUMBER_Q.search(question)), bool(_DATE_Q.search(question)), bool(_NAME_Q.search(question)))
+    cues = (
+        bool(NUMBER_QUESTION.search(question)),
+        bool(DATE_QUESTION.search(question)),
+        bool(NAME_QUESTION.search(question)),
+    )
     columns = [facts.flag("cue_number"), facts.flag("cue_date"), facts.sets["cue_names"].misses(words) > 0]
     return [
         *(column[:k] & cue for column, cue in zip(columns, cues, strict=True)),
         facts.flag("anaphora")[:k],
     ]
-
-
-def hand_scores(features: np.ndarray) -> np.ndarray:
-    """The hand-set sentence score (quoting.score_sentences) recomputed from candidate features."""
-    column = {name: features[:, FEATURES.index(name)] for name in HAND_WEIGHTS}
-    cosine = np.maximum(column["sent_cos"], 0.0)
-    rest = sum(w * column[n] for n, w in HAND_WEIGHTS.items() if n != "sent_cos")
-    return HAND_WEIGHTS["sent_cos"] * cosine + rest
 
 
 @dataclass
@@ -170,7 +158,11 @@ class RerankModel:
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> RerankModel:
         """Read the trained weights (JSON written by scripts/train_reranker.py)."""
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")), path)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any], path: Path | str = "<model>") -> RerankModel:
+        """The weights of a parsed model file; `path` names the file in errors."""
         stale = tuple(raw["features"]) != FEATURES or any(
             tuple(params.get("extra_features", ())) != LANGUAGE_FEATURES.get(language, ())
             for language, params in raw["languages"].items()

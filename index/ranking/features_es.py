@@ -13,7 +13,8 @@ import re
 
 import numpy as np
 
-from index.ranking.features import _DATE_Q, _NUMBER_Q, FEATURES, LANGUAGE_FEATURES, Candidates, sentence_text
+from index.ranking.features import FEATURES, LANGUAGE_FEATURES, Candidates, sentence_text
+from index.retrieval.intent import DATE_QUESTION, NUMBER_QUESTION, PLACE_QUESTION
 from index.store.fact_extractors import FLAGS
 from index.store.fact_match import weighted_share
 from index.store.facts import keys_of
@@ -21,9 +22,6 @@ from index.store.generations import Snapshot
 
 SPANISH_FEATURES = LANGUAGE_FEATURES["es"]
 
-_WHERE_Q = re.compile(
-    r"d[oó]nde|qu[eé] (lugar|ciudad|pa[ií]s|regi[oó]n|provincia|estado|localidad|zona|estadio)", re.I
-)
 # A place: a preposition before a capitalised word ("en Montevideo", "desde la Casa Blanca").
 _PLACE = re.compile(r"\b(en|de|desde|hasta|hacia)\s+(el |la |los |las )?[A-ZÁÉÍÓÚÑ]")
 # Capitalised words that do not open the sentence or follow its end (names, places, organisations).
@@ -50,7 +48,10 @@ def without_dateline_cues(snap: Snapshot, cands: Candidates, question: str) -> n
     number and a date (tuning articles, out of sample: top-1 sentence 0.464 -> 0.471 without it).
     """
     x = cands.features.copy()
-    asks = {"cue_number": bool(_NUMBER_Q.search(question)), "cue_date": bool(_DATE_Q.search(question))}
+    asks = {
+        "cue_number": bool(NUMBER_QUESTION.search(question)),
+        "cue_date": bool(DATE_QUESTION.search(question)),
+    }
     for i, row in enumerate(cands.rows.tolist()):
         body = _DATELINE.sub("", sentence_text(snap, row))
         for name, asked in asks.items():
@@ -72,7 +73,7 @@ def spanish_features(snap: Snapshot, rows: np.ndarray, terms: list[str], questio
         mine = articles == article_row
         weights = local_weights(list(idf.values()), _article_presence(snap, article_row, keys))
         out[mine, 0] = weighted_share(own[mine], weights.tolist(), float(weights.sum()) or 1.0)
-    asks_place = bool(_WHERE_Q.search(question))
+    asks_place = bool(PLACE_QUESTION.search(question))
     question_words = frozenset(w.lower() for w in _WORD.findall(question))
     for i, row in enumerate(rows.tolist()):
         out[i, 1] = float(asks_place and names_a_place(sentence_text(snap, row), question_words))

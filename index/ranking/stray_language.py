@@ -9,8 +9,9 @@ third, above the English sentences that answer. A sentence in the question's lan
 
 from __future__ import annotations
 
-from index.answer.passages import SentenceScore
-from index.ranking.features import sentence_text
+from dataclasses import dataclass
+
+from index.ranking.results import SentenceScore
 from index.store.generations import Snapshot
 from index.text.language import detect_language
 
@@ -21,24 +22,33 @@ STRAY_FACTOR = 0.1
 STRAY_DEPTH = 12
 
 
+@dataclass(frozen=True)
+class StrayAdjustment:
+    """The stray-language adjuster's tunables (a ranking profile holds one)."""
+
+    factor: float = STRAY_FACTOR
+    depth: int = STRAY_DEPTH
+
+
 def stray_rows(snap: Snapshot, rows: list[int], language: str) -> frozenset[int]:
     """The sentence rows whose language is neither the question's nor their article's (all three known)."""
     if language == "unknown":
         return frozenset()
-    articles, sentences = snap.data.articles, snap.data.sentences
     stray = set()
     for row in set(rows):
-        own = detect_language(sentence_text(snap, row))
+        own = detect_language(snap.sentence_text(row))
         if own in ("unknown", language):
             continue  # most candidates: no need to look at the article
         # An article of no clear language (mixed, or too short to tell) has no foreign sentences.
-        story = articles[int(sentences[row, 0])].language
+        story = snap.article_of(row).language
         if story not in ("unknown", own):
             stray.add(row)
     return frozenset(stray)
 
 
-def stray_last(scored: list[SentenceScore], stray: frozenset[int]) -> list[SentenceScore]:
+def stray_last(
+    scored: list[SentenceScore], stray: frozenset[int], factor: float = STRAY_FACTOR
+) -> list[SentenceScore]:
     """Move the stray sentences behind all the others."""
     kept = [s for s in scored if s.row not in stray]
     moved = [s for s in scored if s.row in stray]
@@ -46,5 +56,5 @@ def stray_last(scored: list[SentenceScore], stray: frozenset[int]) -> list[Sente
         return scored
     # Scaled below the weakest kept sentence, keeping their own order (quote growth reads the scores).
     floor, top = min(s.score for s in kept), max(s.score for s in moved)
-    scale = STRAY_FACTOR * floor / top if top > 0 else 0.0
+    scale = factor * floor / top if top > 0 else 0.0
     return kept + [SentenceScore(s.row, s.score * scale, s.cosine) for s in moved]

@@ -34,6 +34,7 @@ _WH = (
 _RELATIVE_WORDING = ("bigrams", "matched", "weighted", "paragraph")
 _PAIRS = ("pair_next_cos", "pair_prev_cos")
 
+TREE_FEATURE_SET = "trees-61-v1"  # as a model file records it; bump when a feature changes meaning
 TREE_FEATURES: tuple[str, ...] = (
     *FEATURES,
     *(f"rel_{n}" for n in _RELATIVE_BASE),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.retrieval.intent import QueryIntent
 from index.store.article_evidence import article_index
 from index.store.generations import Snapshot
 from index.text.analysis import analyze_query
@@ -17,7 +18,6 @@ RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the v
 # scored in the caller's: FAISS and scipy's kernels release the GIL, so with a second core free the two
 # overlap. Below it the hand-over would cost about what it saves.
 PARALLEL_MIN = 250_000
-_DENSE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dense-search")
 
 
 @dataclass
@@ -54,7 +54,7 @@ def hybrid_search(
     With `article_blend` > 0 the BM25 ranking is by `blended_scores`: a chunk also counts its article's match.
     """
     dense = (
-        _DENSE_WORKER.submit(snap.dense.search, query_vector, depth)
+        _dense_worker(snap).submit(snap.dense.search, query_vector, depth)
         if snap.dense.size >= PARALLEL_MIN
         else None
     )
@@ -73,6 +73,11 @@ def hybrid_search(
     ]
     hits.sort(key=lambda h: (-h.fused, h.row))
     return hits
+
+
+def _dense_worker(snap: Snapshot) -> ThreadPoolExecutor:
+    """The snapshot's own thread for dense search (it goes when the snapshot goes)."""
+    return snap.derived("dense_worker", lambda: ThreadPoolExecutor(1, thread_name_prefix="dense-search"))
 
 
 def blended_scores(snap: Snapshot, terms: list[str], article_blend: float) -> np.ndarray:
@@ -94,17 +99,15 @@ def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
     return top[np.lexsort((top, -scores[top]))].astype(np.int64)
 
 
-# (dense, BM25) fusion weights by question language. The default model is English-only: on Spanish
-# questions its rankings are mostly noise, so BM25 leads (see docs/quality.md for the measurements).
-# The reranker still reads the dense cosines of the candidates BM25 finds; only the ranking ignores them.
-FUSION_WEIGHTS: dict[str, tuple[float, float]] = {"en": (1.0, 1.0), "es": (0.0, 1.0), "unknown": (1.0, 1.0)}
-# Chunks the reranker reads, where another depth than the Answerer's default pays off. Spanish: the
-# blended first stage orders chunks better than the reranker's features can, so it reads only the top
-# few (tuning articles, @1: 12 chunks 0.438, 8 0.437, 6 0.446, 5 0.449, 4 0.449).
-RERANK_DEPTH: dict[str, int] = {"es": 5}
-# How much a chunk's BM25 borrows from its whole article's, by question language (0: off). English is
-# off: its questions come with the article's own vocabulary and measured no gain (docs/quality.md).
-ARTICLE_BLEND: dict[str, float] = {"en": 0.0, "es": 1.0, "unknown": 0.0}
+@dataclass(frozen=True)
+class RetrievalParams:
+    """The first stage's tunables for one kind of question (a ranking profile holds one per language)."""
+
+    # (dense, BM25) weights of the fusion.
+    fusion_weights: tuple[float, float] = (1.0, 1.0)
+    # How much a chunk's BM25 borrows from its whole article's (0: off); see `blended_scores`.
+    article_blend: float = 0.0
+    depth: int = 50  # chunks each retriever returns
 
 
 @dataclass
@@ -115,26 +118,23 @@ class Retrieval:
     terms: list[str]
     hits: list[ChunkHit]
 
-    def rerank_hits(self, default: int) -> list[ChunkHit]:
-        """The top hits the second stage reads: this language's own depth, else `default`."""
-        return self.hits[: RERANK_DEPTH.get(self.language, default)]
 
-
-def fusion_weights(language: str) -> tuple[float, float]:
-    """Dense and BM25 weights for questions in `language`."""
-    return FUSION_WEIGHTS.get(language, FUSION_WEIGHTS["unknown"])
-
-
-def retrieve(snap: Snapshot, query_vector: np.ndarray, question: str, depth: int = 50) -> Retrieval:
-    """Detect the question's language, analyse it, and run language-aware hybrid search."""
-    language = detect_language(question)
-    terms = analyze_query(question)
+def retrieve(
+    snap: Snapshot,
+    query_vector: np.ndarray,
+    question: str | QueryIntent,
+    params: RetrievalParams | None = None,
+) -> Retrieval:
+    """Language-aware hybrid search for a question (its intent, or its text, read here)."""
+    if isinstance(question, str):
+        question = QueryIntent(question, detect_language(question), analyze_query(question))
+    params = params or RetrievalParams()
     hits = hybrid_search(
         snap,
         query_vector,
-        terms,
-        depth=depth,
-        weights=fusion_weights(language),
-        article_blend=ARTICLE_BLEND.get(language, 0.0),
+        question.terms,
+        depth=params.depth,
+        weights=params.fusion_weights,
+        article_blend=params.article_blend,
     )
-    return Retrieval(language, terms, hits)
+    return Retrieval(question.language, question.terms, hits)

@@ -6,6 +6,7 @@ import logging
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -89,6 +90,11 @@ class DenseIndex:
     def size(self) -> int:
         """Number of vectors."""
         return int(self._index.ntotal)
+
+    @property
+    def native(self) -> Any:
+        """The underlying FAISS index (benchmarks tune its search-time parameters)."""
+        return self._index
 
     @classmethod
     def build(

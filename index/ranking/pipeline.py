@@ -1,0 +1,105 @@
+"""The ranking pipeline: candidates -> features -> scorer -> adjusters -> one `Ranking`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from index.ranking.dates import apply_date_intent, present_statements_first
+from index.ranking.features import candidate_features
+from index.ranking.profiles import ProfileSet, RankingProfile
+from index.ranking.results import Growth, Ranking, SentenceScore
+from index.ranking.scorers import Scores, ScoringInput
+from index.ranking.stray_language import stray_last, stray_rows
+from index.retrieval.intent import QueryIntent
+from index.retrieval.search import ChunkHit
+from index.store.generations import Snapshot
+
+
+class RankingPipeline:
+    """Ranks a question's candidate sentences by the profile of its language."""
+
+    def __init__(self, profiles: ProfileSet) -> None:
+        self.profiles = profiles
+        self._checked: Path | None = None  # the generation the model files were last checked against
+
+    def check(self, snap: Snapshot) -> None:
+        """Refuse a snapshot the profiles' model files were not trained for (once per generation)."""
+        if snap.path != self._checked:
+            self.profiles.check(snap.manifest)
+            self._checked = snap.path
+
+    def profile(self, language: str) -> RankingProfile:
+        """The profile questions in `language` are ranked by."""
+        return self.profiles.for_language(language)
+
+    def scorers(self) -> dict[str, str]:
+        """Language -> the scorer that orders its quotes."""
+        return self.profiles.scorers()
+
+    def rank(
+        self,
+        snap: Snapshot,
+        intent: QueryIntent,
+        query_vector: np.ndarray,
+        hits: list[ChunkHit],
+        threshold: float | None = None,
+    ) -> Ranking:
+        """Score the sentences of the top hits, adjust, and judge against `threshold` (else the profile's)."""
+        self.check(snap)
+        profile = self.profile(intent.language)
+        top = hits[: profile.rerank_chunks]
+        cands = candidate_features(snap, query_vector, intent.terms, intent.text, top)
+        job = ScoringInput(snap, intent, query_vector, cands)
+        rows, cosines = cands.rows.tolist(), cands.features[:, 0].tolist()
+        by_order = profile.order.score(job)
+        ordered = _sorted(rows, by_order, cosines)
+        same = profile.confidence is profile.order
+        relevance = ordered if same else _sorted(rows, profile.confidence.score(job), cosines)
+        judged = profile.threshold if threshold is None else threshold
+        ordered, relevance = _adjust(snap, intent, profile, ordered, relevance, judged)
+        return Ranking(
+            order=ordered,
+            confidence={s.row: s.score for s in relevance},
+            top_confidence=relevance[0].score if relevance else None,
+            threshold=judged,
+            growth=Growth(profile.grow_ratio, by_order.completes),
+            scorer=profile.order.name,
+            confidence_scorer=profile.confidence.name,
+        )
+
+
+def _adjust(
+    snap: Snapshot,
+    intent: QueryIntent,
+    profile: RankingProfile,
+    ordered: list[SentenceScore],
+    relevance: list[SentenceScore],
+    threshold: float,
+) -> tuple[list[SentenceScore], list[SentenceScore]]:
+    """Stray-language sentences last, then dates; present-tense statements first. Both lists alike."""
+    depth = profile.stray.depth
+    leaders = [s.row for s in ordered[:depth]] + (
+        [] if relevance is ordered else [s.row for s in relevance[:depth]]
+    )
+    stray = stray_rows(snap, leaders, intent.language)
+    same = relevance is ordered
+    ordered = apply_date_intent(
+        snap, stray_last(ordered, stray, profile.stray.factor), intent.dates, profile.dates
+    )
+    if same:
+        relevance = ordered
+    else:
+        relevance = apply_date_intent(
+            snap, stray_last(relevance, stray, profile.stray.factor), intent.dates, profile.dates
+        )
+    if intent.dates.present:
+        ordered = present_statements_first(snap, ordered, relevance, threshold)
+    return ordered, relevance
+
+
+def _sorted(rows: list[int], scores: Scores, cosines: list[float]) -> list[SentenceScore]:
+    out = [SentenceScore(r, s, c) for r, s, c in zip(rows, scores.values.tolist(), cosines, strict=True)]
+    out.sort(key=lambda s: (-s.score, s.row))
+    return out

@@ -1,0 +1,90 @@
+"""The core chooses and orders the supporting quotes once, for the CLI, JSON, bot and eval alike."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.answer.answerer import Answerer
+from index.answer.presentation import keep_relevant, mix_articles, present
+from index.embedding.sentence_transformer import HashingEmbedder
+from index.models import Quote
+
+
+def quote(article_id: str, score: float = 0.8, confidence: float | None = None) -> Quote:
+    return Quote(
+        text=f"Text of {article_id}.",
+        article_id=article_id,
+        title=article_id.upper(),
+        date=None,
+        source=f"{article_id}.txt",
+        start=0,
+        end=10,
+        score=score,
+        confidence=confidence,
+    )
+
+
+def ids(quotes: list[Quote]) -> list[str]:
+    return [q.article_id for q in quotes]
+
+
+def test_each_page_prefers_other_articles_and_stays_full() -> None:
+    # The bot's old pager never consulted its `seen` set: [A, B, B', C] paged as [[A, B, B'], [C]].
+    assert ids(mix_articles([quote("a"), quote("b"), quote("b"), quote("c")], 3)) == ["a", "b", "c", "b"]
+    assert ids(mix_articles([quote(a) for a in "xxyzy"], 3)) == ["x", "y", "z", "x", "y"]
+    # Only one article: the page is filled in rank order, not cut to one quote per page.
+    assert ids(mix_articles([quote("a"), quote("a"), quote("a")], 3)) == ["a", "a", "a"]
+    assert mix_articles([], 3) == []
+
+
+def test_weak_supporting_quotes_are_dropped() -> None:
+    qs = [quote("x", 0.8), quote("y", 0.5), quote("z", 0.1)]
+    assert ids(keep_relevant(qs, 0.4)) == ["x", "y"]
+    assert keep_relevant([], 0.4) == []
+
+
+def test_supporting_quotes_are_judged_by_confidence_when_the_core_gives_it() -> None:
+    # A trained ranker's scores are peaky (0.9 vs 0.1) though both quotes are relevant (0.7 vs 0.6).
+    qs = [quote("x", 0.9, 0.7), quote("y", 0.1, 0.6), quote("z", 0.05, 0.2)]
+    assert ids(keep_relevant(qs, 0.4)) == ["x", "y"]
+    assert ids(present(qs, 0.4, 3)) == ["x", "y"]
+
+
+def test_the_first_quotes_do_not_depend_on_how_many_are_asked_for(tiny_answerer: Answerer) -> None:
+    for question in ("When did Etna erupt?", "What did the city council approve?", "Who scored?"):
+        many = tiny_answerer.ask(question, 12).quotes
+        assert [q.text for q in tiny_answerer.ask(question, 3).quotes] == [q.text for q in many[:3]]
+        assert [q.text for q in tiny_answerer.ask(question, 1).quotes] == [q.text for q in many[:1]]
+
+
+class CountingQueries(HashingEmbedder):
+    """Counts the questions it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__(256)
+        self.queries: list[str] = []
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.queries.append(text)
+        return super().embed_query(text)
+
+
+def test_the_question_cache_is_keyed_on_what_is_embedded(tiny_answerer: Answerer) -> None:
+    counting = CountingQueries()
+    answerer = Answerer(tiny_answerer.handle, counting)
+    for question in ("When did Etna erupt?", "  When did  Etna erupt? ", "WHEN DID ETNA ERUPT?"):
+        answerer.ask(question)
+    # Whitespace is normalised before embedding, so the second is a hit; a case change is another text.
+    assert counting.queries == ["When did Etna erupt?", "WHEN DID ETNA ERUPT?"]
+
+
+def test_per_snapshot_state_lives_on_the_snapshot(tiny_answerer: Answerer) -> None:
+    from index.store.article_evidence import article_index
+
+    snap = tiny_answerer.handle.snapshot()
+    assert snap is not None
+    built = article_index(snap)
+    assert article_index(snap) is built and snap.derived("article_index", list) is built
+    first, start, end = (int(x) for x in snap.data.sentences[0])
+    assert snap.article_of(0) is snap.data.articles[first]
+    assert snap.sentence_text(0) == snap.data.articles[first].text[start:end]
