@@ -8,17 +8,22 @@ import time
 from pathlib import Path
 
 from index.errors import NewsQuoteError
-from index.store.generations import Snapshot, generation_path, load_snapshot
+from index.store.engine import EmbeddedEngine, IndexEngine
+from index.store.generations import Snapshot
 from index.store.manifest import check_model
 
 log = logging.getLogger(__name__)
 
 
 class IndexHandle:
-    """Serves the loaded snapshot; when `current` moves, loads the new one in the background and swaps."""
+    """Serves the loaded snapshot; when `current` (or the Qdrant alias) moves, loads the new one in the
+    background and swaps."""
 
-    def __init__(self, index_dir: Path, model: str, check_interval: float = 2.0) -> None:
+    def __init__(
+        self, index_dir: Path, model: str, check_interval: float = 2.0, engine: IndexEngine | None = None
+    ) -> None:
         self.index_dir = index_dir
+        self.engine: IndexEngine = engine or EmbeddedEngine()
         self._model = model
         self._interval = check_interval
         self._snapshot: Snapshot | None = None
@@ -37,13 +42,13 @@ class IndexHandle:
 
     def reload(self) -> Snapshot | None:
         """Load the current generation now, in this thread (start-up, after a build, tests)."""
-        target = generation_path(self.index_dir)
+        target = self.engine.current(self.index_dir)
         if target is not None and (self._snapshot is None or self._snapshot.path != target):
             self._install(self._load(target))
         return self._snapshot
 
     def _check(self) -> None:
-        target = generation_path(self.index_dir)
+        target = self.engine.current(self.index_dir)
         if target is None or target == self._failed:
             return
         if self._snapshot is None:
@@ -57,7 +62,7 @@ class IndexHandle:
 
     def _load(self, target: Path) -> Snapshot:
         started = time.perf_counter()
-        snap = load_snapshot(target)
+        snap = self.engine.load(target)
         check_model(snap.manifest, self._model, self.index_dir)
         log.info(
             "Loaded index %s (%d chunks) in %.2fs",

@@ -1,0 +1,347 @@
+"""The Qdrant index engine: a collection per generation, swapped in behind an alias at the end of a build.
+
+The collection holds what is searched (a dense and a BM25 sparse vector per chunk, payload: article,
+offsets, date, language). The generation folder beside it (same name) holds what the ranking reads per
+candidate: articles, sentence rows and vectors, stored facts, the keyword vocabulary. A build writes the
+collection and the folder completely, then moves the alias; a build killed before that leaves the alias on
+the previous collection. Readers follow the alias (IndexHandle), so every process using one Qdrant server
+switches within its check interval. Without `QDRANT_URL`, qdrant-client runs the same API in process on
+files under INDEX_DIR/qdrant (one process at a time: it locks the folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.errors import IndexLocked, IndexMismatch, IndexNotFound, NewsQuoteError
+from index.store.article_table import ArticleTable, write_articles
+from index.store.engine import EMBEDDED, QDRANT
+from index.store.fact_match import facts_source
+from index.store.facts import FACTS_DIR, SentenceFacts, memory_map
+from index.store.generations import (
+    IndexData,
+    Snapshot,
+    _fsync_tree,
+    _point_current,
+    load_snapshot,
+    prune_generations,
+    write_terms,
+)
+from index.store.manifest import Manifest
+from index.store.qdrant_search import DENSE, SPARSE, QdrantDense, QdrantSparse, SparseStats, batches
+
+if TYPE_CHECKING:
+    from qdrant_client import QdrantClient
+
+log = logging.getLogger(__name__)
+
+SEPARATOR = "__"  # collection = <prefix>__<generation folder>; a scoped prefix never matches another's
+STATS_DIR = "sparse_stats"
+UPSERT_BATCH = 256
+INSTALL_HINT = "INDEX_ENGINE=qdrant needs qdrant-client: pip install -e '.[qdrant]'"
+
+
+class QdrantConnection:
+    """One client per process (the in-process store allows one), opened on first use and shared."""
+
+    def __init__(self, url: str | None, api_key: str | None, local_path: Path) -> None:
+        self.url, self._api_key, self.local_path = url, api_key, local_path
+        self._client: QdrantClient | None = None
+        self._opening = threading.Lock()
+        # In-process mode keeps plain Python structures: one call at a time. A server takes them in parallel.
+        self.lock: contextlib.AbstractContextManager[Any] = (
+            contextlib.nullcontext() if url else threading.RLock()
+        )
+
+    @property
+    def client(self) -> QdrantClient:
+        """The connected client."""
+        with self._opening:
+            if self._client is None:
+                self._client = self._open()
+            return self._client
+
+    def _open(self) -> QdrantClient:
+        try:
+            from qdrant_client import QdrantClient
+        except ImportError as exc:
+            raise ImportError(INSTALL_HINT) from exc
+        if self.url:
+            return QdrantClient(url=self.url, api_key=self._api_key)
+        self.local_path.mkdir(parents=True, exist_ok=True)
+        try:
+            return QdrantClient(path=str(self.local_path), force_disable_check_same_thread=True)
+        except RuntimeError as exc:
+            raise IndexLocked(
+                f"The in-process Qdrant store {self.local_path} is open in another process; stop it, or "
+                "run a Qdrant server and set QDRANT_URL"
+            ) from exc
+
+    def close(self) -> None:
+        """Release the client (and the in-process store's folder lock)."""
+        with self._opening:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+
+class QdrantEngine:
+    """Generations as Qdrant collections behind the alias `prefix`, with a local side store each."""
+
+    name = QDRANT
+
+    def __init__(self, connection: QdrantConnection, prefix: str = "newsquote", owns: bool = True) -> None:
+        self.connection = connection
+        self.alias = prefix
+        self._owns = owns  # a scoped engine on a shared server connection leaves it open
+
+    def scoped(self, label: str, index_dir: Path) -> QdrantEngine:
+        """Another alias and set of collections (evaluation): on the same server, or in process in
+        `index_dir` (the in-process store is locked by this process's own engine)."""
+        alias = f"{self.alias}_{label}"
+        if self.connection.url:
+            return QdrantEngine(self.connection, alias, owns=False)
+        return QdrantEngine(QdrantConnection(None, None, index_dir / "qdrant"), alias)
+
+    def current(self, index_dir: Path) -> Path | None:
+        """The generation folder of the collection the alias points to (None before the first build)."""
+        target = self.alias_target()
+        if target is None:
+            return None
+        path = index_dir / target.split(SEPARATOR, 1)[-1]
+        if not path.is_dir():
+            raise IndexNotFound(
+                f"The Qdrant alias '{self.alias}' points at {target}, whose local files are not in "
+                f"{index_dir}; build here with: python -m index build --full"
+            )
+        return path
+
+    def reusable(self, index_dir: Path) -> Path | None:
+        """The served generation, else the embedded engine's (migration reuses its vectors)."""
+        from index.store.generations import generation_path
+
+        try:
+            served = self.current(index_dir)
+        except IndexNotFound:
+            served = None  # the alias names another machine's build: rebuild here, then swap
+        return served or generation_path(index_dir)
+
+    def close(self) -> None:
+        """Close the connection this engine opened."""
+        if self._owns:
+            self.connection.close()
+
+    def alias_target(self) -> str | None:
+        """The collection the alias points to."""
+        with self.connection.lock:
+            aliases = self.connection.client.get_aliases().aliases
+        return next((a.collection_name for a in aliases if a.alias_name == self.alias), None)
+
+    def load(self, path: Path) -> Snapshot:
+        """Open a generation: local side store plus searchers over its collection."""
+        manifest = Manifest.read(path)
+        if manifest.engine == EMBEDDED:
+            return load_snapshot(path)  # only a build reads one (migration): its vectors are reused
+        with self.connection.lock:
+            exists = self.connection.client.collection_exists(manifest.collection)
+        if not exists:
+            raise IndexMismatch(
+                f"The Qdrant collection {manifest.collection} of the index in {path} is gone; rebuild: "
+                "python -m index build --full"
+            )
+        try:
+            data = _load_side_store(path, manifest)
+            stats = SparseStats.load(path / STATS_DIR)
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexMismatch(
+                f"The index in {path} is damaged ({exc}); rebuild: python -m index build --full"
+            ) from exc
+        client, lock = self.connection.client, self.connection.lock
+        dense = QdrantDense(client, manifest.collection, manifest.chunks, lock)
+        sparse = QdrantSparse(client, manifest.collection, stats, lock)
+        facts = facts_source(data.facts, data.articles, data.sentences)
+        return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse, facts=facts)
+
+    def write(self, index_dir: Path, data: IndexData, manifest: Manifest, previous: Snapshot | None) -> Path:
+        """Fill a new collection and side store, then swap the alias and drop what is no longer served."""
+        name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        collection = f"{self.alias}{SEPARATOR}{name}"
+        manifest.engine, manifest.collection = QDRANT, collection
+        manifest.index_type, manifest.index_params = "qdrant", {"distance": "dot", "sparse": "bm25-idf"}
+        stats = SparseStats.build(data.chunk_terms or [])
+        try:
+            self._create(collection, manifest.dimension)
+            self._fill(collection, data, stats)
+            path = _write_side_store(index_dir, name, data, stats, manifest)
+        except BaseException:
+            self._drop([collection])  # the alias still points at the previous collection
+            raise
+        self._swap_alias(collection)
+        _point_current(index_dir, name)  # the folder link too: `stats`, pruning and the build lock use it
+        prune_generations(index_dir)
+        self._drop_unserved(index_dir)
+        return path
+
+    def _create(self, collection: str, dimension: int) -> None:
+        from qdrant_client import models
+
+        client = self.connection.client
+        with self.connection.lock:
+            client.create_collection(
+                collection,
+                # Unit vectors: the dot product is the cosine, and the same number FAISS returns.
+                vectors_config={
+                    DENSE: models.VectorParams(
+                        size=dimension,
+                        distance=models.Distance.DOT,
+                        on_disk=True,  # originals on disk, int8 copies in RAM (a server's memory budget)
+                        quantization_config=models.ScalarQuantization(
+                            scalar=models.ScalarQuantizationConfig(
+                                type=models.ScalarType.INT8, quantile=0.99, always_ram=True
+                            )
+                        ),
+                    )
+                },
+                sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            )
+            if self.connection.url:  # in-process mode has no payload indexes (it warns)
+                for field, schema in _PAYLOAD_INDEXES.items():
+                    client.create_payload_index(collection, field, field_schema=schema)
+
+    def _fill(self, collection: str, data: IndexData, stats: SparseStats) -> None:
+        client, docs = self.connection.client, data.chunk_terms or []
+        for rows in batches(len(data.chunks), UPSERT_BATCH):
+            points = list(_points(data, stats, docs, rows))
+            with self.connection.lock:
+                client.upsert(collection, points=points, wait=True)
+
+    def _swap_alias(self, collection: str) -> None:
+        from qdrant_client import models
+
+        ops: list[Any] = []
+        if self.alias_target() is not None:
+            ops.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=self.alias)))
+        create = models.CreateAlias(collection_name=collection, alias_name=self.alias)
+        ops.append(models.CreateAliasOperation(create_alias=create))
+        with self.connection.lock:
+            self.connection.client.update_collection_aliases(change_aliases_operations=ops)  # one request
+        log.info("Qdrant alias %s -> %s", self.alias, collection)
+
+    def _drop_unserved(self, index_dir: Path) -> None:
+        """Drop this alias's collections that neither the alias nor a kept generation folder names."""
+        keep = {self.alias_target()} | {_collection_of(p) for p in index_dir.glob("gen-*")}
+        with self.connection.lock:
+            names = [c.name for c in self.connection.client.get_collections().collections]
+        mine = [n for n in names if n.split(SEPARATOR, 1)[0] == self.alias and SEPARATOR in n]
+        self._drop([n for n in mine if n not in keep])
+
+    def _drop(self, collections: list[str]) -> None:
+        for name in collections:
+            try:
+                with self.connection.lock:
+                    self.connection.client.delete_collection(name)
+                log.info("Dropped Qdrant collection %s", name)
+            except Exception:  # a leftover is dropped by the next build; never hide the build's own error
+                log.exception("Could not drop Qdrant collection %s", name)
+
+
+def _payload_indexes() -> dict[str, Any]:
+    try:
+        from qdrant_client import models
+    except ImportError:
+        return {}
+    schema = models.PayloadSchemaType
+    return {"article": schema.KEYWORD, "date": schema.DATETIME, "language": schema.KEYWORD}
+
+
+_PAYLOAD_INDEXES = _payload_indexes()
+
+
+def _points(data: IndexData, stats: SparseStats, docs: list[list[str]], rows: range) -> Iterator[Any]:
+    """Points of these chunk rows: vectors reused from the build, payload for filters and inspection."""
+    from qdrant_client import models
+
+    vectors = np.asarray(data.chunk_vectors[rows.start : rows.stop], dtype=np.float32)
+    for row, vector in zip(rows, vectors.tolist(), strict=True):
+        article_row, first, last = (int(x) for x in data.chunks[row])
+        article = data.articles[article_row]
+        indices, values = stats.weights(docs[row] if row < len(docs) else [])
+        yield models.PointStruct(
+            id=row,
+            vector={DENSE: vector, SPARSE: models.SparseVector(indices=indices, values=values)},
+            payload={
+                "article": article.id,
+                "article_row": article_row,
+                "start": int(data.sentences[first, 1]),
+                "end": int(data.sentences[last - 1, 2]),
+                "date": f"{article.date.isoformat()}T00:00:00Z" if article.date else None,
+                "language": article.language,
+            },
+        )
+
+
+def _collection_of(path: Path) -> str | None:
+    try:
+        return Manifest.read(path).collection or None
+    except NewsQuoteError:
+        return None
+
+
+def _write_side_store(
+    index_dir: Path, name: str, data: IndexData, stats: SparseStats, manifest: Manifest
+) -> Path:
+    """The generation folder without dense.faiss and bm25/: what ranking reads, the next build's cache."""
+    tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir(parents=True)
+    try:
+        write_articles(tmp, data.articles)
+        for field in ("sentences", "sentence_spans", "chunks", "chunk_vectors", "sentence_vectors"):
+            np.save(tmp / f"{field}.npy", getattr(data, field))
+        np.save(tmp / "chunk_keys.npy", data.chunk_keys)
+        np.save(tmp / "sentence_keys.npy", data.sentence_keys)
+        if data.chunk_terms is not None:
+            write_terms(tmp / "terms", data.chunk_terms)
+        if data.facts is not None:
+            data.facts.save(tmp / FACTS_DIR)
+        stats.save(tmp / STATS_DIR)
+        manifest.write(tmp)  # last: a folder with a manifest is complete
+        _fsync_tree(tmp)
+        final = index_dir / name
+        tmp.rename(final)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _load_side_store(path: Path, manifest: Manifest) -> IndexData:
+    data = IndexData(
+        articles=ArticleTable(path),
+        sentences=memory_map(path / "sentences.npy"),
+        sentence_spans=memory_map(path / "sentence_spans.npy"),
+        chunks=memory_map(path / "chunks.npy"),
+        chunk_vectors=memory_map(path / "chunk_vectors.npy"),
+        sentence_vectors=memory_map(path / "sentence_vectors.npy"),
+        chunk_keys=memory_map(path / "chunk_keys.npy"),
+        sentence_keys=memory_map(path / "sentence_keys.npy"),
+        facts=SentenceFacts.load(path / FACTS_DIR),
+    )
+    if len(data.articles) != manifest.articles or len(data.chunks) != manifest.chunks:
+        raise ValueError("the files do not match the manifest's counts")
+    return data
+
+
+def open_engine(url: str | None, api_key: str | None, prefix: str, index_dir: Path) -> QdrantEngine:
+    """A Qdrant engine on a server (`url`) or in process under `index_dir`/qdrant."""
+    return QdrantEngine(QdrantConnection(url, api_key, index_dir / "qdrant"), prefix)

@@ -1,0 +1,166 @@
+"""Dense and BM25 search served by a Qdrant collection, scored exactly as the embedded engine scores.
+
+Each chunk is a point (id = chunk row) with a named dense vector (dot product of unit vectors = cosine) and
+a sparse vector of our analyzer's terms. The sparse weights are BM25's term-frequency part, computed here
+per document (k1, b and the average length as bm25s uses them); the collection's IDF modifier multiplies in
+log(1 + (N - df + 0.5) / (df + 0.5)), bm25s's "lucene" IDF. So a chunk's score is the bm25s score, and the
+English/Spanish stemming stays ours. The vocabulary (term -> sparse index) and the document frequencies live
+in the generation folder, beside the other per-candidate data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.store.sparse import best
+
+if TYPE_CHECKING:
+    from qdrant_client import QdrantClient
+
+DENSE = "dense"
+SPARSE = "bm25"
+K1 = 1.5  # SparseIndex.build's defaults
+B = 0.75
+# Qdrant breaks score ties in its own order; asking for more and re-sorting by (score, row) gives the
+# embedded engine's order whenever the ties fit in the margin.
+TIE_MARGIN = 2
+
+
+@dataclass
+class SparseStats:
+    """The keyword index's vocabulary and statistics, kept locally: query terms -> sparse indices, IDF."""
+
+    vocab: dict[str, int]
+    df: np.ndarray  # (terms,) int64: chunks containing each term
+    documents: int
+    avg_length: float
+
+    @classmethod
+    def build(cls, docs: list[list[str]]) -> SparseStats:
+        """Vocabulary in order of first use, document frequencies and mean length of these documents."""
+        vocab = {term: i for i, term in enumerate(dict.fromkeys(t for doc in docs for t in doc))}
+        df = np.zeros(len(vocab), dtype=np.int64)
+        for doc in docs:
+            df[[vocab[t] for t in set(doc)]] += 1
+        lengths = [len(doc) for doc in docs]
+        return cls(vocab, df, len(docs), float(np.mean(lengths)) if lengths else 0.0)
+
+    def save(self, directory: Path) -> None:
+        """Write vocab.txt, df.npy and stats.json into `directory`."""
+        directory.mkdir()
+        (directory / "vocab.txt").write_text("\n".join(self.vocab), encoding="utf-8")
+        np.save(directory / "df.npy", self.df)
+        stats = {"documents": self.documents, "avg_length": self.avg_length, "k1": K1, "b": B}
+        (directory / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> SparseStats:
+        """Read what `save` wrote."""
+        words = (directory / "vocab.txt").read_text(encoding="utf-8")
+        vocab = {term: i for i, term in enumerate(words.split("\n"))} if words else {}
+        stats = json.loads((directory / "stats.json").read_text(encoding="utf-8"))
+        return cls(vocab, np.load(directory / "df.npy"), int(stats["documents"]), float(stats["avg_length"]))
+
+    def weights(self, doc: list[str]) -> tuple[list[int], list[float]]:
+        """One document's sparse vector: BM25's saturated term frequency per term (IDF left to Qdrant)."""
+        if not doc:
+            return [], []
+        ids, tf = np.unique(np.fromiter((self.vocab[t] for t in doc), np.int64, len(doc)), return_counts=True)
+        norm = K1 * (1 - B + B * len(doc) / (self.avg_length or 1.0))
+        return ids.tolist(), (tf / (tf + norm)).tolist()
+
+    def query(self, terms: list[str]) -> tuple[list[int], list[float]]:
+        """A question's sparse vector: each known term weighted by how often the question uses it."""
+        known = [self.vocab[t] for t in terms if t in self.vocab]
+        ids, counts = np.unique(np.asarray(known, dtype=np.int64), return_counts=True)
+        return ids.tolist(), counts.astype(float).tolist()
+
+
+class QdrantDense:
+    """Nearest chunks by the collection's dense vectors."""
+
+    def __init__(
+        self, client: QdrantClient, collection: str, size: int, lock: AbstractContextManager[Any]
+    ) -> None:
+        self._client, self._collection, self._size, self._lock = client, collection, size, lock
+
+    @property
+    def size(self) -> int:
+        """Number of chunks."""
+        return self._size
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and cosine scores of the k nearest chunks, best first."""
+        k = min(k, self._size)
+        if k == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        vector = np.asarray(query, dtype=np.float32).ravel().tolist()
+        with self._lock:
+            points = self._client.query_points(
+                self._collection, query=vector, using=DENSE, limit=k, with_payload=False
+            ).points
+        return _arrays(points)
+
+
+class QdrantSparse:
+    """BM25 over the collection's sparse vectors; the vocabulary and IDF statistics are local."""
+
+    def __init__(
+        self, client: QdrantClient, collection: str, stats: SparseStats, lock: AbstractContextManager[Any]
+    ) -> None:
+        self._client, self._collection, self._stats, self._lock = client, collection, stats, lock
+        self.size = stats.documents
+
+    def search(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and BM25 scores of the best k chunks with a positive score, best first (ties by row)."""
+        rows, scores = self._query(terms, min(self.size, k * TIE_MARGIN))
+        return best(rows, scores, k)
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every chunk (every chunk sharing a term is fetched: costly on big archives)."""
+        out = np.zeros(self.size, dtype=np.float32)
+        rows, scores = self._query(terms, self.size)
+        out[rows] = scores
+        return out
+
+    def idf(self, terms: list[str]) -> np.ndarray:
+        """Inverse document frequency of each term, from the local statistics (0 for unknown terms)."""
+        n = max(self.size, 1)
+        out = np.zeros(len(terms), dtype=np.float32)
+        for i, term in enumerate(terms):
+            col = self._stats.vocab.get(term)
+            df = int(self._stats.df[col]) if col is not None else 0
+            out[i] = np.log(1.0 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+        return out
+
+    def _query(self, terms: list[str], limit: int) -> tuple[np.ndarray, np.ndarray]:
+        from qdrant_client import models
+
+        indices, values = self._stats.query(terms)
+        if not indices or limit <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        vector = models.SparseVector(indices=indices, values=values)
+        with self._lock:
+            points = self._client.query_points(
+                self._collection, query=vector, using=SPARSE, limit=limit, with_payload=False
+            ).points
+        return _arrays(points)
+
+
+def _arrays(points: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.fromiter((int(p.id) for p in points), dtype=np.int64, count=len(points))
+    scores = np.fromiter((p.score for p in points), dtype=np.float32, count=len(points))
+    return rows, scores
+
+
+def batches(count: int, size: int) -> Iterator[range]:
+    """Consecutive row ranges of at most `size`."""
+    for start in range(0, count, size):
+        yield range(start, min(count, start + size))
