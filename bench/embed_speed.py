@@ -33,7 +33,7 @@ def main() -> None:
     """Measure every backend and print one JSON object."""
     args = _parser().parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+    from index.embedding.factory import make_embedder, model_cache_dir
 
     corpus = args.work / args.size / "corpus"
     if not corpus.exists():

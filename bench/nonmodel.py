@@ -20,7 +20,7 @@ def main() -> None:
     """Embed every question, then ask them all twice through the Answerer, timing each call."""
     args = _parser().parse_args()
     from index.answer.answerer import Answerer
-    from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+    from index.embedding.factory import make_embedder, model_cache_dir
     from index.eval.run import PrefetchedEmbedder
     from index.ranking.pipeline import RankingPipeline
     from index.services import ranking_profiles

@@ -28,7 +28,7 @@ log = logging.getLogger("bench")
 def build_figures(corpus: Path, index_dir: Path, model: str, backend: str) -> tuple[dict[str, float], object]:
     """Full build from scratch in this process; returns figures and the embedder (warm)."""
     from index.build.builder import IndexBuilder
-    from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+    from index.embedding.factory import make_embedder, model_cache_dir
 
     shutil.rmtree(index_dir, ignore_errors=True)
     embedder = make_embedder(model, backend=backend, cache_dir=model_cache_dir(index_dir))
@@ -46,7 +46,7 @@ def build_figures(corpus: Path, index_dir: Path, model: str, backend: str) -> tu
 
 def export_query_model(index_dir: Path, model: str, backend: str) -> None:
     """Export the question model beside the index now, as a build with that model would have done."""
-    from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+    from index.embedding.factory import make_embedder, model_cache_dir
 
     make_embedder(model, backend=backend, cache_dir=model_cache_dir(index_dir)).embed_query("export")
 

@@ -18,7 +18,7 @@ def main() -> None:
     """Answer every question once through the Answerer and report latency, memory and start-up."""
     args = _parser().parse_args()
     from index.answer.answerer import Answerer
-    from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+    from index.embedding.factory import make_embedder, model_cache_dir
     from index.ranking.pipeline import RankingPipeline
     from index.services import ranking_profiles
     from index.store.generations import directory_size, generation_path

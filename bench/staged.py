@@ -20,7 +20,7 @@ from pathlib import Path
 def main() -> None:
     """Run the stages and print their figures."""
     from index.build.builder import IndexBuilder
-    from index.embedding.sentence_transformer import make_embedder
+    from index.embedding.factory import make_embedder
 
     args = _parser().parse_args()
     files = sorted(args.corpus.glob("*.jsonl"))

@@ -1,9 +1,12 @@
-"""What the bot needs from the core; the real `index.services` objects and test fakes both fit."""
+"""What the bot needs from the core, and what the cogs need from the bot; real objects and fakes fit."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
+import discord
+
+from bot.settings import BotSettings
 from index.models import Answer, BuildSummary, IndexStats
 
 
@@ -28,4 +31,17 @@ class BuilderLike(Protocol):
 
     def has_index(self) -> bool:
         """Whether an index exists to answer from."""
+        ...
+
+
+class BotLike(Protocol):
+    """What the cogs need from the bot: its settings, the core objects, and who it is on Discord."""
+
+    settings: BotSettings
+    answerer: AnswererLike
+    builder: BuilderLike
+
+    @property
+    def user(self) -> discord.ClientUser | None:
+        """The bot's own user once logged in."""
         ...

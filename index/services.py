@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from index.answer.answerer import Answerer
 from index.build.builder import DEFAULT_MIN_SCORE, IndexBuilder
-from index.embedding.sentence_transformer import Embedder, make_embedder, model_cache_dir
+from index.embedding.factory import make_embedder, model_cache_dir
+from index.embedding.sentence_transformer import Embedder
 from index.ranking.model_files import shipped_profiles
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import ProfileSet, hand_set_profiles

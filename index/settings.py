@@ -34,7 +34,7 @@ class CoreSettings(BaseSettings):
         0.4, ge=0, le=1, description="Show further quotes only if they score this fraction of the best one."
     )
     min_score: float | None = Field(
-        None, description="Answer threshold; None uses the value the index was tuned with (MIN_SCORE)."
+        None, description="Answer threshold; None uses the question language's ranking profile (MIN_SCORE)."
     )
     max_question_chars: int = Field(500, ge=10, le=4000)
     max_file_mb: float = Field(20.0, gt=0, description="Corpus files larger than this are skipped.")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedding.sentence_transformer import make_embedder
+from index.embedding.factory import make_embedder
 from index.eval.squad import EvalQuestion, expand_titles, load_squad, normalise
 from index.ranking.features import RerankModel, candidate_features, sentence_text
 from index.ranking.features_es import model_inputs

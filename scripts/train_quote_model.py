@@ -29,7 +29,7 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from index.embedding.sentence_transformer import make_embedder, model_cache_dir
+from index.embedding.factory import make_embedder, model_cache_dir
 from index.eval.run import build_eval_index
 from index.eval.squad import EvalArticle, EvalQuestion, expand_titles, load_squad, normalise
 from index.ranking.features import candidate_features, sentence_text

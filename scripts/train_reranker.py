@@ -25,7 +25,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from index.embedding.sentence_transformer import Embedder, make_embedder
+from index.embedding.factory import make_embedder
+from index.embedding.sentence_transformer import Embedder
 from index.eval.run import build_eval_index
 from index.eval.squad import expand_titles, load_squad, normalise
 from index.ranking.features import (

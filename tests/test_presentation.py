@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from index.answer.answerer import Answerer
 from index.answer.presentation import keep_relevant, mix_articles, present
+from index.embedding.sentence_transformer import HashingEmbedder
 from index.models import Quote
 
 
@@ -52,3 +55,36 @@ def test_the_first_quotes_do_not_depend_on_how_many_are_asked_for(tiny_answerer:
         many = tiny_answerer.ask(question, 12).quotes
         assert [q.text for q in tiny_answerer.ask(question, 3).quotes] == [q.text for q in many[:3]]
         assert [q.text for q in tiny_answerer.ask(question, 1).quotes] == [q.text for q in many[:1]]
+
+
+class CountingQueries(HashingEmbedder):
+    """Counts the questions it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__(256)
+        self.queries: list[str] = []
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.queries.append(text)
+        return super().embed_query(text)
+
+
+def test_the_question_cache_is_keyed_on_what_is_embedded(tiny_answerer: Answerer) -> None:
+    counting = CountingQueries()
+    answerer = Answerer(tiny_answerer.handle, counting)
+    for question in ("When did Etna erupt?", "  When did  Etna erupt? ", "WHEN DID ETNA ERUPT?"):
+        answerer.ask(question)
+    # Whitespace is normalised before embedding, so the second is a hit; a case change is another text.
+    assert counting.queries == ["When did Etna erupt?", "WHEN DID ETNA ERUPT?"]
+
+
+def test_per_snapshot_state_lives_on_the_snapshot(tiny_answerer: Answerer) -> None:
+    from index.store.article_evidence import article_index
+
+    snap = tiny_answerer.handle.snapshot()
+    assert snap is not None
+    built = article_index(snap)
+    assert article_index(snap) is built and snap.derived("article_index", list) is built
+    first, start, end = (int(x) for x in snap.data.sentences[0])
+    assert snap.article_of(0) is snap.data.articles[first]
+    assert snap.sentence_text(0) == snap.data.articles[first].text[start:end]

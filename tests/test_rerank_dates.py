@@ -51,7 +51,12 @@ def _fake_snapshot(dates: list[dt.date | None], texts: list[str] | None = None) 
     texts = texts or ["A sentence."] * len(dates)
     articles = [SimpleNamespace(date=d, text=t) for d, t in zip(dates, texts, strict=True)]
     sentences = np.asarray([[i, 0, len(t)] for i, t in enumerate(texts)])
-    return SimpleNamespace(data=SimpleNamespace(articles=articles, sentences=sentences))
+    # One sentence per article: the row accessors are the article's own.
+    return SimpleNamespace(
+        data=SimpleNamespace(articles=articles, sentences=sentences),
+        sentence_text=lambda row: texts[row],
+        article_of=lambda row: articles[row],
+    )
 
 
 def test_present_tense_prefers_the_newer_article_on_a_near_tie() -> None:

@@ -5,18 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 import bot
+from bot.protocols import BotLike
 from index.errors import IndexLocked, NewsQuoteError
 from index.models import IndexStats
-
-if TYPE_CHECKING:
-    from bot.client import NewsQuoteBot
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +56,7 @@ def about_embed(stats: IndexStats) -> discord.Embed:
 class AdminCog(commands.Cog):
     """Index administration and information."""
 
-    def __init__(self, client: NewsQuoteBot) -> None:
+    def __init__(self, client: BotLike) -> None:
         self.client = client
         self.building = asyncio.Lock()
 

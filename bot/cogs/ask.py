@@ -9,21 +9,19 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.feedback import FeedbackLog
+from bot.protocols import BotLike
 from bot.ratelimit import InFlight, RateLimiter
 from bot.render import notice, page_count, render_answer, thread_name
 from bot.views import AnswerView
 from index.errors import NewsQuoteError
 from index.models import Answer
-
-if TYPE_CHECKING:
-    from bot.client import NewsQuoteBot
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +83,7 @@ class BusyError(Exception):
 class AskCog(commands.Cog):
     """Answers questions from /ask, mentions and the Q&A channels."""
 
-    def __init__(self, bot: NewsQuoteBot) -> None:
+    def __init__(self, bot: BotLike) -> None:
         self.bot = bot
         self.settings = bot.settings
         self.limiter = RateLimiter(self.settings.rate_limit_questions, self.settings.rate_limit_seconds)

@@ -1,1 +1,8 @@
-"""The Answerer and quote assembly (passages)."""
+"""The Answerer: a question in, verbatim quotes out; quote assembly and presentation."""
+
+from __future__ import annotations
+
+from index.answer.answerer import Answerer
+from index.answer.presentation import present
+
+__all__ = ["Answerer", "present"]

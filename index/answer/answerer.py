@@ -18,7 +18,6 @@ from index.embedding.sentence_transformer import Embedder
 from index.models import Answer, IndexStats, Quote
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import hand_set_profiles
-from index.ranking.results import Ranking
 from index.retrieval.intent import read_intent
 from index.retrieval.search import retrieve
 from index.store.generations import Snapshot, directory_size
@@ -47,13 +46,7 @@ class Answerer:
         quote_unanswered: bool = False,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        """`ranker` defaults to the hand-set weights; `min_score` overrides its profiles' thresholds.
-
-        `max_quotes` is the page size: supporting quotes are mixed across articles per page of it.
-
-        With `quote_unanswered` every quote is returned even when the confidence is below the threshold
-        (evaluation: @3 and MRR need them; `answered` still says what the threshold decided).
-        """
+        """`ranker` defaults to the hand-set weights; `min_score` overrides its profiles' thresholds."""
         self.handle = handle
         self._embedder = embedder
         self.max_quotes = max_quotes
@@ -64,7 +57,7 @@ class Answerer:
         self._today = today
         self.ranker = ranker or RankingPipeline(hand_set_profiles())
         self._quote_unanswered = quote_unanswered
-        self._supporting_min_ratio = supporting_min_ratio
+        self.supporting_min_ratio = supporting_min_ratio
         self._quote_pool = quote_pool
 
     def ask(self, question: str, max_quotes: int | None = None) -> Answer:
@@ -121,7 +114,7 @@ class Answerer:
         # Always the same pool, so that the first quotes do not depend on how many are asked for.
         passages = choose_passages(snap, ranking.order, max(count, self._quote_pool), ranking.growth)
         ranked = [_to_quote(snap, p, ranking.confidence.get(p.best)) for p in passages]
-        quotes = present(ranked, self._supporting_min_ratio, self.max_quotes)[:count]
+        quotes = present(ranked, self.supporting_min_ratio, self.max_quotes)[:count]
         answered = bool(quotes) and ranking.confident
         return Answer(
             question=question,
@@ -134,19 +127,9 @@ class Answerer:
             index_built_at=snap.manifest.built_at,
         )
 
-    def rank(self, question: str) -> tuple[Snapshot, Ranking] | None:
-        """The ranking behind an answer (for training and analysis tools); None without an index."""
-        snap = self.handle.snapshot()
-        if snap is None or snap.manifest.chunks == 0:
-            return None
-        text = " ".join(question.split())
-        intent = read_intent(text, self._today())
-        query_vector = self._embed(text)
-        found = retrieve(snap, query_vector, intent, self.ranker.profile(intent.language).retrieval)
-        return snap, self.ranker.rank(snap, intent, query_vector, found.hits, self._min_score)
-
     def _embed(self, text: str) -> np.ndarray:
-        key = text.lower()
+        # Keyed on exactly what is embedded: a cased model gives "Apple" and "apple" different vectors.
+        key = text
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.ranking.results import NO_GROWTH, Growth, SentenceScore
 from index.store.generations import Snapshot
+from index.text.lexicon import LEANS_ON_PREVIOUS, opening_word
 
 MAX_QUOTE_CHARS = 400
 MAX_QUOTE_SENTENCES = 3
 # A sentence opening with one of these leans on the one before it ("He won six titles...").
-_ANAPHORA = re.compile(
-    r"^[\"“'‘(]?(he|she|it|they|this|that|these|those|his|her|its|their|there|but|however|also|"
-    r"él|ella|ellos|ellas|esto|este|esta|eso|su|sus|pero|sin embargo)\b",
-    re.IGNORECASE,
-)
+_ANAPHORA = opening_word(LEANS_ON_PREVIOUS)
 _DUPLICATE_COSINE = 0.95
 
 
@@ -42,7 +38,7 @@ def grow_passage(
 ) -> Passage:
     """Extend the best sentence to a neighbour that explains it or also scores high, within limits."""
     data = snap.data
-    article_row = int(data.sentences[best.row, 0])
+    article_row = snap.article_row_of(best.row)
     span_first, span_end = (int(x) for x in data.span_bounds[best.row])
     first, last = best.row, best.row + 1
 
@@ -51,7 +47,7 @@ def grow_passage(
             return False  # quotes never cross a span (paragraph-aware) or the article
         return int(data.sentences[b - 1, 2] - data.sentences[a, 1]) <= max_chars
 
-    text = _sentence_text(snap, best.row)
+    text = snap.sentence_text(best.row)
     if _ANAPHORA.match(text) and first > 0 and fits(first - 1, last):
         first -= 1
     lacking = bool(growth.completes) and best.row not in growth.completes
@@ -63,11 +59,6 @@ def grow_passage(
             if fits(a, b):
                 first, last = a, b
     return Passage(article_row, first, last, best.row, best.score)
-
-
-def _sentence_text(snap: Snapshot, row: int) -> str:
-    article_row, start, end = snap.data.sentences[row]
-    return snap.data.articles[article_row].text[start:end]
 
 
 def choose_passages(

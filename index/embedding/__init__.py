@@ -1,1 +1,22 @@
 """Embedders: the protocol, sentence-transformers, ONNX Runtime, a hashing embedder, the factory."""
+
+from __future__ import annotations
+
+from index.embedding.factory import make_embedder, model_cache_dir
+from index.embedding.onnx import OnnxEmbedder
+from index.embedding.sentence_transformer import (
+    Embedder,
+    HashingEmbedder,
+    ProgressFn,
+    SentenceTransformerEmbedder,
+)
+
+__all__ = [
+    "Embedder",
+    "HashingEmbedder",
+    "OnnxEmbedder",
+    "ProgressFn",
+    "SentenceTransformerEmbedder",
+    "make_embedder",
+    "model_cache_dir",
+]

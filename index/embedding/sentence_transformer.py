@@ -8,7 +8,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -209,47 +208,3 @@ class VectorCache:
             else:
                 out[row] = self._arrays[hit[0]][hit[1]]
         return np.asarray(missing, dtype=np.int64)
-
-
-def model_cache_dir(index_dir: Path) -> Path:
-    """Where model exports are kept: beside the generations, so that copying the index folder keeps them."""
-    return index_dir / "models"
-
-
-def make_embedder(
-    model: str, batch_size: int = 32, backend: str = "torch", cache_dir: Path | None = None
-) -> Embedder:
-    """The embedder for a configured model and backend; ONNX exports are cached in `cache_dir`."""
-    match = _HASHING.match(model)
-    if match:
-        return HashingEmbedder(int(match.group(1)))
-    if backend not in ("auto", "onnx", "onnx-int8", "torch"):
-        raise EmbedderError(f"Unknown EMBEDDING_BACKEND '{backend}': use auto, onnx, onnx-int8 or torch")
-    if model.endswith(INT8_SUFFIX):  # a name read back from a manifest: it says how the vectors were made
-        model, backend = model.removesuffix(INT8_SUFFIX), "onnx-int8"
-    if backend == "auto":
-        backend = _auto_backend(model, cache_dir)
-    if backend == "torch":
-        return SentenceTransformerEmbedder(model, batch_size=batch_size)
-    if cache_dir is None:
-        raise EmbedderError(f"EMBEDDING_BACKEND={backend} needs a folder for the model export")
-    from index.embedding.onnx import OnnxEmbedder  # here: that module builds on this one
-
-    return OnnxEmbedder(
-        model,
-        cache_dir,
-        quantized=backend == "onnx-int8",
-        batch_size=batch_size,
-        fallback=backend == "onnx-auto",
-    )
-
-
-def _auto_backend(model: str, cache_dir: Path | None) -> str:
-    """fp32 ONNX (PyTorch, with the same vectors, if the export fails); PyTorch without onnxruntime."""
-    import importlib.util
-
-    if cache_dir is None or importlib.util.find_spec("onnxruntime") is None:
-        return "torch"
-    # Not int8: it builds 2x faster, but with the trained quote ranker it costs about 1 point of @1
-    # (docs/quality.md), more than the 0.5 allowed. fp32 ONNX keeps the vectors exact and the start light.
-    return "onnx-auto"

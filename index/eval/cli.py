@@ -65,6 +65,8 @@ def run_eval(services: Services, args: argparse.Namespace) -> int:
         seed=args.seed,
         batch_embed=args.batch_embed,
         holdout_paragraphs=args.holdout_paragraphs,
+        page_size=services.answerer.max_quotes,
+        supporting_min_ratio=services.answerer.supporting_min_ratio,
     )
     logging.getLogger("index.answer.answerer").setLevel(
         logging.WARNING

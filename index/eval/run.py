@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from index.answer.answerer import Answerer
+from index.answer.presentation import SUPPORTING_MIN_RATIO
 from index.build.builder import IndexBuilder
 from index.embedding.sentence_transformer import Embedder, ProgressFn
 from index.errors import IndexNotFound
@@ -37,7 +38,7 @@ from index.store.handle import IndexHandle
 
 log = logging.getLogger(__name__)
 
-EVAL_MAX_QUOTES = 10  # enough for MRR@10; the first three are the ones the bot shows
+EVAL_MAX_QUOTES = 10  # enough for MRR@10; the first page (MAX_QUOTES) is what the bot shows first
 
 
 @dataclass
@@ -54,6 +55,9 @@ class EvalOptions:
     # Share of every article's paragraphs left out of the index; the questions only they answer are asked
     # as unanswerable ones about indexed stories (index/holdout.py).
     holdout_paragraphs: float = 0.0
+    # As users see the answers: pages of MAX_QUOTES, supporting quotes cut at SUPPORTING_MIN_RATIO.
+    page_size: int = 3
+    supporting_min_ratio: float = SUPPORTING_MIN_RATIO
 
 
 @dataclass
@@ -127,10 +131,17 @@ def _evaluate_in(
         raise IndexNotFound(f"no evaluation index was written in {index_dir}")
     # Every quote is kept, even below the threshold, so that @3 and MRR see them; abstention is judged on
     # each answer's confidence and the threshold its ranking profile set, as the bot would.
-    answerer = Answerer(handle, embedder, ranker=ranker, max_quotes=EVAL_MAX_QUOTES, quote_unanswered=True)
+    answerer = Answerer(
+        handle,
+        embedder,
+        ranker=ranker,
+        max_quotes=options.page_size,
+        supporting_min_ratio=options.supporting_min_ratio,
+        quote_unanswered=True,
+    )
     answerer.warm_up()
     articles = {a.id: a for a in dataset.articles}
-    results = [judge(q, answerer.ask(q.question), articles) for q in asked]
+    results = [judge(q, answerer.ask(q.question, EVAL_MAX_QUOTES), articles) for q in asked]
     threshold = _usual_threshold(results, ranker)
     report = EvalReport(summarise(results, threshold), threshold, results)
     if unanswered:

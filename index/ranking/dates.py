@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from index.ranking.results import SentenceScore
 from index.retrieval.intent import YEAR, DateIntent
 from index.store.generations import Snapshot
+from index.text.lexicon import MONTHS_ES
 
 # Words by which a sentence states the present ("He now directs Zamalek in Egypt").
 _STATES_PRESENT = re.compile(
@@ -37,20 +38,7 @@ class DateAdjustment:
     recency_days: int = RECENCY_DAYS
 
 
-_MONTHS_ES = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-]
+_MONTHS_ES = list(MONTHS_ES)
 _LEADING_ES = re.compile(r"\A\s*(\d{1,2}) de (" + "|".join(_MONTHS_ES) + r") de (\d{4})\b", re.I)
 
 
@@ -78,8 +66,7 @@ def apply_date_intent(
     """Re-rank candidates by time: years as soft filters, newer first for the present."""
     if intent.empty or not scored:
         return scored
-    articles = snap.data.articles
-    dates = {s.row: articles[int(snap.data.sentences[s.row, 0])].date for s in scored}
+    dates = {s.row: snap.article_of(s.row).date for s in scored}
     newest = max((d for d in dates.values() if d is not None), default=None)
     out = []
     for s in scored:
@@ -105,7 +92,7 @@ def _ranged_score(
 
 
 def _named_years(snap: Snapshot, row: int) -> list[int]:
-    return [int(y) for y in YEAR.findall(_sentence(snap, row))]
+    return [int(y) for y in YEAR.findall(snap.sentence_text(row))]
 
 
 def present_statements_first(
@@ -117,8 +104,7 @@ def present_statements_first(
     older story's "Osorio is still a sought-after coach" matches more words. Relevant means the calibrated
     confidence clears the answer threshold, so this never promotes an off-topic sentence.
     """
-    articles, sentences = snap.data.articles, snap.data.sentences
-    dates = {s.row: articles[int(sentences[s.row, 0])].date for s in ordered}
+    dates = {s.row: snap.article_of(s.row).date for s in ordered}
     newest = max((d for d in dates.values() if d is not None), default=None)
     confidence = {s.row: s.score for s in relevance}
     lead = [
@@ -127,7 +113,7 @@ def present_statements_first(
         if newest is not None
         and dates[s.row] == newest
         and confidence.get(s.row, 0.0) >= threshold
-        and _STATES_PRESENT.search(_sentence(snap, s.row))
+        and _STATES_PRESENT.search(snap.sentence_text(s.row))
     ]
     if not lead:
         return ordered
@@ -138,8 +124,3 @@ def present_statements_first(
     lifted = [SentenceScore(s.row, top + confidence[s.row], s.cosine) for s in lead]
     chosen = {s.row for s in lead}
     return lifted + [s for s in ordered if s.row not in chosen]
-
-
-def _sentence(snap: Snapshot, row: int) -> str:
-    article_row, start, end = (int(x) for x in snap.data.sentences[row])
-    return str(snap.data.articles[article_row].text[start:end])

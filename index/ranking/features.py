@@ -58,9 +58,8 @@ class Candidates:
 
 
 def sentence_text(snap: Snapshot, row: int) -> str:
-    """The verbatim text of one sentence row."""
-    article_row, start, end = snap.data.sentences[row]
-    return snap.data.articles[article_row].text[start:end]
+    """The verbatim text of one sentence row (for tools and tests; the snapshot's own accessor)."""
+    return snap.sentence_text(row)
 
 
 def _window_evidence(

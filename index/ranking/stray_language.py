@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.ranking.features import sentence_text
 from index.ranking.results import SentenceScore
 from index.store.generations import Snapshot
 from index.text.language import detect_language
@@ -35,14 +34,13 @@ def stray_rows(snap: Snapshot, rows: list[int], language: str) -> frozenset[int]
     """The sentence rows whose language is neither the question's nor their article's (all three known)."""
     if language == "unknown":
         return frozenset()
-    articles, sentences = snap.data.articles, snap.data.sentences
     stray = set()
     for row in set(rows):
-        own = detect_language(sentence_text(snap, row))
+        own = detect_language(snap.sentence_text(row))
         if own in ("unknown", language):
             continue  # most candidates: no need to look at the article
         # An article of no clear language (mixed, or too short to tell) has no foreign sentences.
-        story = articles[int(sentences[row, 0])].language
+        story = snap.article_of(row).language
         if story not in ("unknown", own):
             stray.add(row)
     return frozenset(stray)

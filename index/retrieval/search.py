@@ -18,7 +18,6 @@ RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the v
 # scored in the caller's: FAISS and scipy's kernels release the GIL, so with a second core free the two
 # overlap. Below it the hand-over would cost about what it saves.
 PARALLEL_MIN = 250_000
-_DENSE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dense-search")
 
 
 @dataclass
@@ -55,7 +54,7 @@ def hybrid_search(
     With `article_blend` > 0 the BM25 ranking is by `blended_scores`: a chunk also counts its article's match.
     """
     dense = (
-        _DENSE_WORKER.submit(snap.dense.search, query_vector, depth)
+        _dense_worker(snap).submit(snap.dense.search, query_vector, depth)
         if snap.dense.size >= PARALLEL_MIN
         else None
     )
@@ -74,6 +73,11 @@ def hybrid_search(
     ]
     hits.sort(key=lambda h: (-h.fused, h.row))
     return hits
+
+
+def _dense_worker(snap: Snapshot) -> ThreadPoolExecutor:
+    """The snapshot's own thread for dense search (it goes when the snapshot goes)."""
+    return snap.derived("dense_worker", lambda: ThreadPoolExecutor(1, thread_name_prefix="dense-search"))
 
 
 def blended_scores(snap: Snapshot, terms: list[str], article_blend: float) -> np.ndarray:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+from index.text.lexicon import ANAPHORA, MONTHS_EN, MONTHS_ES, opening_word
+
 # Used by quote_features (the tree model's wording features).
 _NAME = re.compile(r"(?<!^)\b[A-ZÁÉÍÓÚÑ][\wÁÉÍÓÚÑáéíóúñ]+")
 _YEAR = re.compile(r"\b(1\d{3}|20\d{2})s?\b")
@@ -23,26 +25,16 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
-_MONTH_NAMES = frozenset(
-    _words(
-        "January February March April May June July August September October November December enero "
-        "febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
-    )
-)
+# English month names capitalised, Spanish ones lower-case, as news writes them.
+_MONTH_NAMES = frozenset([m.capitalize() for m in MONTHS_EN] + list(MONTHS_ES))
 # Used by rerank (the base features); their wording differs from the ones above on purpose (trained so).
 _NUMBER_WORDS = _words(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred "
     "thousand million billion dos tres cuatro cinco seis siete ocho nueve diez cien mil millones"
 )
-_MONTHS = _words(
-    "january february march april may june july august september october november december "
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
-)
+_MONTHS = [*MONTHS_EN, *MONTHS_ES]
 _CUE_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+")
-_ANAPHORA = re.compile(
-    r"^[\"“'‘(]?(he|she|it|they|this|that|these|those|his|her|its|their|él|ella|ellos|ellas|esto|su|sus)\b",
-    re.I,
-)
+_ANAPHORA = opening_word(ANAPHORA)
 # The rerank cues as trained: r"\d|\b(number words)\b" and
 # r"\b(1\d{3}|20\d{2}|months)\b|\d{1,2}(st|nd|rd|th)\b" (both re.I), split into their parts.
 _DIGIT = re.compile(r"\d")

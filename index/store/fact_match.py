@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
 
 from index.models import Article
-from index.store.facts import FLAGS, SETS, SentenceFacts, cached_sentence, keys_of
+from index.store.facts import FLAGS, SETS, RowFacts, SentenceFacts, extract_sentence, keys_of
 from index.text.analysis import analyze
 
 log = logging.getLogger(__name__)
@@ -123,14 +123,13 @@ class LazyFacts:
     def __init__(self, articles: Sequence[Article], sentences: np.ndarray) -> None:
         self._articles = articles
         self._sentences = sentences
+        # Per generation (this object lives as long as its snapshot), filled as questions need rows.
+        self._rows: dict[int, RowFacts] = {}
+        self._titles: dict[int, list[int]] = {}
 
     def batch(self, rows: np.ndarray) -> FactsBatch:
         """The facts of sentence `rows`, extracted from their text."""
-        found = []
-        for row in rows.tolist():
-            article_row, start, end = (int(x) for x in self._sentences[row])
-            article = self._articles[article_row]
-            found.append(cached_sentence(article.text[start:end], article.language))
+        found = [self._row(row) for row in rows.tolist()]
         return FactsBatch(
             terms=KeyRows.from_lists([f.terms for f in found]),
             distinct=np.array([len(set(f.terms)) for f in found], dtype=np.int32),
@@ -140,13 +139,24 @@ class LazyFacts:
 
     def titles(self, article_rows: np.ndarray) -> KeyRows:
         """Title terms, analysed now."""
-        chosen = [self._articles[row] for row in article_rows.tolist()]
-        return KeyRows.from_lists([_title_keys(a.title, a.language) for a in chosen])
+        return KeyRows.from_lists([self._title(row) for row in article_rows.tolist()])
 
+    def _row(self, row: int) -> RowFacts:
+        found = self._rows.get(row)
+        if found is None:
+            article_row, start, end = (int(x) for x in self._sentences[row])
+            article = self._articles[article_row]
+            found = self._rows[row] = extract_sentence(article.text[start:end], article.language)
+        return found
 
-@lru_cache(maxsize=100_000)
-def _title_keys(title: str, language: str) -> list[int]:
-    return list(set(keys_of(analyze(title, language)).tolist()))
+    def _title(self, article_row: int) -> list[int]:
+        found = self._titles.get(article_row)
+        if found is None:
+            article = self._articles[article_row]
+            found = self._titles[article_row] = list(
+                set(keys_of(analyze(article.title, article.language)).tolist())
+            )
+        return found
 
 
 def facts_source(

@@ -180,10 +180,6 @@ def extract_sentence(text: str, language: str) -> RowFacts:
     )
 
 
-# Old generations have no stored facts: their questions extract them, as before, once per sentence text.
-cached_sentence = lru_cache(maxsize=300_000)(extract_sentence)
-
-
 class _Rows:
     """Key lists collected row by row, packed into one Ragged per article (not one array per row)."""
 

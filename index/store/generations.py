@@ -9,11 +9,13 @@ import itertools
 import logging
 import os
 import shutil
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -26,6 +28,8 @@ from index.store.facts import FACTS_DIR, SentenceFacts, memory_map
 from index.store.manifest import Manifest
 from index.store.searchers import DenseSearch, SparseSearch
 from index.store.sparse import SparseIndex
+
+_T = TypeVar("_T")
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,30 @@ class Snapshot:
     dense: DenseSearch  # a DenseIndex in the embedded engine
     sparse: SparseSearch  # a SparseIndex in the embedded engine
     facts: FactsSource  # what the quote features read per sentence
+    # Per-generation state built on first use (whole-article BM25, the dense-search worker): it lives and
+    # dies with the snapshot, not in module globals keyed by path.
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _derived_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def derived(self, name: str, build: Callable[[], _T]) -> _T:
+        """State of this generation built once, on first use, by `build` (thread-safe)."""
+        with self._derived_lock:
+            if name not in self._derived:
+                self._derived[name] = build()
+            return cast(_T, self._derived[name])
+
+    def sentence_text(self, row: int) -> str:
+        """The verbatim text of one sentence row."""
+        article_row, start, end = (int(x) for x in self.data.sentences[row])
+        return str(self.data.articles[article_row].text[start:end])
+
+    def article_row_of(self, row: int) -> int:
+        """The article row a sentence row belongs to."""
+        return int(self.data.sentences[row, 0])
+
+    def article_of(self, row: int) -> Article:
+        """The article a sentence row belongs to."""
+        return self.data.articles[self.article_row_of(row)]
 
 
 def generation_path(index_dir: Path) -> Path | None:

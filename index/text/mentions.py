@@ -14,12 +14,12 @@ from collections.abc import Sequence
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-# Person pronouns only: "it"/"this" point at noun phrases far more often than at names.
-_OPENING_PRONOUN = re.compile(r"^[\"“'‘(]?(he|she|his|her)\b", re.I)
+from index.text.lexicon import MONTHS_EN, PERSON_PRONOUNS_EN, opening_word
+
+_OPENING_PRONOUN = opening_word(PERSON_PRONOUNS_EN)
 _CAPITALISED = re.compile(r"\b[A-ZÁÉÍÓÚÑ][\w’'-]*[a-záéíóúñ]\b")
 _POSSESSIVE = re.compile(r"['’]s$")
-_MONTHS = "january february march april may june july august september october november december"
-_NOT_NAMES = frozenset(STOPWORDS_EN_PLUS) | frozenset(_MONTHS.split())
+_NOT_NAMES = frozenset(STOPWORDS_EN_PLUS) | frozenset(MONTHS_EN)
 LOOKBACK = 2  # sentences searched for the antecedent
 
 

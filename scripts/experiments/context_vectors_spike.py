@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from trees_order import trees_order  # noqa: E402  (scripts/experiments, the script's own folder)
 
-from index.embedding.sentence_transformer import make_embedder, model_cache_dir  # noqa: E402
+from index.embedding.factory import make_embedder, model_cache_dir  # noqa: E402
 from index.eval.squad import expand_titles, normalise  # noqa: E402
 from index.store.generations import IndexData  # noqa: E402
 from index.store.handle import IndexHandle  # noqa: E402
