@@ -173,7 +173,8 @@ class QdrantEngine:
 
     def write(self, index_dir: Path, data: IndexData, manifest: Manifest, previous: Snapshot | None) -> Path:
         """Fill a new collection and side store, then swap the alias and drop what is no longer served."""
-        name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        # Microseconds: prune_generations keeps the newest by name, and tests build several a second.
+        name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
         collection = f"{self.alias}{SEPARATOR}{name}"
         manifest.engine, manifest.collection = QDRANT, collection
         manifest.index_type, manifest.index_params = "qdrant", {"distance": "dot", "sparse": "bm25-idf"}
