@@ -16,7 +16,7 @@ from conftest import TINY_ARTICLES, write_corpus
 from index.answer.answerer import Answerer
 from index.build.builder import IndexBuilder
 from index.embedding.sentence_transformer import Embedder, HashingEmbedder
-from index.errors import IndexLocked, IndexMismatch
+from index.errors import IndexLocked, IndexMismatch, IndexNotFound
 from index.retrieval.search import retrieve
 from index.services import make_engine
 from index.settings import CoreSettings
@@ -319,3 +319,12 @@ def test_seed_questions_get_the_embedded_engines_answers(
                 assert any(s in b.quotes[0].text for s in EXPECTED[question]), question
     finally:
         served.close()
+
+
+@pytest.mark.filterwarnings("ignore:Failed to obtain server version")
+def test_an_unreachable_server_is_one_clear_error(tmp_path: Path) -> None:
+    # Port 9 (discard) refuses at once on 127.0.0.1: no network leaves the machine.
+    down = QdrantEngine(QdrantConnection("http://127.0.0.1:9", None, tmp_path / "unused"))
+    with pytest.raises(IndexNotFound, match="did not answer") as caught:
+        down.current(tmp_path)
+    assert "127.0.0.1" not in str(caught.value)  # the message may reach a Discord user

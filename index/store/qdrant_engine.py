@@ -86,6 +86,22 @@ class QdrantConnection:
                 "run a Qdrant server and set QDRANT_URL"
             ) from exc
 
+    @contextlib.contextmanager
+    def call(self) -> Iterator[QdrantClient]:
+        """The client for one call: serialised in process; a server's failure as one clear error."""
+        from qdrant_client.http.exceptions import ApiException
+
+        client = self.client
+        try:
+            with self.lock:
+                yield client
+        except ApiException as exc:
+            # No URL in the message: it may reach a Discord user; the log has the cause.
+            log.error("Qdrant call failed: %s", exc)
+            raise IndexNotFound(
+                "The Qdrant server did not answer as expected; check that it runs (QDRANT_URL)"
+            ) from exc
+
     def close(self) -> None:
         """Release the client (and the in-process store's folder lock)."""
         with self._opening:
@@ -142,8 +158,8 @@ class QdrantEngine:
 
     def alias_target(self) -> str | None:
         """The collection the alias points to."""
-        with self.connection.lock:
-            aliases = self.connection.client.get_aliases().aliases
+        with self.connection.call() as client:
+            aliases = client.get_aliases().aliases
         return next((a.collection_name for a in aliases if a.alias_name == self.alias), None)
 
     def load(self, path: Path) -> Snapshot:
@@ -151,8 +167,8 @@ class QdrantEngine:
         manifest = Manifest.read(path)
         if manifest.engine == EMBEDDED:
             return load_snapshot(path)  # only a build reads one (migration): its vectors are reused
-        with self.connection.lock:
-            exists = self.connection.client.collection_exists(manifest.collection)
+        with self.connection.call() as client:
+            exists = client.collection_exists(manifest.collection)
         if not exists:
             raise IndexMismatch(
                 f"The Qdrant collection {manifest.collection} of the index in {path} is gone; rebuild: "
@@ -165,9 +181,8 @@ class QdrantEngine:
             raise IndexMismatch(
                 f"The index in {path} is damaged ({exc}); rebuild: python -m index build --full"
             ) from exc
-        client, lock = self.connection.client, self.connection.lock
-        dense = QdrantDense(client, manifest.collection, manifest.chunks, lock)
-        sparse = QdrantSparse(client, manifest.collection, stats, lock)
+        dense = QdrantDense(self.connection.call, manifest.collection, manifest.chunks)
+        sparse = QdrantSparse(self.connection.call, manifest.collection, stats)
         facts = facts_source(data.facts, data.articles, data.sentences)
         return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse, facts=facts)
 
@@ -195,8 +210,7 @@ class QdrantEngine:
     def _create(self, collection: str, dimension: int) -> None:
         from qdrant_client import models
 
-        client = self.connection.client
-        with self.connection.lock:
+        with self.connection.call() as client:
             client.create_collection(
                 collection,
                 # Unit vectors: the dot product is the cosine, and the same number FAISS returns.
@@ -219,10 +233,10 @@ class QdrantEngine:
                     client.create_payload_index(collection, field, field_schema=schema)
 
     def _fill(self, collection: str, data: IndexData, stats: SparseStats) -> None:
-        client, docs = self.connection.client, data.chunk_terms or []
+        docs = data.chunk_terms or []
         for rows in batches(len(data.chunks), UPSERT_BATCH):
             points = list(_points(data, stats, docs, rows))
-            with self.connection.lock:
+            with self.connection.call() as client:
                 client.upsert(collection, points=points, wait=True)
 
     def _swap_alias(self, collection: str) -> None:
@@ -233,23 +247,23 @@ class QdrantEngine:
             ops.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=self.alias)))
         create = models.CreateAlias(collection_name=collection, alias_name=self.alias)
         ops.append(models.CreateAliasOperation(create_alias=create))
-        with self.connection.lock:
-            self.connection.client.update_collection_aliases(change_aliases_operations=ops)  # one request
+        with self.connection.call() as client:
+            client.update_collection_aliases(change_aliases_operations=ops)  # one request
         log.info("Qdrant alias %s -> %s", self.alias, collection)
 
     def _drop_unserved(self, index_dir: Path) -> None:
         """Drop this alias's collections that neither the alias nor a kept generation folder names."""
         keep = {self.alias_target()} | {_collection_of(p) for p in index_dir.glob("gen-*")}
-        with self.connection.lock:
-            names = [c.name for c in self.connection.client.get_collections().collections]
+        with self.connection.call() as client:
+            names = [c.name for c in client.get_collections().collections]
         mine = [n for n in names if n.split(SEPARATOR, 1)[0] == self.alias and SEPARATOR in n]
         self._drop([n for n in mine if n not in keep])
 
     def _drop(self, collections: list[str]) -> None:
         for name in collections:
             try:
-                with self.connection.lock:
-                    self.connection.client.delete_collection(name)
+                with self.connection.call() as client:
+                    client.delete_collection(name)
                 log.info("Dropped Qdrant collection %s", name)
             except Exception:  # a leftover is dropped by the next build; never hide the build's own error
                 log.exception("Could not drop Qdrant collection %s", name)

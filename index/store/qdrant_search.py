@@ -11,7 +11,7 @@ in the generation folder, beside the other per-candidate data.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,9 @@ from index.store.sparse import best
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
+
+# One call on the connection: the client, serialised in process, a server's errors translated.
+Call = Callable[[], AbstractContextManager["QdrantClient"]]
 
 DENSE = "dense"
 SPARSE = "bm25"
@@ -86,10 +89,8 @@ class SparseStats:
 class QdrantDense:
     """Nearest chunks by the collection's dense vectors."""
 
-    def __init__(
-        self, client: QdrantClient, collection: str, size: int, lock: AbstractContextManager[Any]
-    ) -> None:
-        self._client, self._collection, self._size, self._lock = client, collection, size, lock
+    def __init__(self, call: Call, collection: str, size: int) -> None:
+        self._call, self._collection, self._size = call, collection, size
 
     @property
     def size(self) -> int:
@@ -102,8 +103,8 @@ class QdrantDense:
         if k == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         vector = np.asarray(query, dtype=np.float32).ravel().tolist()
-        with self._lock:
-            points = self._client.query_points(
+        with self._call() as client:
+            points = client.query_points(
                 self._collection, query=vector, using=DENSE, limit=k, with_payload=False
             ).points
         return _arrays(points)
@@ -112,10 +113,8 @@ class QdrantDense:
 class QdrantSparse:
     """BM25 over the collection's sparse vectors; the vocabulary and IDF statistics are local."""
 
-    def __init__(
-        self, client: QdrantClient, collection: str, stats: SparseStats, lock: AbstractContextManager[Any]
-    ) -> None:
-        self._client, self._collection, self._stats, self._lock = client, collection, stats, lock
+    def __init__(self, call: Call, collection: str, stats: SparseStats) -> None:
+        self._call, self._collection, self._stats = call, collection, stats
         self.size = stats.documents
 
     def search(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -147,8 +146,8 @@ class QdrantSparse:
         if not indices or limit <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         vector = models.SparseVector(indices=indices, values=values)
-        with self._lock:
-            points = self._client.query_points(
+        with self._call() as client:
+            points = client.query_points(
                 self._collection, query=vector, using=SPARSE, limit=limit, with_payload=False
             ).points
         return _arrays(points)
