@@ -166,7 +166,7 @@ def test_killed_build_leaves_the_alias_on_the_previous_collection(
     def killed(*args: object, **kwargs: object) -> Path:
         raise KeyboardInterrupt  # the points are in; the process dies before the swap
 
-    monkeypatch.setattr(qdrant_engine, "_write_side_store", killed)
+    monkeypatch.setattr(qdrant_engine, "write_side_store", killed)
     (corpus / "budget.md").write_text(
         TINY_ARTICLES["budget.md"].replace("4.2 billion", "5.1 billion"), encoding="utf-8"
     )

@@ -23,21 +23,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.errors import IndexLocked, IndexMismatch, IndexNotFound, NewsQuoteError
-from index.store.article_table import ArticleTable, write_articles
 from index.store.engine import EMBEDDED, QDRANT
 from index.store.fact_match import facts_source
-from index.store.facts import FACTS_DIR, SentenceFacts, memory_map
 from index.store.generations import (
     IndexData,
     Snapshot,
-    _fsync_tree,
     _point_current,
     load_snapshot,
     prune_generations,
-    write_terms,
 )
 from index.store.manifest import Manifest
 from index.store.qdrant_search import DENSE, SPARSE, QdrantDense, QdrantSparse, SparseStats, batches
+from index.store.side_store import STATS_DIR, load_side_store, write_side_store
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -45,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEPARATOR = "__"  # collection = <prefix>__<generation folder>; a scoped prefix never matches another's
-STATS_DIR = "sparse_stats"
 UPSERT_BATCH = 256
 INSTALL_HINT = "INDEX_ENGINE=qdrant needs qdrant-client: pip install -e '.[qdrant]'"
 
@@ -175,7 +171,7 @@ class QdrantEngine:
                 "python -m index build --full"
             )
         try:
-            data = _load_side_store(path, manifest)
+            data = load_side_store(path, manifest)
             stats = SparseStats.load(path / STATS_DIR)
         except (OSError, ValueError, KeyError) as exc:
             raise IndexMismatch(
@@ -197,7 +193,7 @@ class QdrantEngine:
         try:
             self._create(collection, manifest.dimension)
             self._fill(collection, data, stats)
-            path = _write_side_store(index_dir, name, data, stats, manifest)
+            path = write_side_store(index_dir, name, data, stats, manifest)
         except BaseException:
             self._drop([collection])  # the alias still points at the previous collection
             raise
@@ -309,52 +305,6 @@ def _collection_of(path: Path) -> str | None:
         return Manifest.read(path).collection or None
     except NewsQuoteError:
         return None
-
-
-def _write_side_store(
-    index_dir: Path, name: str, data: IndexData, stats: SparseStats, manifest: Manifest
-) -> Path:
-    """The generation folder without dense.faiss and bm25/: what ranking reads, the next build's cache."""
-    tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
-    tmp.mkdir(parents=True)
-    try:
-        write_articles(tmp, data.articles)
-        for field in ("sentences", "sentence_spans", "chunks", "chunk_vectors", "sentence_vectors"):
-            np.save(tmp / f"{field}.npy", getattr(data, field))
-        np.save(tmp / "chunk_keys.npy", data.chunk_keys)
-        np.save(tmp / "sentence_keys.npy", data.sentence_keys)
-        if data.chunk_terms is not None:
-            write_terms(tmp / "terms", data.chunk_terms)
-        if data.facts is not None:
-            data.facts.save(tmp / FACTS_DIR)
-        stats.save(tmp / STATS_DIR)
-        manifest.write(tmp)  # last: a folder with a manifest is complete
-        _fsync_tree(tmp)
-        final = index_dir / name
-        tmp.rename(final)
-    except BaseException:
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
-
-
-def _load_side_store(path: Path, manifest: Manifest) -> IndexData:
-    data = IndexData(
-        articles=ArticleTable(path),
-        sentences=memory_map(path / "sentences.npy"),
-        sentence_spans=memory_map(path / "sentence_spans.npy"),
-        chunks=memory_map(path / "chunks.npy"),
-        chunk_vectors=memory_map(path / "chunk_vectors.npy"),
-        sentence_vectors=memory_map(path / "sentence_vectors.npy"),
-        chunk_keys=memory_map(path / "chunk_keys.npy"),
-        sentence_keys=memory_map(path / "sentence_keys.npy"),
-        facts=SentenceFacts.load(path / FACTS_DIR),
-    )
-    if len(data.articles) != manifest.articles or len(data.chunks) != manifest.chunks:
-        raise ValueError("the files do not match the manifest's counts")
-    return data
 
 
 def open_engine(url: str | None, api_key: str | None, prefix: str, index_dir: Path) -> QdrantEngine:
