@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import percentiles, prepare_corpus, sample_questions
+from bench.common import percentiles, prepare_corpus, sample_questions, save_questions
 
 
 def main() -> None:
@@ -33,6 +33,7 @@ def main() -> None:
     root = args.work / args.size
     questions, origin = prepare_corpus(args.size, root / "corpus")
     questions = [" ".join(q.split()) for q in sample_questions(questions, args.questions)]
+    save_questions(root / "questions.txt", questions)  # bench.edge asks the same ones
     embedder = PrefetchedEmbedder(make_embedder(args.model), questions)
     figures: dict[str, Any] = {"size": args.size, "corpus": origin, "model": args.model}
     for name in ("embedded", "qdrant"):
