@@ -115,72 +115,91 @@ def test_points_carry_the_payload_for_filters(
     snap = qdrant_snapshot(tmp_path, engine, fake_embedder)
     points, _ = engine.connection.client.scroll(snap.manifest.collection, limit=100, with_payload=True)
     assert len(points) == snap.manifest.chunks
-    by_article = {p.payload["article"]: p.payload for p in points}
-    volcano = by_article["volcano"]
+    volcano = next(p.payload for p in points if p.payload["article"] == "volcano")
     assert volcano["date"] == "2024-03-02T00:00:00Z" and volcano["language"] == "en"
-    article = snap.data.articles[volcano["article_row"]]
+    article = next(a for a in snap.data.articles if a.id == "volcano")
     assert "Etna" in article.text[volcano["start"] : volcano["end"]]
 
 
-def test_incremental_build_reuses_vectors_and_drops_old_collections(
+def point_count(engine: QdrantEngine, collection: str) -> int:
+    """Points in a collection, strays included."""
+    return engine.connection.client.count(collection, exact=True).count
+
+
+def change_budget(corpus: Path) -> None:
+    """An editor's correction: the same words, another figure."""
+    text = TINY_ARTICLES["budget.md"].replace("4.2 billion", "5.1 billion")
+    (corpus / "budget.md").write_text(text, encoding="utf-8")
+
+
+def test_incremental_builds_update_the_served_collection_in_place(
     tmp_path: Path, engine: QdrantEngine
 ) -> None:
     embedder = Counting()
     corpus = write_corpus(tmp_path / "corpus", TINY_ARTICLES)
     builder = builder_for(corpus, tmp_path / "qindex", embedder, engine)
     builder.build(interactive=False)
-    first = engine.alias_target()
-    full = embedder.texts
-    (corpus / "budget.md").write_text(
-        TINY_ARTICLES["budget.md"].replace("4.2 billion", "5.1 billion"), encoding="utf-8"
-    )
+    first, full = engine.alias_target(), embedder.texts
+    written: list[int] = []
+    upsert = engine._upsert
+    engine._upsert = lambda c, d, s, ids, rows: (written.append(len(rows)), upsert(c, d, s, ids, rows))[1]  # type: ignore[method-assign]
+    change_budget(corpus)
     summary = builder.build(interactive=False)
     assert summary.changed == 1 and summary.unchanged == 2
     assert 0 < embedder.texts - full < full  # only the changed article's texts were embedded
-    second = engine.alias_target()
-    assert second != first
+    budget_chunks = written[0]
+    assert 0 < budget_chunks < summary.chunks  # only its points were written
+    assert engine.alias_target() == first and point_count(engine, first) == summary.chunks  # old ones gone
     answerer = Answerer(
         IndexHandle(tmp_path / "qindex", embedder.name, engine=engine), embedder, min_score=0.2
     )
     assert "5.1 billion" in answerer.ask("How much is the city budget?").quotes[0].text
     (corpus / "sport.jsonl").unlink()
-    builder.build(interactive=False)
-    names = {c.name for c in engine.connection.client.get_collections().collections}
-    # The served collection and the one a running bot may still read; the first one is gone.
-    assert first not in names and second in names and engine.alias_target() in names and len(names) == 2
+    summary = builder.build(interactive=False)
+    assert written[1:] == [0] and point_count(engine, first) == summary.chunks
     assert builder.build(interactive=False).up_to_date
+    # A full build writes a new collection and swaps the alias; the old one goes once no kept folder names it.
+    builder.build(full=True, interactive=False)
+    builder.build(full=True, interactive=False)
+    names = {c.name for c in engine.connection.client.get_collections().collections}
+    assert first not in names and engine.alias_target() in names and len(names) == 2
 
 
-def test_killed_build_leaves_the_alias_on_the_previous_collection(
+def test_killed_builds_leave_the_served_index_as_it_was(
     tmp_path: Path, engine: QdrantEngine, fake_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus = write_corpus(tmp_path / "corpus", TINY_ARTICLES)
     builder = builder_for(corpus, tmp_path / "qindex", fake_embedder, engine)
     builder.build(interactive=False)
     before = engine.alias_target()
-    answerer = Answerer(
-        IndexHandle(tmp_path / "qindex", fake_embedder.name, engine=engine), fake_embedder, min_score=0.2
-    )
-    old = answerer.ask("How much is the city budget?").quotes[0].text
+    assert before is not None
+    chunks = point_count(engine, before)
+
+    def ask() -> str:
+        handle = IndexHandle(tmp_path / "qindex", fake_embedder.name, engine=engine)  # loads afresh
+        return (
+            Answerer(handle, fake_embedder, min_score=0.2).ask("How much is the city budget?").quotes[0].text
+        )
 
     def killed(*args: object, **kwargs: object) -> Path:
-        raise KeyboardInterrupt  # the points are in; the process dies before the swap
+        raise KeyboardInterrupt  # the points are in; the process dies before `current` moves
 
     monkeypatch.setattr(qdrant_engine, "write_side_store", killed)
-    (corpus / "budget.md").write_text(
-        TINY_ARTICLES["budget.md"].replace("4.2 billion", "5.1 billion"), encoding="utf-8"
-    )
-    with pytest.raises(KeyboardInterrupt):
-        builder.build(interactive=False)
-    assert engine.alias_target() == before
-    assert [c.name for c in engine.connection.client.get_collections().collections] == [before]
-    assert answerer.ask("How much is the city budget?").quotes[0].text == old
+    change_budget(corpus)
+    for full in (False, True):
+        with pytest.raises(KeyboardInterrupt):
+            builder.build(full=full, interactive=False)
+        assert engine.alias_target() == before
+        assert [c.name for c in engine.connection.client.get_collections().collections] == [before]
+        assert "4.2 billion" in ask()  # the served generation skips the points it does not know
+    assert point_count(engine, before) > chunks  # the in-place attempt's strays, until the next build
     monkeypatch.undo()
-    builder.build(interactive=False)
-    assert engine.alias_target() != before
+    summary = builder.build(interactive=False)
+    assert engine.alias_target() == before and point_count(engine, before) == summary.chunks
+    assert "5.1 billion" in ask()
 
 
-def test_a_running_answerer_follows_the_alias(
+def test_a_running_answerer_follows_new_generations(
     tmp_path: Path, engine: QdrantEngine, fake_embedder: Embedder
 ) -> None:
     corpus = write_corpus(tmp_path / "corpus", TINY_ARTICLES)
@@ -195,27 +214,27 @@ def test_a_running_answerer_follows_the_alias(
     def ask_meanwhile() -> None:
         while not asking.is_set():
             try:
-                answer = answerer.ask("How much is the city budget?")
-                assert answer.quotes and "billion" in answer.quotes[0].text
+                answer = answerer.ask("What did the mayor call the vote?")
+                assert answer.quotes and "historic" in answer.quotes[0].text
             except BaseException as exc:  # reported by the main thread
                 errors.append(exc)
                 return
 
     worker = threading.Thread(target=ask_meanwhile)
     worker.start()
-    (corpus / "budget.md").write_text(
-        TINY_ARTICLES["budget.md"].replace("4.2 billion", "5.1 billion"), encoding="utf-8"
-    )
-    builder.build(interactive=False)
+    for figure, full in (("5.1", False), ("6.3", True)):  # in place, then a new collection behind the alias
+        text = TINY_ARTICLES["budget.md"].replace("4.2", figure)
+        (corpus / "budget.md").write_text(text, encoding="utf-8")
+        builder.build(full=full, interactive=False)
+        target = engine.current(tmp_path / "qindex")
+        for _ in range(500):  # the new snapshot loads in a background thread
+            if (snap := handle.snapshot()) is not None and snap.path == target:
+                break
+            threading.Event().wait(0.01)
+        assert f"{figure} billion" in answerer.ask("How much is the city budget?").quotes[0].text
     asking.set()
     worker.join()
     assert not errors
-    target = engine.current(tmp_path / "qindex")
-    for _ in range(500):  # the new snapshot loads in a background thread
-        if (snap := handle.snapshot()) is not None and snap.path == target:
-            break
-        threading.Event().wait(0.01)
-    assert "5.1 billion" in answerer.ask("How much is the city budget?").quotes[0].text
 
 
 def test_migration_from_the_embedded_engine_embeds_nothing(tmp_path: Path, engine: QdrantEngine) -> None:

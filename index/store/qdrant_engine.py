@@ -12,10 +12,8 @@ files under INDEX_DIR/qdrant (one process at a time: it locks the folder).
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,12 +27,29 @@ from index.store.generations import (
     IndexData,
     Snapshot,
     _point_current,
+    generation_path,
     load_snapshot,
     prune_generations,
 )
 from index.store.manifest import Manifest
-from index.store.qdrant_search import DENSE, SPARSE, QdrantDense, QdrantSparse, SparseStats, batches
-from index.store.side_store import STATS_DIR, load_side_store, write_side_store
+from index.store.qdrant_points import (
+    chunk_point_ids,
+    chunk_points,
+    generation_name,
+    payload_indexes,
+    pending_path,
+    read_pending,
+    write_pending,
+)
+from index.store.qdrant_search import (
+    DENSE,
+    SPARSE,
+    PointRows,
+    QdrantDense,
+    QdrantSparse,
+    SparseStats,
+)
+from index.store.side_store import STATS_DIR, load_point_ids, load_side_store, write_side_store
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -43,6 +58,9 @@ log = logging.getLogger(__name__)
 
 SEPARATOR = "__"  # collection = <prefix>__<generation folder>; a scoped prefix never matches another's
 UPSERT_BATCH = 256
+# How far the corpus's mean chunk length (in terms) may move before an incremental build rewrites every
+# point: BM25 weights depend on it (5% moves a weight by under 4%).
+LENGTH_DRIFT = 0.05
 INSTALL_HINT = "INDEX_ENGINE=qdrant needs qdrant-client: pip install -e '.[qdrant]'"
 
 
@@ -115,6 +133,7 @@ class QdrantEngine:
         self.connection = connection
         self.alias = prefix
         self._owns = owns  # a scoped engine on a shared server connection leaves it open
+        self._collections: dict[Path, str | None] = {}  # generation folder -> its collection (manifest)
 
     def scoped(self, label: str, index_dir: Path) -> QdrantEngine:
         """Another alias and set of collections (evaluation): on the same server, or in process in
@@ -129,7 +148,10 @@ class QdrantEngine:
         target = self.alias_target()
         if target is None:
             return None
-        path = index_dir / target.split(SEPARATOR, 1)[-1]
+        linked = generation_path(index_dir)  # incremental builds add folders to the same collection
+        if linked is not None and self._collection_of(linked) == target:
+            return linked
+        path = index_dir / target.split(SEPARATOR, 1)[-1]  # the folder a new collection was made with
         if not path.is_dir():
             raise IndexNotFound(
                 f"The Qdrant alias '{self.alias}' points at {target}, whose local files are not in "
@@ -139,8 +161,6 @@ class QdrantEngine:
 
     def reusable(self, index_dir: Path) -> Path | None:
         """The served generation, else the embedded engine's (migration reuses its vectors)."""
-        from index.store.generations import generation_path
-
         try:
             served = self.current(index_dir)
         except IndexNotFound:
@@ -151,6 +171,14 @@ class QdrantEngine:
         """Close the connection this engine opened."""
         if self._owns:
             self.connection.close()
+
+    def _collection_of(self, path: Path) -> str | None:
+        """The collection a generation folder's manifest names (read once per folder)."""
+        if path not in self._collections:
+            if len(self._collections) > 16:
+                self._collections.clear()
+            self._collections[path] = _collection_of(path)
+        return self._collections[path]
 
     def alias_target(self) -> str | None:
         """The collection the alias points to."""
@@ -173,34 +201,91 @@ class QdrantEngine:
         try:
             data = load_side_store(path, manifest)
             stats = SparseStats.load(path / STATS_DIR)
+            rows = PointRows(load_point_ids(path))
         except (OSError, ValueError, KeyError) as exc:
             raise IndexMismatch(
                 f"The index in {path} is damaged ({exc}); rebuild: python -m index build --full"
             ) from exc
-        dense = QdrantDense(self.connection.call, manifest.collection, manifest.chunks)
-        sparse = QdrantSparse(self.connection.call, manifest.collection, stats)
+        dense = QdrantDense(self.connection.call, manifest.collection, rows, manifest.chunks)
+        sparse = QdrantSparse(self.connection.call, manifest.collection, rows, stats)
         facts = facts_source(data.facts, data.articles, data.sentences)
         return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse, facts=facts)
 
     def write(self, index_dir: Path, data: IndexData, manifest: Manifest, previous: Snapshot | None) -> Path:
-        """Fill a new collection and side store, then swap the alias and drop what is no longer served."""
-        # Microseconds: prune_generations keeps the newest by name, and tests build several a second.
-        name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
-        collection = f"{self.alias}{SEPARATOR}{name}"
-        manifest.engine, manifest.collection = QDRANT, collection
+        """Store a generation: into the served collection when only some articles changed, else into a
+        new collection swapped in behind the alias."""
+        ids = chunk_point_ids(data)
+        manifest.engine = QDRANT
         manifest.index_type, manifest.index_params = "qdrant", {"distance": "dot", "sparse": "bm25-idf"}
+        base = self._in_place_base(previous, data.chunk_terms or [])
+        if previous is not None and base is not None:
+            return self._write_in_place(index_dir, data, manifest, ids, previous, base)
+        return self._write_new_collection(index_dir, data, manifest, ids)
+
+    def _write_new_collection(
+        self, index_dir: Path, data: IndexData, manifest: Manifest, ids: np.ndarray
+    ) -> Path:
+        """Fill a new collection and side store, then swap the alias and drop what is no longer served."""
+        name = generation_name()
+        manifest.collection = collection = f"{self.alias}{SEPARATOR}{name}"
         stats = SparseStats.build(data.chunk_terms or [])
         try:
             self._create(collection, manifest.dimension)
-            self._fill(collection, data, stats)
-            path = write_side_store(index_dir, name, data, stats, manifest)
+            self._upsert(collection, data, stats, ids, np.arange(len(ids)))
+            path = write_side_store(index_dir, name, data, stats, ids, manifest)
         except BaseException:
             self._drop([collection])  # the alias still points at the previous collection
             raise
         self._swap_alias(collection)
         _point_current(index_dir, name)  # the folder link too: `stats`, pruning and the build lock use it
+        pending_path(index_dir).unlink(missing_ok=True)  # strays of the old collection go with it
         prune_generations(index_dir)
         self._drop_unserved(index_dir)
+        return path
+
+    def _in_place_base(self, previous: Snapshot | None, docs: list[list[str]]) -> SparseStats | None:
+        """The served generation's keyword statistics when this build may update its collection in place."""
+        if previous is None or not isinstance(previous.sparse, QdrantSparse):
+            return None  # a --full build, changed settings, or a migration: a new collection
+        if previous.manifest.collection != self.alias_target():
+            return None
+        base = previous.sparse.stats
+        mean = float(np.mean([len(d) for d in docs])) if docs else 0.0
+        # Unchanged points keep the weights of the mean length they were written with; once the corpus has
+        # drifted from it, every weight is rewritten (a new collection) so BM25 stays bm25s's.
+        return base if abs(mean - base.avg_length) <= LENGTH_DRIFT * base.avg_length else None
+
+    def _write_in_place(
+        self,
+        index_dir: Path,
+        data: IndexData,
+        manifest: Manifest,
+        ids: np.ndarray,
+        previous: Snapshot,
+        base: SparseStats,
+    ) -> Path:
+        """Upsert the new and changed articles' chunks, move `current`, then delete the replaced ones."""
+        manifest.collection = collection = previous.manifest.collection
+        stats = SparseStats.build(data.chunk_terms or [], base=base)
+        old = load_point_ids(previous.path)
+        fresh = np.flatnonzero(~np.isin(ids, old))
+        # Strays of a build killed before here, plus what this one adds and replaces: whatever the current
+        # generation does not use is deleted after the switch (readers skip points they do not know).
+        pending = np.union1d(read_pending(index_dir), np.union1d(ids[fresh], np.setdiff1d(old, ids)))
+        write_pending(index_dir, pending)
+        self._upsert(collection, data, stats, ids, fresh)
+        name = generation_name()
+        path = write_side_store(index_dir, name, data, stats, ids, manifest)
+        _point_current(index_dir, name)
+        prune_generations(index_dir)
+        self._delete_points(collection, np.setdiff1d(pending, ids))
+        pending_path(index_dir).unlink(missing_ok=True)
+        log.info(
+            "Qdrant %s: %d points written, %d deleted",
+            collection,
+            len(fresh),
+            len(np.setdiff1d(pending, ids)),
+        )
         return path
 
     def _create(self, collection: str, dimension: int) -> None:
@@ -225,15 +310,25 @@ class QdrantEngine:
                 sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             )
             if self.connection.url:  # in-process mode has no payload indexes (it warns)
-                for field, schema in _PAYLOAD_INDEXES.items():
+                for field, schema in payload_indexes().items():
                     client.create_payload_index(collection, field, field_schema=schema)
 
-    def _fill(self, collection: str, data: IndexData, stats: SparseStats) -> None:
+    def _upsert(
+        self, collection: str, data: IndexData, stats: SparseStats, ids: np.ndarray, rows: np.ndarray
+    ) -> None:
         docs = data.chunk_terms or []
-        for rows in batches(len(data.chunks), UPSERT_BATCH):
-            points = list(_points(data, stats, docs, rows))
+        for start in range(0, len(rows), UPSERT_BATCH):
+            points = list(chunk_points(data, stats, docs, ids, rows[start : start + UPSERT_BATCH]))
             with self.connection.call() as client:
                 client.upsert(collection, points=points, wait=True)
+
+    def _delete_points(self, collection: str, ids: np.ndarray) -> None:
+        from qdrant_client import models
+
+        for start in range(0, len(ids), UPSERT_BATCH):
+            chosen = models.PointIdsList(points=ids[start : start + UPSERT_BATCH].tolist())
+            with self.connection.call() as client:
+                client.delete(collection, points_selector=chosen, wait=True)
 
     def _swap_alias(self, collection: str) -> None:
         from qdrant_client import models
@@ -263,41 +358,6 @@ class QdrantEngine:
                 log.info("Dropped Qdrant collection %s", name)
             except Exception:  # a leftover is dropped by the next build; never hide the build's own error
                 log.exception("Could not drop Qdrant collection %s", name)
-
-
-def _payload_indexes() -> dict[str, Any]:
-    try:
-        from qdrant_client import models
-    except ImportError:
-        return {}
-    schema = models.PayloadSchemaType
-    return {"article": schema.KEYWORD, "date": schema.DATETIME, "language": schema.KEYWORD}
-
-
-_PAYLOAD_INDEXES = _payload_indexes()
-
-
-def _points(data: IndexData, stats: SparseStats, docs: list[list[str]], rows: range) -> Iterator[Any]:
-    """Points of these chunk rows: vectors reused from the build, payload for filters and inspection."""
-    from qdrant_client import models
-
-    vectors = np.asarray(data.chunk_vectors[rows.start : rows.stop], dtype=np.float32)
-    for row, vector in zip(rows, vectors.tolist(), strict=True):
-        article_row, first, last = (int(x) for x in data.chunks[row])
-        article = data.articles[article_row]
-        indices, values = stats.weights(docs[row] if row < len(docs) else [])
-        yield models.PointStruct(
-            id=row,
-            vector={DENSE: vector, SPARSE: models.SparseVector(indices=indices, values=values)},
-            payload={
-                "article": article.id,
-                "article_row": article_row,
-                "start": int(data.sentences[first, 1]),
-                "end": int(data.sentences[last - 1, 2]),
-                "date": f"{article.date.isoformat()}T00:00:00Z" if article.date else None,
-                "language": article.language,
-            },
-        )
 
 
 def _collection_of(path: Path) -> str | None:

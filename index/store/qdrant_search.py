@@ -10,6 +10,7 @@ in the generation folder, beside the other per-candidate data.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -34,6 +35,39 @@ B = 0.75
 # Qdrant breaks score ties in its own order; asking for more and re-sorting by (score, row) gives the
 # embedded engine's order whenever the ties fit in the margin.
 TIE_MARGIN = 2
+# Points another generation is adding or about to delete (an incremental build in progress, or killed) are
+# skipped; asking for this many more keeps the depth.
+STRAY_MARGIN = 16
+
+
+def point_ids(article_ids: list[str], content_hashes: list[str], chunk_counts: list[int]) -> np.ndarray:
+    """Stable point ids (uint63) of every chunk: an article's content and the chunk's place in it.
+
+    Unchanged articles keep their points across builds, so an incremental build upserts only the chunks
+    of new or changed articles and deletes those of changed or removed ones.
+    """
+    ids: list[int] = []
+    for article_id, content_hash, count in zip(article_ids, content_hashes, chunk_counts, strict=True):
+        for i in range(count):
+            digest = hashlib.blake2b(f"{article_id}\x1f{content_hash}\x1f{i}".encode(), digest_size=8)
+            ids.append(int.from_bytes(digest.digest(), "big") >> 1)
+    return np.asarray(ids, dtype=np.int64)
+
+
+class PointRows:
+    """Point id -> chunk row of one generation; ids of other generations' points map to -1."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = np.asarray(ids)[self._order]
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """The chunk row of each id, -1 where this generation has no such point."""
+        if len(self._sorted) == 0:
+            return np.full(len(ids), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, ids), len(self._sorted) - 1)
+        found = self._sorted[at] == ids
+        return np.where(found, self._order[at], -1).astype(np.int64)
 
 
 @dataclass
@@ -46,14 +80,21 @@ class SparseStats:
     avg_length: float
 
     @classmethod
-    def build(cls, docs: list[list[str]]) -> SparseStats:
-        """Vocabulary in order of first use, document frequencies and mean length of these documents."""
-        vocab = {term: i for i, term in enumerate(dict.fromkeys(t for doc in docs for t in doc))}
+    def build(cls, docs: list[list[str]], base: SparseStats | None = None) -> SparseStats:
+        """Vocabulary in order of first use, document frequencies and mean length of these documents.
+
+        With `base` (an incremental build into the served collection), its term indices and mean length are
+        kept: the unchanged points' weights were computed with them. New terms get new indices.
+        """
+        vocab = dict(base.vocab) if base is not None else {}
+        for term in dict.fromkeys(t for doc in docs for t in doc):
+            vocab.setdefault(term, len(vocab))
         df = np.zeros(len(vocab), dtype=np.int64)
         for doc in docs:
             df[[vocab[t] for t in set(doc)]] += 1
         lengths = [len(doc) for doc in docs]
-        return cls(vocab, df, len(docs), float(np.mean(lengths)) if lengths else 0.0)
+        mean = float(np.mean(lengths)) if lengths else 0.0
+        return cls(vocab, df, len(docs), base.avg_length if base is not None else mean)
 
     def save(self, directory: Path) -> None:
         """Write vocab.txt, df.npy and stats.json into `directory`."""
@@ -89,8 +130,8 @@ class SparseStats:
 class QdrantDense:
     """Nearest chunks by the collection's dense vectors."""
 
-    def __init__(self, call: Call, collection: str, size: int) -> None:
-        self._call, self._collection, self._size = call, collection, size
+    def __init__(self, call: Call, collection: str, rows: PointRows, size: int) -> None:
+        self._call, self._collection, self._rows, self._size = call, collection, rows, size
 
     @property
     def size(self) -> int:
@@ -105,27 +146,28 @@ class QdrantDense:
         vector = np.asarray(query, dtype=np.float32).ravel().tolist()
         with self._call() as client:
             points = client.query_points(
-                self._collection, query=vector, using=DENSE, limit=k, with_payload=False
+                self._collection, query=vector, using=DENSE, limit=k + STRAY_MARGIN, with_payload=False
             ).points
-        return _arrays(points)
+        rows, scores = _arrays(points, self._rows)
+        return rows[:k], scores[:k]
 
 
 class QdrantSparse:
     """BM25 over the collection's sparse vectors; the vocabulary and IDF statistics are local."""
 
-    def __init__(self, call: Call, collection: str, stats: SparseStats) -> None:
-        self._call, self._collection, self._stats = call, collection, stats
+    def __init__(self, call: Call, collection: str, rows: PointRows, stats: SparseStats) -> None:
+        self._call, self._collection, self._rows, self.stats = call, collection, rows, stats
         self.size = stats.documents
 
     def search(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows and BM25 scores of the best k chunks with a positive score, best first (ties by row)."""
-        rows, scores = self._query(terms, min(self.size, k * TIE_MARGIN))
+        rows, scores = self._query(terms, min(self.size, k * TIE_MARGIN) + STRAY_MARGIN)
         return best(rows, scores, k)
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every chunk (every chunk sharing a term is fetched: costly on big archives)."""
         out = np.zeros(self.size, dtype=np.float32)
-        rows, scores = self._query(terms, self.size)
+        rows, scores = self._query(terms, self.size + STRAY_MARGIN)
         out[rows] = scores
         return out
 
@@ -134,15 +176,15 @@ class QdrantSparse:
         n = max(self.size, 1)
         out = np.zeros(len(terms), dtype=np.float32)
         for i, term in enumerate(terms):
-            col = self._stats.vocab.get(term)
-            df = int(self._stats.df[col]) if col is not None else 0
+            col = self.stats.vocab.get(term)
+            df = int(self.stats.df[col]) if col is not None else 0
             out[i] = np.log(1.0 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
         return out
 
     def _query(self, terms: list[str], limit: int) -> tuple[np.ndarray, np.ndarray]:
         from qdrant_client import models
 
-        indices, values = self._stats.query(terms)
+        indices, values = self.stats.query(terms)
         if not indices or limit <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         vector = models.SparseVector(indices=indices, values=values)
@@ -150,13 +192,16 @@ class QdrantSparse:
             points = client.query_points(
                 self._collection, query=vector, using=SPARSE, limit=limit, with_payload=False
             ).points
-        return _arrays(points)
+        return _arrays(points, self._rows)
 
 
-def _arrays(points: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-    rows = np.fromiter((int(p.id) for p in points), dtype=np.int64, count=len(points))
+def _arrays(points: list[Any], rows_of: PointRows) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk rows and scores of the points this generation has, in the engine's order."""
+    ids = np.fromiter((int(p.id) for p in points), dtype=np.int64, count=len(points))
     scores = np.fromiter((p.score for p in points), dtype=np.float32, count=len(points))
-    return rows, scores
+    rows = rows_of.rows(ids)
+    keep = rows >= 0
+    return rows[keep], scores[keep]
 
 
 def batches(count: int, size: int) -> Iterator[range]:

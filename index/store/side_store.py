@@ -20,10 +20,11 @@ from index.store.manifest import Manifest
 from index.store.qdrant_search import SparseStats
 
 STATS_DIR = "sparse_stats"
+POINT_IDS = "point_ids.npy"  # chunk row -> Qdrant point id
 
 
 def write_side_store(
-    index_dir: Path, name: str, data: IndexData, stats: SparseStats, manifest: Manifest
+    index_dir: Path, name: str, data: IndexData, stats: SparseStats, ids: np.ndarray, manifest: Manifest
 ) -> Path:
     """The generation folder without dense.faiss and bm25/: what ranking reads, the next build's cache."""
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
@@ -39,6 +40,7 @@ def write_side_store(
         if data.facts is not None:
             data.facts.save(tmp / FACTS_DIR)
         stats.save(tmp / STATS_DIR)
+        np.save(tmp / POINT_IDS, ids)
         manifest.write(tmp)  # last: a folder with a manifest is complete
         _fsync_tree(tmp)
         final = index_dir / name
@@ -65,3 +67,8 @@ def load_side_store(path: Path, manifest: Manifest) -> IndexData:
     if len(data.articles) != manifest.articles or len(data.chunks) != manifest.chunks:
         raise ValueError("the files do not match the manifest's counts")
     return data
+
+
+def load_point_ids(path: Path) -> np.ndarray:
+    """The Qdrant point id of every chunk row of a side store."""
+    return np.load(path / POINT_IDS)
