@@ -24,7 +24,9 @@ from index.store import qdrant_engine
 from index.store.engine import EmbeddedEngine
 from index.store.generations import Snapshot
 from index.store.handle import IndexHandle
-from index.store.qdrant_engine import QdrantConnection, QdrantEngine, open_engine
+from index.store.qdrant_connection import QdrantConnection
+from index.store.qdrant_engine import QdrantEngine, open_engine
+from index.store.qdrant_points import read_pending
 
 QUESTIONS = [
     "When did Etna erupt?",
@@ -149,14 +151,18 @@ def test_incremental_builds_update_the_served_collection_in_place(
     assert 0 < embedder.texts - full < full  # only the changed article's texts were embedded
     budget_chunks = written[0]
     assert 0 < budget_chunks < summary.chunks  # only its points were written
-    assert engine.alias_target() == first and point_count(engine, first) == summary.chunks  # old ones gone
+    # The replaced version stays for readers of the previous generation until the next build.
+    assert engine.alias_target() == first
+    assert point_count(engine, first) == summary.chunks + budget_chunks
     answerer = Answerer(
         IndexHandle(tmp_path / "qindex", embedder.name, engine=engine), embedder, min_score=0.2
     )
     assert "5.1 billion" in answerer.ask("How much is the city budget?").quotes[0].text
     (corpus / "sport.jsonl").unlink()
     summary = builder.build(interactive=False)
-    assert written[1:] == [0] and point_count(engine, first) == summary.chunks
+    sport_chunks = len(read_pending(tmp_path / "qindex"))
+    assert written[1:] == [0] and sport_chunks > 0
+    assert point_count(engine, first) == summary.chunks + sport_chunks  # the old budget points are gone
     assert builder.build(interactive=False).up_to_date
     # A full build writes a new collection and swaps the alias; the old one goes once no kept folder names it.
     builder.build(full=True, interactive=False)
@@ -195,7 +201,8 @@ def test_killed_builds_leave_the_served_index_as_it_was(
     assert point_count(engine, before) > chunks  # the in-place attempt's strays, until the next build
     monkeypatch.undo()
     summary = builder.build(interactive=False)
-    assert engine.alias_target() == before and point_count(engine, before) == summary.chunks
+    replaced = len(read_pending(tmp_path / "qindex"))  # the budget's old version, kept one build longer
+    assert engine.alias_target() == before and point_count(engine, before) == summary.chunks + replaced
     assert "5.1 billion" in ask()
 
 

@@ -11,16 +11,13 @@ files under INDEX_DIR/qdrant (one process at a time: it locks the folder).
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.errors import IndexLocked, IndexMismatch, IndexNotFound, NewsQuoteError
+from index.errors import IndexMismatch, IndexNotFound, NewsQuoteError
 from index.store.engine import EMBEDDED, QDRANT
 from index.store.fact_match import facts_source
 from index.store.generations import (
@@ -32,6 +29,7 @@ from index.store.generations import (
     prune_generations,
 )
 from index.store.manifest import Manifest
+from index.store.qdrant_connection import QdrantConnection
 from index.store.qdrant_points import (
     chunk_point_ids,
     chunk_points,
@@ -52,7 +50,7 @@ from index.store.qdrant_search import (
 from index.store.side_store import STATS_DIR, load_point_ids, load_side_store, write_side_store
 
 if TYPE_CHECKING:
-    from qdrant_client import QdrantClient
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -61,67 +59,6 @@ UPSERT_BATCH = 256
 # How far the corpus's mean chunk length (in terms) may move before an incremental build rewrites every
 # point: BM25 weights depend on it (5% moves a weight by under 4%).
 LENGTH_DRIFT = 0.05
-INSTALL_HINT = "INDEX_ENGINE=qdrant needs qdrant-client: pip install -e '.[qdrant]'"
-
-
-class QdrantConnection:
-    """One client per process (the in-process store allows one), opened on first use and shared."""
-
-    def __init__(self, url: str | None, api_key: str | None, local_path: Path) -> None:
-        self.url, self._api_key, self.local_path = url, api_key, local_path
-        self._client: QdrantClient | None = None
-        self._opening = threading.Lock()
-        # In-process mode keeps plain Python structures: one call at a time. A server takes them in parallel.
-        self.lock: contextlib.AbstractContextManager[Any] = (
-            contextlib.nullcontext() if url else threading.RLock()
-        )
-
-    @property
-    def client(self) -> QdrantClient:
-        """The connected client."""
-        with self._opening:
-            if self._client is None:
-                self._client = self._open()
-            return self._client
-
-    def _open(self) -> QdrantClient:
-        try:
-            from qdrant_client import QdrantClient
-        except ImportError as exc:
-            raise ImportError(INSTALL_HINT) from exc
-        if self.url:
-            return QdrantClient(url=self.url, api_key=self._api_key)
-        self.local_path.mkdir(parents=True, exist_ok=True)
-        try:
-            return QdrantClient(path=str(self.local_path), force_disable_check_same_thread=True)
-        except RuntimeError as exc:
-            raise IndexLocked(
-                f"The in-process Qdrant store {self.local_path} is open in another process; stop it, or "
-                "run a Qdrant server and set QDRANT_URL"
-            ) from exc
-
-    @contextlib.contextmanager
-    def call(self) -> Iterator[QdrantClient]:
-        """The client for one call: serialised in process; a server's failure as one clear error."""
-        from qdrant_client.http.exceptions import ApiException
-
-        client = self.client
-        try:
-            with self.lock:
-                yield client
-        except ApiException as exc:
-            # No URL in the message: it may reach a Discord user; the log has the cause.
-            log.error("Qdrant call failed: %s", exc)
-            raise IndexNotFound(
-                "The Qdrant server did not answer as expected; check that it runs (QDRANT_URL)"
-            ) from exc
-
-    def close(self) -> None:
-        """Release the client (and the in-process store's folder lock)."""
-        with self._opening:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
 
 
 class QdrantEngine:
@@ -264,28 +201,23 @@ class QdrantEngine:
         previous: Snapshot,
         base: SparseStats,
     ) -> Path:
-        """Upsert the new and changed articles' chunks, move `current`, then delete the replaced ones."""
+        """Upsert the new and changed articles' chunks and move `current`; the chunks they replace stay
+        until the next build, for readers still on the previous generation (they skip unknown points)."""
         manifest.collection = collection = previous.manifest.collection
         stats = SparseStats.build(data.chunk_terms or [], base=base)
         old = load_point_ids(previous.path)
         fresh = np.flatnonzero(~np.isin(ids, old))
-        # Strays of a build killed before here, plus what this one adds and replaces: whatever the current
-        # generation does not use is deleted after the switch (readers skip points they do not know).
-        pending = np.union1d(read_pending(index_dir), np.union1d(ids[fresh], np.setdiff1d(old, ids)))
-        write_pending(index_dir, pending)
+        retired = read_pending(index_dir)  # the last build's replaced points, and a killed build's strays
+        write_pending(index_dir, np.union1d(retired, ids[fresh]))  # if this build dies, its points are strays
         self._upsert(collection, data, stats, ids, fresh)
         name = generation_name()
         path = write_side_store(index_dir, name, data, stats, ids, manifest)
         _point_current(index_dir, name)
         prune_generations(index_dir)
-        self._delete_points(collection, np.setdiff1d(pending, ids))
-        pending_path(index_dir).unlink(missing_ok=True)
-        log.info(
-            "Qdrant %s: %d points written, %d deleted",
-            collection,
-            len(fresh),
-            len(np.setdiff1d(pending, ids)),
-        )
+        gone = np.setdiff1d(retired, np.union1d(ids, old))  # used by neither this nor the previous generation
+        self._delete_points(collection, gone)
+        write_pending(index_dir, np.setdiff1d(old, ids))
+        log.info("Qdrant %s: %d points written, %d deleted", collection, len(fresh), len(gone))
         return path
 
     def _create(self, collection: str, dimension: int) -> None:
