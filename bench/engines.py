@@ -27,7 +27,7 @@ from bench.common import percentiles, prepare_corpus, sample_questions, save_que
 def main() -> None:
     """Build the corpus with each engine and measure both."""
     args = _parser().parse_args()
-    from index.embedding.sentence_transformer import make_embedder
+    from index.embedding.factory import make_embedder
     from index.eval.run import PrefetchedEmbedder
 
     root = args.work / args.size
