@@ -41,6 +41,7 @@ from index.store.qdrant_points import (
 )
 from index.store.qdrant_search import (
     DENSE,
+    SEARCH_EF,
     SPARSE,
     PointRows,
     QdrantDense,
@@ -143,7 +144,8 @@ class QdrantEngine:
             raise IndexMismatch(
                 f"The index in {path} is damaged ({exc}); rebuild: python -m index build --full"
             ) from exc
-        dense = QdrantDense(self.connection.call, manifest.collection, rows, manifest.chunks)
+        ef = SEARCH_EF if self.connection.url else None  # in process the search is exact anyway
+        dense = QdrantDense(self.connection.call, manifest.collection, rows, manifest.chunks, ef)
         sparse = QdrantSparse(self.connection.call, manifest.collection, rows, stats)
         facts = facts_source(data.facts, data.articles, data.sentences)
         return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse, facts=facts)
