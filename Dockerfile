@@ -60,8 +60,12 @@ RUN if [ -n "$TORCH_WHEELS" ]; then set -- --find-links "$TORCH_WHEELS"; \
 
 # The pinned dependencies from pyproject.toml alone, so that editing the code does not reinstall them.
 COPY pyproject.toml /src/pyproject.toml
-RUN python -c 'import tomllib, sys; \
-deps = tomllib.load(open("/src/pyproject.toml", "rb"))["project"]["dependencies"]; \
+# Optional extras, comma-separated: EXTRAS=qdrant for INDEX_ENGINE=qdrant (docs/scale.md).
+ARG EXTRAS=""
+RUN EXTRAS="$EXTRAS" python -c 'import os, tomllib, sys; \
+project = tomllib.load(open("/src/pyproject.toml", "rb"))["project"]; \
+extras = [e for e in os.environ["EXTRAS"].split(",") if e]; \
+deps = project["dependencies"] + [d for e in extras for d in project["optional-dependencies"][e]]; \
 sys.stdout.write("\n".join(deps) + "\n")' > /tmp/requirements.txt \
     && pip install --no-compile -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt

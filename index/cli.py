@@ -129,6 +129,7 @@ def run_stats(services: Services, args: argparse.Namespace) -> int:
             f"built at: {stats.built_at:%Y-%m-%d %H:%M:%S} UTC\n"
             f"index: {stats.index_type}, format v{stats.format_version}, {stats.size_bytes / 2**20:.1f} MiB\n"
             f"path: {stats.path}\n"
+            f"engine: {stats.engine}{f' (collection {stats.collection})' if stats.collection else ''}\n"
             f"quote ranking: {', '.join(f'{lang} {name}' for lang, name in stats.scorers.items())}"
         )
     return 0

@@ -121,6 +121,8 @@ class IndexStats(BaseModel):
     index_type: str
     size_bytes: int
     path: str
+    engine: str = Field("embedded", description="Where chunks are searched: embedded or qdrant.")
+    collection: str = Field("", description="The Qdrant collection serving the index (qdrant engine).")
     scorers: dict[str, str] = Field(
         default_factory=dict, description="Question language -> the scorer that orders its quotes."
     )

@@ -13,6 +13,7 @@ from index.ranking.model_files import shipped_profiles
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import ProfileSet, hand_set_profiles
 from index.settings import CoreSettings
+from index.store.engine import EmbeddedEngine, IndexEngine
 from index.store.handle import IndexHandle
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ class Services:
     """The core objects the entry points use; the embedder is shared and loads lazily."""
 
     embedder: Embedder
+    engine: IndexEngine
     handle: IndexHandle
     builder: IndexBuilder
     ranker: RankingPipeline
@@ -37,14 +39,18 @@ def build_services(settings: CoreSettings, reload_interval: float = 0.5) -> Serv
         backend=settings.embedding_backend,
         cache_dir=model_cache_dir(settings.index_dir),
     )
+    engine = make_engine(settings)
     # Watched: a rebuild (CLI, /reindex, another container) is loaded before the next question needs it.
-    handle = IndexHandle(settings.index_dir, embedder.name, check_interval=reload_interval, watch=True)
+    handle = IndexHandle(
+        settings.index_dir, embedder.name, check_interval=reload_interval, watch=True, engine=engine
+    )
     builder = IndexBuilder(
         settings.corpus_dir,
         settings.index_dir,
         embedder,
         max_file_bytes=int(settings.max_file_mb * 2**20),
         min_score=DEFAULT_MIN_SCORE,
+        engine=engine,
     )
     ranker = RankingPipeline(ranking_profiles(embedder.name))
     answerer = Answerer(
@@ -57,7 +63,9 @@ def build_services(settings: CoreSettings, reload_interval: float = 0.5) -> Serv
         min_score=settings.min_score,
         max_question_chars=settings.max_question_chars,
     )
-    return Services(embedder=embedder, handle=handle, builder=builder, ranker=ranker, answerer=answerer)
+    return Services(
+        embedder=embedder, engine=engine, handle=handle, builder=builder, ranker=ranker, answerer=answerer
+    )
 
 
 def ranking_profiles(embedder_name: str) -> ProfileSet:
@@ -67,3 +75,13 @@ def ranking_profiles(embedder_name: str) -> ProfileSet:
         return shipped
     log.info("No trained quote ranker for %s: quotes are ranked by the hand-set weights", embedder_name)
     return hand_set_profiles()
+
+
+def make_engine(settings: CoreSettings) -> IndexEngine:
+    """The index engine INDEX_ENGINE names; Qdrant's client is imported and connected on first use."""
+    if settings.index_engine == "embedded":
+        return EmbeddedEngine()
+    from index.store.qdrant_engine import open_engine
+
+    key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+    return open_engine(settings.qdrant_url, key, settings.qdrant_collection, settings.index_dir)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.errors import NewsQuoteError
@@ -44,6 +44,22 @@ class CoreSettings(BaseSettings):
     )
     max_question_chars: int = Field(500, ge=10, le=4000)
     max_file_mb: float = Field(20.0, gt=0, description="Corpus files larger than this are skipped.")
+    index_engine: Literal["embedded", "qdrant"] = Field(
+        "embedded",
+        description="Where chunks are searched (INDEX_ENGINE): embedded = FAISS + BM25 files in INDEX_DIR; "
+        "qdrant = a Qdrant collection (pip install -e '.[qdrant]'), see docs/scale.md.",
+    )
+    qdrant_url: str | None = Field(
+        None, description="Qdrant server (QDRANT_URL); without it Qdrant runs in process in INDEX_DIR/qdrant."
+    )
+    qdrant_api_key: SecretStr | None = Field(
+        None, description="API key of the Qdrant server (QDRANT_API_KEY)."
+    )
+    qdrant_collection: str = Field(
+        "newsquote",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+        description="Alias the bot reads, and prefix of the collections behind it (QDRANT_COLLECTION).",
+    )
 
 
 class SettingsError(NewsQuoteError):

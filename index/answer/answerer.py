@@ -161,6 +161,8 @@ class Answerer:
             index_type=m.index_type,
             size_bytes=directory_size(snap.path),
             path=str(snap.path),
+            engine=m.engine,
+            collection=m.collection,
             scorers=self.ranker.scorers(),
         )
 

@@ -27,19 +27,10 @@ from index.corpus.scan import CorpusScan, scan_corpus
 from index.embedding.sentence_transformer import Embedder, VectorCache, text_keys
 from index.errors import NewsQuoteError, NoSpaceLeft
 from index.models import BuildSummary
-from index.store.dense import DenseIndex
+from index.store.engine import EmbeddedEngine, IndexEngine
 from index.store.facts import SentenceFacts
-from index.store.generations import (
-    IndexData,
-    build_lock,
-    directory_size,
-    generation_path,
-    load_snapshot,
-    read_terms,
-    write_generation,
-)
+from index.store.generations import IndexData, Snapshot, build_lock, directory_size, read_terms
 from index.store.manifest import Manifest, fingerprint
-from index.store.sparse import SparseIndex
 from index.text.analysis import ANALYZER_VERSION, analyze
 from index.text.chunking import ChunkingParams, chunk_article
 from index.text.sentences import SPLITTER_VERSION
@@ -72,6 +63,7 @@ class IndexBuilder:
         chunking: ChunkingParams | None = None,
         max_file_bytes: int = 20 * 2**20,
         min_score: float = DEFAULT_MIN_SCORE,
+        engine: IndexEngine | None = None,
     ) -> None:
         self.corpus_dir = corpus_dir
         self.index_dir = index_dir
@@ -79,10 +71,11 @@ class IndexBuilder:
         self._chunking = chunking or ChunkingParams()
         self._max_file_bytes = max_file_bytes
         self._min_score = min_score
+        self._engine: IndexEngine = engine or EmbeddedEngine()
 
     def has_index(self) -> bool:
         """Whether a built index exists that answers with this builder's model (and embedding backend)."""
-        path = generation_path(self.index_dir)
+        path = self._engine.current(self.index_dir)
         if path is None:
             return False
         try:
@@ -100,11 +93,14 @@ class IndexBuilder:
         with build_lock(self.index_dir, wait=wait):
             scanned_at = time.time()
             scan = scan_corpus(self.corpus_dir, max_file_bytes=self._max_file_bytes)
-            previous, cache, dense = self._previous(full)
+            previous, cache, snap = self._previous(full)
             plan = self._plan(scan, previous)
             summary = BuildSummary(
-                # A generation from before stored sentence facts is rewritten once, with them.
+                # A generation from before stored sentence facts is rewritten once, with them; one of
+                # another engine (a migration) is rewritten into this one, reusing its vectors.
                 up_to_date=previous is not None
+                and snap is not None
+                and snap.manifest.engine == self._engine.name
                 and not (plan.added or plan.changed or plan.removed)
                 and all(p.facts is not None for p in plan.pieces),
                 added=plan.added,
@@ -117,10 +113,10 @@ class IndexBuilder:
             )
             if summary.up_to_date:
                 summary.chunks = sum(len(p.chunks) for p in plan.pieces)
-                summary.index_path = str(generation_path(self.index_dir))
+                summary.index_path = str(snap.path if snap is not None else "")
             else:
                 summary.embedded_chunks, summary.embed_seconds = self._embed(plan.pieces, cache, interactive)
-                path, data = self._write_or_explain(plan.pieces, started, dense)
+                path, data = self._write_or_explain(plan.pieces, started, snap)
                 summary.chunks, summary.index_path = len(data.chunks), str(path)
             mark_checked(self.index_dir, scanned_at)
         summary.seconds = time.perf_counter() - started
@@ -128,9 +124,9 @@ class IndexBuilder:
 
     def _previous(
         self, full: bool
-    ) -> tuple[dict[str, ArticlePiece] | None, VectorCache | None, DenseIndex | None]:
-        """Pieces of the current index when built the same way, its vectors by text, its FAISS index."""
-        path = generation_path(self.index_dir)
+    ) -> tuple[dict[str, ArticlePiece] | None, VectorCache | None, Snapshot | None]:
+        """Pieces of the current index when built the same way, its vectors by text, the index itself."""
+        path = self._engine.reusable(self.index_dir)
         if path is None:
             return None, None, None
         try:
@@ -145,8 +141,8 @@ class IndexBuilder:
 
     def _reuse(
         self, path: Path, full: bool
-    ) -> tuple[dict[str, ArticlePiece] | None, VectorCache | None, DenseIndex | None]:
-        snap = load_snapshot(path)
+    ) -> tuple[dict[str, ArticlePiece] | None, VectorCache | None, Snapshot | None]:
+        snap = self._engine.load(path)
         m = snap.manifest
         if m.model != self._embedder.name:
             log.warning("Rebuilding everything: the embedding model changed since the last build")
@@ -171,7 +167,7 @@ class IndexBuilder:
             return None, cache, None
         pieces = split_pieces(data)  # parses every stored article: damage inside one shows here
         _attach_terms(list(pieces.values()), read_terms(path / "terms"))
-        return pieces, cache, snap.dense
+        return pieces, cache, snap
 
     def _plan(self, scan: CorpusScan, previous: dict[str, ArticlePiece] | None) -> _Plan:
         old = previous or {}
@@ -225,11 +221,11 @@ class IndexBuilder:
         return embedded_chunks, seconds
 
     def _write_or_explain(
-        self, pieces: list[ArticlePiece], started: float, dense: DenseIndex | None
+        self, pieces: list[ArticlePiece], started: float, previous: Snapshot | None
     ) -> tuple[Path, IndexData]:
         """_write; a full disk becomes one line saying how much room the index needs (the old one stays)."""
         try:
-            return self._write(pieces, started, dense)
+            return self._write(pieces, started, previous)
         except (OSError, RuntimeError) as exc:
             # faiss reports a failed write as a RuntimeError carrying strerror's text.
             if getattr(exc, "errno", None) != errno.ENOSPC and os.strerror(errno.ENOSPC) not in str(exc):
@@ -241,7 +237,7 @@ class IndexBuilder:
 
     def _space_needed(self, pieces: list[ArticlePiece]) -> int:
         """Bytes a new generation takes: the current one's size, else an estimate from what was written."""
-        current = generation_path(self.index_dir)
+        current = self._engine.current(self.index_dir)
         if current is not None and current.is_dir():
             return directory_size(current)
         chunks = sum(len(p.chunks) for p in pieces)
@@ -255,19 +251,13 @@ class IndexBuilder:
         )
 
     def _write(
-        self, pieces: list[ArticlePiece], started: float, previous: DenseIndex | None
+        self, pieces: list[ArticlePiece], started: float, previous: Snapshot | None
     ) -> tuple[Path, IndexData]:
         data = concatenate(pieces, self._embedder.dimension)
         for piece in pieces:  # the joined float16 copies are what is written: free the float32 vectors
             piece.chunk_vectors = piece.sentence_vectors = None
-        vectors = np.asarray(data.chunk_vectors, dtype=np.float32)
-        # --full retrains the quantiser; incremental builds reuse the previous one (see index/dense.py).
-        dense = DenseIndex.build(vectors, self._embedder.dimension, previous=previous)
-        dense.attach_vectors(data.chunk_vectors)  # (only saved here) lets the float32 copy go too
-        del vectors
         data.chunk_terms = bm25_documents(pieces)
         data.facts = sentence_facts(pieces)
-        sparse = SparseIndex.build(data.chunk_terms)
         hashes = {a.id: a.content_hash for a in data.articles}
         manifest = Manifest(
             model=self._embedder.name,
@@ -276,8 +266,7 @@ class IndexBuilder:
             analyzer=ANALYZER_VERSION,
             splitter=SPLITTER_VERSION,
             embed_template=EMBED_TEMPLATE,
-            index_type=dense.kind,
-            index_params=dense.params,
+            index_type="",  # the engine names its index
             article_hashes=hashes,
             corpus_fingerprint=fingerprint(hashes),
             articles=len(data.articles),
@@ -288,7 +277,7 @@ class IndexBuilder:
             min_score=self._min_score,
             program_version=__version__,
         )
-        return write_generation(self.index_dir, data, dense, sparse, manifest), data
+        return self._engine.write(self.index_dir, data, manifest, previous), data
 
 
 CHECKED = ".corpus_checked"  # its time: when the corpus was last read by a build that completed

@@ -71,7 +71,7 @@ def run_eval(services: Services, args: argparse.Namespace) -> int:
     logging.getLogger("index.answer.answerer").setLevel(
         logging.WARNING
     )  # one line per question is noise here
-    report = evaluate(options, services.embedder, services.ranker)
+    report = evaluate(options, services.embedder, services.ranker, services.engine)
     print(format_summary(f"{args.dataset.name} (threshold {report.threshold:.3f})", report.summary))
     if report.unanswerable_scores:
         n = len(report.unanswerable_scores)

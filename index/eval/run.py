@@ -33,6 +33,7 @@ from index.eval.squad import (
     write_corpus,
 )
 from index.ranking.pipeline import RankingPipeline
+from index.store.engine import IndexEngine
 from index.store.handle import IndexHandle
 
 log = logging.getLogger(__name__)
@@ -71,32 +72,60 @@ class EvalReport:
     calibrated: float | None = None
 
 
-def build_eval_index(dataset: Dataset, leave_out: set[str], index_dir: Path, embedder: Embedder) -> None:
+def build_eval_index(
+    dataset: Dataset,
+    leave_out: set[str],
+    index_dir: Path,
+    embedder: Embedder,
+    engine: IndexEngine | None = None,
+) -> None:
     """Index the dataset's articles (except `leave_out`) in `index_dir`; incremental, so reruns are quick."""
     with tempfile.TemporaryDirectory(prefix="eval-corpus-") as tmp:
         write_corpus((a for a in dataset.articles if a.title not in leave_out), Path(tmp))
-        summary = IndexBuilder(Path(tmp), index_dir, embedder).build(wait=True)
+        summary = IndexBuilder(Path(tmp), index_dir, embedder, engine=engine).build(wait=True)
     log.info("%s", summary.describe())
 
 
-def evaluate(options: EvalOptions, embedder: Embedder, ranker: RankingPipeline) -> EvalReport:
-    """Build (or update) the evaluation index, ask the questions, return the figures."""
+def evaluate(
+    options: EvalOptions, embedder: Embedder, ranker: RankingPipeline, engine: IndexEngine | None = None
+) -> EvalReport:
+    """Build (or update) the evaluation index with `engine` (scoped apart), ask the questions."""
     if options.index_dir is None:
         with tempfile.TemporaryDirectory(prefix="eval-index-") as tmp:
-            return _evaluate_in(options, embedder, ranker, Path(tmp))
-    return _evaluate_in(options, embedder, ranker, options.index_dir)
+            return _evaluate_scoped(options, embedder, ranker, Path(tmp), engine)
+    return _evaluate_scoped(options, embedder, ranker, options.index_dir, engine)
+
+
+def _evaluate_scoped(
+    options: EvalOptions,
+    embedder: Embedder,
+    ranker: RankingPipeline,
+    index_dir: Path,
+    engine: IndexEngine | None,
+) -> EvalReport:
+    if engine is None:
+        return _evaluate_in(options, embedder, ranker, index_dir, None)
+    scoped = engine.scoped("eval", index_dir)
+    try:
+        return _evaluate_in(options, embedder, ranker, index_dir, scoped)
+    finally:
+        scoped.close()
 
 
 def _evaluate_in(
-    options: EvalOptions, embedder: Embedder, ranker: RankingPipeline, index_dir: Path
+    options: EvalOptions,
+    embedder: Embedder,
+    ranker: RankingPipeline,
+    index_dir: Path,
+    engine: IndexEngine | None,
 ) -> EvalReport:
     dataset = load_squad(options.dataset)
     held_out = set(options.unanswerable or [])
     dataset, asked, unanswered = _questions(options, dataset, held_out)
-    build_eval_index(dataset, held_out, index_dir, embedder)
+    build_eval_index(dataset, held_out, index_dir, embedder, engine)
     if options.batch_embed:
         embedder = PrefetchedEmbedder(embedder, [q.question for q in asked + unanswered])
-    handle = IndexHandle(index_dir, embedder.name)
+    handle = IndexHandle(index_dir, embedder.name, engine=engine)
     snap = handle.reload()
     if snap is None:
         raise IndexNotFound(f"no evaluation index was written in {index_dir}")

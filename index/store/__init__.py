@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from index.store.dense import DenseIndex
+from index.store.engine import EmbeddedEngine, IndexEngine
 from index.store.generations import IndexData, Snapshot, generation_path, load_snapshot
 from index.store.handle import IndexHandle
 from index.store.manifest import Manifest
@@ -10,7 +11,9 @@ from index.store.sparse import SparseIndex
 
 __all__ = [
     "DenseIndex",
+    "EmbeddedEngine",
     "IndexData",
+    "IndexEngine",
     "IndexHandle",
     "Manifest",
     "Snapshot",

@@ -26,6 +26,7 @@ from index.store.dense import DenseIndex
 from index.store.fact_match import FactsSource, facts_source
 from index.store.facts import FACTS_DIR, SentenceFacts, memory_map
 from index.store.manifest import Manifest
+from index.store.searchers import DenseSearch, SparseSearch
 from index.store.sparse import SparseIndex
 
 _T = TypeVar("_T")
@@ -82,8 +83,8 @@ class Snapshot:
     path: Path
     manifest: Manifest
     data: IndexData
-    dense: DenseIndex
-    sparse: SparseIndex
+    dense: DenseSearch  # a DenseIndex in the embedded engine
+    sparse: SparseSearch  # a SparseIndex in the embedded engine
     facts: FactsSource  # what the quote features read per sentence
     # Per-generation state built on first use (whole-article BM25, the dense-search worker): it lives and
     # dies with the snapshot, not in module globals keyed by path.

@@ -8,14 +8,15 @@ import time
 from pathlib import Path
 
 from index.errors import NewsQuoteError
-from index.store.generations import Snapshot, generation_path, load_snapshot
+from index.store.engine import EmbeddedEngine, IndexEngine
+from index.store.generations import Snapshot
 from index.store.manifest import check_model
 
 log = logging.getLogger(__name__)
 
 
 class IndexHandle:
-    """Serves the loaded snapshot; a new generation is loaded as soon as `current` moves.
+    """Serves the loaded snapshot; a new generation is loaded as soon as `current` (or the alias) moves.
 
     With `watch`, a thread looks at the `current` link every `check_interval` seconds and loads a new
     generation before any question needs it. Whatever the watcher saw, every `snapshot()` reads the link (one
@@ -31,8 +32,10 @@ class IndexHandle:
         *,
         watch: bool = False,
         load_wait: float = 10.0,
+        engine: IndexEngine | None = None,
     ) -> None:
         self.index_dir = index_dir
+        self.engine: IndexEngine = engine or EmbeddedEngine()
         self._model = model
         self._interval = max(check_interval, 0.05)
         self._watch = watch
@@ -49,7 +52,7 @@ class IndexHandle:
     def snapshot(self) -> Snapshot | None:
         """The current generation (None when no index exists); waits (bounded) for one still loading."""
         self._start_watching()
-        target = generation_path(self.index_dir)
+        target = self.engine.current(self.index_dir)
         if target is None or target == self._failed:
             return self._snapshot
         if self._snapshot is None:
@@ -60,7 +63,7 @@ class IndexHandle:
 
     def reload(self) -> Snapshot | None:
         """Load the current generation now, in this thread (start-up, after a build, tests)."""
-        target = generation_path(self.index_dir)
+        target = self.engine.current(self.index_dir)
         if target is not None and (self._snapshot is None or self._snapshot.path != target):
             self._install(self._load(target))
         self._start_watching()
@@ -111,7 +114,7 @@ class IndexHandle:
         """Poll the `current` link (a readlink: microseconds) and load a new generation at once."""
         while not self._closed.wait(self._interval):
             try:
-                target = generation_path(self.index_dir)
+                target = self.engine.current(self.index_dir)
             except NewsQuoteError as exc:
                 log.debug("Not watching this time: %s", exc)
                 continue
@@ -128,7 +131,7 @@ class IndexHandle:
 
     def _load(self, target: Path) -> Snapshot:
         started = time.perf_counter()
-        snap = load_snapshot(target)
+        snap = self.engine.load(target)
         check_model(snap.manifest, self._model, self.index_dir)
         log.info(
             "Loaded index %s (%d chunks) in %.2fs",

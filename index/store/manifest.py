@@ -38,6 +38,10 @@ class Manifest(BaseModel):
     build_seconds: float
     min_score: float = Field(description="Default answer threshold for this model.")
     program_version: str
+    # Where the chunks are searched: "embedded" (dense.faiss + bm25/ beside this file) or "qdrant" (the
+    # collection named here; this folder then holds only what the ranking reads per candidate).
+    engine: str = "embedded"
+    collection: str = ""
 
     def write(self, directory: Path) -> None:
         """Write manifest.json into `directory`."""
