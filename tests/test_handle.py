@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from conftest import write_corpus
 
-import index.store.handle as handle_module
 from index.build.builder import IndexBuilder
 from index.embedding.sentence_transformer import HashingEmbedder
 from index.services import build_services
@@ -65,8 +64,10 @@ def test_the_watcher_loads_a_new_generation_before_any_question(tiny_corpus: Pat
     handle.close()
 
 
-def _blocking_loads(monkeypatch: pytest.MonkeyPatch, gate: threading.Event, started: threading.Event) -> None:
-    """Loads of any generation but the first wait for `gate`."""
+def _blocking_loads(
+    monkeypatch: pytest.MonkeyPatch, handle: IndexHandle, gate: threading.Event, started: threading.Event
+) -> None:
+    """The handle's loads of any generation but the first wait for `gate` (builds load as usual)."""
     calls = 0
 
     def load(path: Path) -> Snapshot:
@@ -77,17 +78,17 @@ def _blocking_loads(monkeypatch: pytest.MonkeyPatch, gate: threading.Event, star
             gate.wait(30)
         return load_snapshot(path)
 
-    monkeypatch.setattr(handle_module, "load_snapshot", load)
+    monkeypatch.setattr(handle.engine, "load", load)
 
 
 def test_a_question_during_a_load_waits_for_the_new_index(
     tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate, started = threading.Event(), threading.Event()
-    _blocking_loads(monkeypatch, gate, started)
     builder = IndexBuilder(tiny_corpus, tmp_path / "index", HashingEmbedder(256))
     builder.build(interactive=False)
     handle = IndexHandle(builder.index_dir, "hashing:256")
+    _blocking_loads(monkeypatch, handle, gate, started)
     handle.reload()
     write_corpus(tiny_corpus, BRIDGE)
     builder.build(interactive=False)
@@ -105,10 +106,10 @@ def test_a_load_longer_than_the_bound_answers_from_the_old_index_and_says_so(
     tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     gate, started = threading.Event(), threading.Event()
-    _blocking_loads(monkeypatch, gate, started)
     builder = IndexBuilder(tiny_corpus, tmp_path / "index", HashingEmbedder(256))
     builder.build(interactive=False)
     handle = IndexHandle(builder.index_dir, "hashing:256", load_wait=0.05)
+    _blocking_loads(monkeypatch, handle, gate, started)
     handle.reload()
     write_corpus(tiny_corpus, BRIDGE)
     builder.build(interactive=False)
