@@ -13,6 +13,7 @@ import numpy as np
 
 from index.answer import Answerer
 from index.build import IndexBuilder
+from index.e5_engine import embed_questions
 from index.embedding import Embedder, ProgressFn
 from index.errors import IndexNotFound
 from index.evaluation import (
@@ -141,7 +142,7 @@ class PrefetchedEmbedder:
         self.dimension = inner.dimension
         self._inner = inner
         texts = sorted({" ".join(q.split()) for q in questions})
-        self._vectors = dict(zip(texts, inner.embed(texts), strict=True))
+        self._vectors = dict(zip(texts, embed_questions(inner, texts), strict=True))
 
     def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         """Embed documents with the wrapped model."""
