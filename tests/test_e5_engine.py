@@ -179,3 +179,15 @@ def test_a_folder_that_declares_prompts_is_wrapped(tmp_path: Path) -> None:
 def test_questions_without_a_query_path_use_embed() -> None:
     plain = HashingEmbedder(32)
     np.testing.assert_array_equal(embed_questions(plain, ["a b"]), plain.embed(["a b"]))
+
+
+def test_settings_select_the_engine_for_the_bot_and_the_cli(tmp_path: Path) -> None:
+    from index.services import build_services
+    from index.settings import CoreSettings
+
+    settings = CoreSettings(
+        index_dir=tmp_path / "index", embedding_model=E5_MODEL, embedding_backend="e5-engine", _env_file=None
+    )
+    services = build_services(settings)
+    assert isinstance(services.embedder, E5EngineEmbedder)
+    assert services.embedder.backend == "e5-engine"
