@@ -185,8 +185,8 @@ def test_settings_select_the_engine_for_the_bot_and_the_cli(tmp_path: Path) -> N
     from index.services import build_services
     from index.settings import CoreSettings
 
-    settings = CoreSettings(
-        index_dir=tmp_path / "index", embedding_model=E5_MODEL, embedding_backend="e5-engine", _env_file=None
+    settings = CoreSettings.model_validate(
+        {"index_dir": tmp_path / "index", "embedding_model": E5_MODEL, "embedding_backend": "e5-engine"}
     )
     services = build_services(settings)
     assert isinstance(services.embedder, E5EngineEmbedder)
