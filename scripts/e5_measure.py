@@ -140,6 +140,29 @@ def dense_sentences(snap: Snapshot, q: EvalQuestion, vector: np.ndarray) -> dict
     return {"sent@1": rank == 1, "sent@3": rank is not None and rank <= 3}
 
 
+def cosine_scale(snap: Snapshot, asked: list[EvalQuestion], embedder: Embedder, seed: int) -> dict:
+    """Question-to-sentence cosines: the best sentence, and a random sentence of another article."""
+    rng = np.random.default_rng(seed)
+    vectors = np.asarray(snap.data.sentence_vectors, dtype=np.float32)
+    article_of = [snap.data.articles[int(r)].id for r in snap.data.sentences[:, 0]]
+    best, unrelated, pairs = [], [], []
+    for q in asked:
+        v = embedder.embed_query(q.question).astype(np.float32)
+        cos = vectors @ v
+        best.append(float(cos.max()))
+        others = [i for i in rng.integers(0, len(cos), 8).tolist() if article_of[i] != q.article_id]
+        unrelated += [float(cos[i]) for i in others]
+    for _ in range(2000):  # passage to passage, different articles
+        i, j = rng.integers(0, len(vectors), 2).tolist()
+        if article_of[i] != article_of[j]:
+            pairs.append(float(vectors[i] @ vectors[j]))
+    return {
+        "question_best_sentence": distribution(best),
+        "question_unrelated_sentence": distribution(unrelated),
+        "sentence_unrelated_sentence": distribution(pairs),
+    }
+
+
 def with_weights(setting: tuple, language: str) -> tuple[dict, dict]:
     """Patch the module's fusion tables for one language; returns the originals to restore."""
     _, w_dense, w_bm25, blend = setting
@@ -274,6 +297,7 @@ def main() -> int:
         for q in asked:
             tally.add(**dense_sentences(snap, q, embedder.embed_query(q.question)))
         report["dense_sentences"] = tally.shares()
+        report["cosine_scale"] = cosine_scale(snap, asked, embedder, args.seed)
     if hidden:
         report["unanswerable_questions"] = len(hidden)
         answerable = question_scores(snap, embedder, handle, asked)
