@@ -5,15 +5,17 @@ Usage (from the repository root; the index is built, or updated, in --index-dir)
     PYTHONPATH=$PWD .venv/bin/python scripts/e5_measure.py /work/shared/data/es-news-dev.json \\
         --articles @scripts/splits/es-tune.txt --index-dir /tmp/e5/es --out /tmp/e5/es-tune.json \\
         [--model intfloat/multilingual-e5-small] [--holdout-paragraphs 0.33 --seed 7] [--sample 1000]
+        [--unanswerable-share 0.25]
 
 For every question of the named articles it records, under several first-stage settings (dense only, BM25
 only, reciprocal-rank fusion at a few dense:BM25 weights, with the language's article blend or without):
 the right article first, the answer inside the top 1/3/12 chunks, and answer-in-quote @1/@3 of the whole
 pipeline with the hand-set sentence scores (the trained rankers off). Also dense alone over single
 sentences, and the shipped pipeline (trained rankers on). With --holdout-paragraphs it also asks the
-questions whose paragraphs were left out and prints the score distributions of answerable and unanswerable
-questions (top cosine, top BM25, hand-set confidence, shipped confidence) with the share of each group above
-cut-offs, so that a threshold can be picked. Raw per-question figures go to --out (JSON).
+questions whose paragraphs were left out (--unanswerable-share: those of whole articles left out) and
+prints the score distributions of answerable and unanswerable questions (top cosine, top BM25, hand-set
+confidence, shipped confidence), their AUC, and the share refused at the cut-off that answers 95% of the
+answerable, so that a threshold can be picked. Raw per-question figures go to --out (JSON).
 """
 
 from __future__ import annotations
@@ -278,11 +280,17 @@ def main() -> int:
         dataset, hidden = hold_out_paragraphs(dataset, args.holdout_paragraphs, args.seed)
     titles = expand_titles(args.articles)
     asked = dataset.select(titles)
+    hidden = [q for q in hidden if titles is None or q.article_id in set(titles)]
+    gone: set[str] = set()
+    if args.unanswerable_share:  # whole stories missing from the index (deleted, not yet indexed)
+        pool = sorted({q.article_id for q in asked})
+        gone = set(random.Random(args.seed).sample(pool, round(len(pool) * args.unanswerable_share)))
+        hidden += [q for q in asked if q.article_id in gone]
+        asked = [q for q in asked if q.article_id not in gone]
     if args.sample and len(asked) > args.sample:
         asked = random.Random(args.seed).sample(asked, args.sample)
-    hidden = [q for q in hidden if titles is None or q.article_id in set(titles)]
     base = make_embedder(args.model, backend=args.backend, cache_dir=model_cache_dir(args.index_dir))
-    build_eval_index(dataset, set(), args.index_dir, base)
+    build_eval_index(dataset, gone, args.index_dir, base)
     texts = sorted({" ".join(q.question.split()) for q in asked + hidden})
     embedder = FixedVectors(base, question_vectors(base, texts, args.index_dir.parent))
     handle = IndexHandle(args.index_dir, embedder.name)
@@ -321,6 +329,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default=E5_MODEL)
     parser.add_argument("--backend", default="auto")
     parser.add_argument("--holdout-paragraphs", type=float, default=0.0)
+    parser.add_argument(
+        "--unanswerable-share",
+        type=float,
+        default=0.0,
+        help="leave this seeded share of the named articles out of the index; ask their questions too",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sample", type=int, help="ask a seeded sample of this many answerable questions")
     parser.add_argument("--scores-only", action="store_true", help="only the score distributions")
