@@ -212,7 +212,12 @@ def write_folder(packed: Packed, out: Path) -> None:
     special = {f"{k}_token": v for k, v in names.items()}
     special |= {"mask_token": "<mask>", "cls_token": names["bos"], "sep_token": names["eos"]}
     _json(out / "special_tokens_map.json", special)
-    tok_config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512} | special
+    tok_config = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "model_max_length": 512,
+        # BERT takes token types: the ONNX export feeds them (all 0, as the engine does).
+        "model_input_names": ["input_ids", "token_type_ids", "attention_mask"],
+    } | special
     _json(out / "tokenizer_config.json", tok_config)
     _write_st_modules(out, h)
 
