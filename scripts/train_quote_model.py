@@ -29,6 +29,7 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from index.embedding.e5_engine import embed_questions
 from index.embedding.factory import make_embedder, model_cache_dir
 from index.eval.run import build_eval_index
 from index.eval.squad import EvalArticle, EvalQuestion, expand_titles, load_squad, normalise
@@ -69,7 +70,8 @@ def collect(
     assert snap is not None
     questions = dataset.select(titles)
     articles = {a.title: a for a in dataset.articles}
-    vectors = embedder.embed([q.question for q in questions])  # one batch: much faster than one by one
+    # One batch (much faster than one by one), as questions: e5 embeds them with its `query: ` prefix.
+    vectors = embed_questions(embedder, [q.question for q in questions])
     xs: list[np.ndarray] = []
     ys: list[bool] = []
     hits: list[bool] = []

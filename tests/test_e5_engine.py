@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from index.eval.run import PrefetchedEmbedder
 
 from index.embedding import HashingEmbedder, e5_engine, make_embedder
 from index.embedding.e5_engine import (
@@ -23,6 +22,7 @@ from index.embedding.e5_engine import (
     embed_questions,
 )
 from index.errors import EmbedderError
+from index.eval.run import PrefetchedEmbedder
 
 SENTENCES = [
     "Osorio now coaches Zamalek in Egypt.",
