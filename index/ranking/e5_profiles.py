@@ -32,22 +32,29 @@ E5_RETRIEVAL: dict[str, RetrievalParams] = {
 # hand-set evidence (title overlap, BM25) the rest. The weight and the cut-offs answer 95% of the answerable
 # tune questions of both hold-out kinds (--holdout-paragraphs 0.33 and whole stories missing, --seed 7).
 CONFIDENCE_COSINE_WEIGHT = 0.8
-E5_THRESHOLDS = {"en": 0.820, "es": 0.811}
+# e5 scores a question against unrelated sentences about 0.73-0.80: the confidence counts from there, so that
+# it reads like the pipeline's other scores (0 = unrelated) and the supporting-quote ratio cuts something.
+CONFIDENCE_FLOOR = 0.75
+# Cut-offs of the mixed score (0.820 English, 0.811 Spanish) on that scale.
+E5_THRESHOLDS = {"en": 0.28, "es": 0.244}
 
 
 class CosineMixScorer:
     """The sentence's own cosine mixed with the hand-set evidence: e5's answer-or-refuse score."""
 
-    def __init__(self, cosine_weight: float = CONFIDENCE_COSINE_WEIGHT) -> None:
+    def __init__(
+        self, cosine_weight: float = CONFIDENCE_COSINE_WEIGHT, floor: float = CONFIDENCE_FLOOR
+    ) -> None:
         self.cosine_weight = cosine_weight
+        self.floor = floor
         self.name = f"cosine {cosine_weight:g} + hand-set"
 
     def score(self, job: ScoringInput) -> Scores:
-        """One mixed score per candidate."""
+        """One mixed score per candidate, counted from the unrelated level."""
         features = job.candidates.features
         cosine = features[:, FEATURES.index("sent_cos")]
         mixed = self.cosine_weight * cosine + (1.0 - self.cosine_weight) * hand_scores(features)
-        return Scores(np.asarray(mixed, dtype=np.float64))
+        return Scores(np.asarray((mixed - self.floor) / (1.0 - self.floor), dtype=np.float64))
 
 
 def e5_profiles(models_dir: Path = MODELS_DIR) -> ProfileSet:
