@@ -15,6 +15,7 @@ from index.ranking.e5_profiles import (
     E5_THRESHOLDS,
     TREES_EN_E5,
     CosineMixScorer,
+    RescaledHandScorer,
     e5_profiles,
 )
 from index.ranking.features import FEATURES, Candidates
@@ -66,7 +67,7 @@ def _e5_trees(tmp_path: Path, embedder: str) -> Path:
 
 def test_e5_trees_are_used_for_english_and_checked_against_the_index(tmp_path: Path) -> None:
     profiles = e5_profiles(_e5_trees(tmp_path, E5_EMBEDDER))
-    assert profiles.scorers() == {"en": "trees", "es": "hand-set"}
+    assert profiles.scorers() == {"en": "trees", "es": "hand-set (e5 cosines)"}
     assert [f.provenance.embedder for f in profiles.model_files] == [E5_EMBEDDER]
     analyzer = profiles.model_files[0].provenance.analyzer
     profiles.check(Manifest.model_construct(model=E5_EMBEDDER, dimension=384, analyzer=analyzer))
@@ -77,5 +78,20 @@ def test_e5_trees_are_used_for_english_and_checked_against_the_index(tmp_path: P
 
 def test_without_e5_trees_english_is_ordered_by_the_hand_set_weights(tmp_path: Path) -> None:
     profiles = e5_profiles(tmp_path)
-    assert profiles.scorers() == {"en": "hand-set", "es": "hand-set"}
+    assert profiles.scorers() == {"en": "hand-set", "es": "hand-set (e5 cosines)"}
     assert profiles.model_files == ()
+
+
+def test_spanish_hand_set_weights_read_e5_cosines_from_the_unrelated_level() -> None:
+    # Two sentences: one closer to the question, one sharing the title. On e5's raw scale (0.75-0.9) the
+    # cosine gap is too small for the 0.45 weight to matter; counted from 0.75 it leads again.
+    features = np.zeros((2, len(FEATURES)))
+    features[:, FEATURES.index("sent_cos")] = [0.90, 0.80]
+    features[:, FEATURES.index("overlap_title")] = [0.0, 0.4]
+    features[:, FEATURES.index("chunk_cos")] = 0.75  # the unrelated level: 0 once rescaled
+    job = ScoringInput(None, None, np.zeros(3), Candidates(np.array([1, 2]), features))  # type: ignore[arg-type]
+    raw = hand_scores(features)
+    assert raw[1] > raw[0]
+    rescaled = RescaledHandScorer(floor=0.75).score(job).values
+    assert rescaled[0] > rescaled[1]
+    assert rescaled[0] == pytest.approx(0.45 * (0.90 - 0.75) / 0.25)
