@@ -30,7 +30,7 @@ E5_RETRIEVAL: dict[str, RetrievalParams] = {
 }
 # Whether to answer at all: the best sentence cosine carries most of it (AUC 0.86 in-story in English), the
 # hand-set evidence (title overlap, BM25) the rest. The weight refused the most unanswerable tune questions at
-# 95% answered over both hold-out kinds (paragraphs and whole stories missing; scripts/e5_measure.py raw scores).
+# 95% answered over both hold-out kinds (paragraphs and whole stories missing; e5_measure.py raw scores).
 CONFIDENCE_COSINE_WEIGHT = 0.8
 # e5 scores a question against unrelated sentences about 0.73-0.80: the confidence counts from there, so that
 # it reads like the pipeline's other scores (0 = unrelated) and the supporting-quote ratio cuts something.
