@@ -49,6 +49,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "retrieval": "2:1",
     },
     "e5 cosines": {"order": RescaledHandScorer()},
+    "grow 0.7": {"grow_ratio": 0.7},
+    "grow 0.5": {"grow_ratio": 0.5},
+    "grow 0.3": {"grow_ratio": 0.3},
+    "hand-set e5 cosines, grow 0.7": {"order": RescaledHandScorer(), "grow_ratio": 0.7},
     "e5 cosines, depth 5": {"order": RescaledHandScorer(), "rerank_chunks": 5},
     "e5 cosines, depth 8": {"order": RescaledHandScorer(), "rerank_chunks": 8},
 }

@@ -13,13 +13,14 @@ from index.errors import RankerError
 from index.ranking.e5_profiles import (
     E5_EMBEDDER,
     E5_THRESHOLDS,
+    LOGISTIC_E5,
     TREES_EN_E5,
     CosineMixScorer,
     RescaledHandScorer,
     e5_profiles,
 )
 from index.ranking.features import FEATURES, Candidates
-from index.ranking.model_files import MODELS_DIR, TREES_EN
+from index.ranking.model_files import LOGISTIC, MODELS_DIR, TREES_EN
 from index.ranking.scorers import ScoringInput, hand_scores
 from index.services import ranking_profiles
 from index.settings import DEFAULT_MODEL
@@ -95,3 +96,14 @@ def test_spanish_hand_set_weights_read_e5_cosines_from_the_unrelated_level() -> 
     rescaled = RescaledHandScorer(floor=0.75).score(job).values
     assert rescaled[0] > rescaled[1]
     assert rescaled[0] == pytest.approx(0.45 * (0.90 - 0.75) / 0.25)
+
+
+def test_an_e5_logistic_file_orders_spanish_and_records_e5(tmp_path: Path) -> None:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    raw = json.loads((MODELS_DIR / LOGISTIC).read_text(encoding="utf-8"))
+    raw["provenance"]["embedder"] = {"name": E5_EMBEDDER, "backend": "e5-engine", "dimension": 384}
+    (folder / LOGISTIC_E5).write_text(json.dumps(raw), encoding="utf-8")
+    profiles = e5_profiles(folder)
+    assert profiles.scorers() == {"en": "hand-set", "es": "logistic (es)"}
+    assert [f.path.name for f in profiles.model_files] == [LOGISTIC_E5]
