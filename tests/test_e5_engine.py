@@ -190,3 +190,6 @@ def test_settings_select_the_engine_for_the_bot_and_the_cli(tmp_path: Path) -> N
     services = build_services(settings)
     assert isinstance(services.embedder, E5EngineEmbedder)
     assert services.embedder.backend == "e5-engine"
+    # ... and the ranking profiles fitted to e5, not MiniLM's.
+    assert services.ranker.profiles.embedder == services.embedder.name
+    assert services.ranker.profile("es").retrieval.fusion_weights[0] > 0
