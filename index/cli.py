@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--model", help="sentence-transformers model name or path (setting EMBEDDING_MODEL)")
     common.add_argument(
         "--backend",
-        choices=["auto", "onnx", "onnx-int8", "torch"],
+        choices=["auto", "onnx", "onnx-int8", "torch", "e5-engine"],
         help="what runs the embedding model (setting EMBEDDING_BACKEND, default auto)",
     )
     build = sub.add_parser("build", parents=[common], help="build or update the index from the corpus")

@@ -9,6 +9,7 @@ from index.answer.answerer import Answerer
 from index.build.builder import DEFAULT_MIN_SCORE, IndexBuilder
 from index.embedding.factory import make_embedder, model_cache_dir
 from index.embedding.sentence_transformer import Embedder
+from index.ranking.e5_profiles import E5_EMBEDDER, e5_profiles
 from index.ranking.model_files import shipped_profiles
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import ProfileSet, hand_set_profiles
@@ -70,6 +71,8 @@ def build_services(settings: CoreSettings, reload_interval: float = 0.5) -> Serv
 
 def ranking_profiles(embedder_name: str) -> ProfileSet:
     """The trained profiles for the embedder they were fitted with; the hand-set weights for any other."""
+    if embedder_name == E5_EMBEDDER:
+        return e5_profiles()
     shipped = shipped_profiles()
     if shipped.embedder == embedder_name:
         return shipped

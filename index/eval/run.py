@@ -15,6 +15,7 @@ import numpy as np
 from index.answer.answerer import Answerer
 from index.answer.presentation import SUPPORTING_MIN_RATIO
 from index.build.builder import IndexBuilder
+from index.embedding.e5_engine import embed_questions
 from index.embedding.sentence_transformer import Embedder, ProgressFn
 from index.errors import IndexNotFound
 from index.eval.holdout import hold_out_paragraphs
@@ -180,7 +181,7 @@ class PrefetchedEmbedder:
         self.dimension = inner.dimension
         self._inner = inner
         texts = sorted({" ".join(q.split()) for q in questions})
-        self._vectors = dict(zip(texts, inner.embed(texts), strict=True))
+        self._vectors = dict(zip(texts, embed_questions(inner, texts), strict=True))
 
     def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         """Embed documents with the wrapped model."""
