@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.answer.answerer import Answerer
-from index.answer.presentation import keep_relevant, mix_articles, present
+from index.answer.presentation import keep_relevant, present
 from index.embedding.sentence_transformer import HashingEmbedder
 from index.models import Quote
 
@@ -28,13 +28,12 @@ def ids(quotes: list[Quote]) -> list[str]:
     return [q.article_id for q in quotes]
 
 
-def test_each_page_prefers_other_articles_and_stays_full() -> None:
-    # The bot's old pager never consulted its `seen` set: [A, B, B', C] paged as [[A, B, B'], [C]].
-    assert ids(mix_articles([quote("a"), quote("b"), quote("b"), quote("c")], 3)) == ["a", "b", "c", "b"]
-    assert ids(mix_articles([quote(a) for a in "xxyzy"], 3)) == ["x", "y", "z", "x", "y"]
-    # Only one article: the page is filled in rank order, not cut to one quote per page.
-    assert ids(mix_articles([quote("a"), quote("a"), quote("a")], 3)) == ["a", "a", "a"]
-    assert mix_articles([], 3) == []
+def test_pages_follow_the_ranking() -> None:
+    # The bot's old pager re-ordered for other articles (and never consulted its `seen` set); the list
+    # every edge shows is now the ranking itself, cut for relevance: [A, B, B', C] pages as [A, B, B'], [C].
+    ranked = [quote("a", 0.9), quote("b", 0.8), quote("b", 0.7), quote("c", 0.6)]
+    assert ids(present(ranked, 0.4)) == ["a", "b", "b", "c"]
+    assert present([], 0.4) == []
 
 
 def test_weak_supporting_quotes_are_dropped() -> None:
@@ -47,7 +46,7 @@ def test_supporting_quotes_are_judged_by_confidence_when_the_core_gives_it() -> 
     # A trained ranker's scores are peaky (0.9 vs 0.1) though both quotes are relevant (0.7 vs 0.6).
     qs = [quote("x", 0.9, 0.7), quote("y", 0.1, 0.6), quote("z", 0.05, 0.2)]
     assert ids(keep_relevant(qs, 0.4)) == ["x", "y"]
-    assert ids(present(qs, 0.4, 3)) == ["x", "y"]
+    assert ids(present(qs, 0.4)) == ["x", "y"]
 
 
 def test_the_first_quotes_do_not_depend_on_how_many_are_asked_for(tiny_answerer: Answerer) -> None:

@@ -115,7 +115,7 @@ class Answerer:
         # Always the same pool, so that the first quotes do not depend on how many are asked for.
         passages = choose_passages(snap, ranking.order, max(count, self._quote_pool), ranking.growth)
         ranked = [_to_quote(snap, p, ranking.confidence.get(p.best), found.terms) for p in passages]
-        quotes = present(ranked, self.supporting_min_ratio, self.max_quotes)[:count]
+        quotes = present(ranked, self.supporting_min_ratio)[:count]
         answered = bool(quotes) and ranking.confident
         return Answer(
             question=question,
