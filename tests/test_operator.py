@@ -43,7 +43,7 @@ def index_cli(
     [
         ("MIN_SCORE", "abc", "valid number"),
         ("MAX_QUOTES", "50", "less than or equal to 20"),
-        ("EMBEDDING_BACKEND", "gpu", "'auto', 'onnx', 'onnx-int8' or 'torch'"),
+        ("EMBEDDING_BACKEND", "gpu", "'auto', 'onnx', 'onnx-int8', 'torch' or 'e5-engine'"),
     ],
 )
 def test_invalid_setting_is_one_line_for_every_command(
