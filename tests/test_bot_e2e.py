@@ -275,7 +275,9 @@ def test_about_shows_the_index(env: Env) -> None:
     about = env.fake.slash("about")
     body = env.fake.wait_for("POST", rf"^/interactions/{about['id']}/").body
     fields = {f["name"]: f["value"] for f in body["data"]["embeds"][0]["fields"]}
-    assert fields["Articles"] == str(len(ARTICLES)) and fields["Model"] == "hashing\\:256"  # escaped
+    assert (
+        fields["Articles"] == str(len(ARTICLES)) and fields["Model"] == "hashing\\:256"
+    )  # escaped; no runtime
     assert fields["Quote ranking"] == "en\\: hand\\-set, es\\: hand\\-set"  # escaped
 
 

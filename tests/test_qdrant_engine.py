@@ -320,19 +320,22 @@ def test_cli_build_ask_stats_with_qdrant(tmp_path: Path) -> None:
 
 @pytest.mark.model
 def test_seed_questions_get_the_embedded_engines_answers(
-    seed_answerer: Answerer, real_embedder: Embedder, tmp_path: Path
+    seed_answerer: Answerer, default_embedder: Embedder, tmp_path: Path
 ) -> None:
     from conftest import SEED_CORPUS
     from test_quality_seed import EXPECTED, KNOWN_MISSES
 
-    from index.ranking.model_files import shipped_profiles
     from index.ranking.pipeline import RankingPipeline
+    from index.services import ranking_profiles
 
     served = open_engine(None, None, "newsquote", tmp_path / "index")
     try:
-        IndexBuilder(SEED_CORPUS, tmp_path / "index", real_embedder, engine=served).build(interactive=False)
-        handle = IndexHandle(tmp_path / "index", real_embedder.name, engine=served)
-        answerer = Answerer(handle, real_embedder, ranker=RankingPipeline(shipped_profiles()))
+        IndexBuilder(SEED_CORPUS, tmp_path / "index", default_embedder, engine=served).build(
+            interactive=False
+        )
+        handle = IndexHandle(tmp_path / "index", default_embedder.name, engine=served)
+        ranker = RankingPipeline(ranking_profiles(default_embedder.name))
+        answerer = Answerer(handle, default_embedder, ranker=ranker)
         for question in EXPECTED:
             a, b = seed_answerer.ask(question), answerer.ask(question)
             assert (a.answered, [q.text for q in a.quotes]) == (b.answered, [q.text for q in b.quotes]), (

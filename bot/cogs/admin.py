@@ -51,7 +51,7 @@ def about_embed(stats: IndexStats, lang: Lang = "en", votes: tuple[int, int] | N
     )
     embed.add_field(name=t("about_articles", lang), value=f"{stats.articles:,}")
     embed.add_field(name=t("about_chunks", lang), value=f"{stats.chunks:,}")
-    embed.add_field(name=t("about_model", lang), value=escape_cut(model_name(stats.model), 1024))
+    embed.add_field(name=t("about_model", lang), value=escape_cut(stats.model_label(model_name), 1024))
     embed.add_field(name=t("about_built", lang), value=stats.built_at.strftime("%Y-%m-%d %H:%M UTC"))
     embed.add_field(name=t("about_format", lang), value=str(stats.format_version))
     ranking = ", ".join(f"{lang}: {name}" for lang, name in stats.scorers.items()) or "hand-set"

@@ -14,6 +14,7 @@ import numpy as np
 
 from index.answer.passages import Passage, bound_span, choose_passages
 from index.answer.presentation import QUOTE_POOL, SUPPORTING_MIN_RATIO, present
+from index.embedding.factory import runtime_label
 from index.embedding.sentence_transformer import Embedder
 from index.models import Answer, IndexStats, Quote
 from index.ranking.pipeline import RankingPipeline
@@ -164,6 +165,7 @@ class Answerer:
             engine=m.engine,
             collection=m.collection,
             scorers=self.ranker.scorers(),
+            runtime=runtime_label(self._embedder),
         )
 
 

@@ -145,7 +145,12 @@ class IndexBuilder:
         snap = self._engine.load(path)
         m = snap.manifest
         if m.model != self._embedder.name:
-            log.warning("Rebuilding everything: the embedding model changed since the last build")
+            # E.g. an index from MiniLM, the default before multilingual-e5-small: one line, then every chunk.
+            log.warning(
+                "Rebuilding everything: the index was embedded with %s, the configured model is %s",
+                m.model,
+                self._embedder.name,
+            )
             return None, None, None
         data = snap.data
         # Vectors depend only on the model and the text, so they survive --full and chunking changes.

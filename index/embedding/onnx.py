@@ -31,7 +31,7 @@ from index.embedding.sentence_transformer import (
     canonical_model_name,
 )
 from index.errors import EmbedderError
-from index.settings import DEFAULT_MODEL
+from index.settings import MINILM_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ def export_folder(cache_dir: Path, model: str, quantized: bool) -> Path:
 
 def _source_fingerprint(model: str) -> str:
     """What identifies the weights: the package version for the packaged model, file stats for a folder."""
-    if canonical_model_name(model) == DEFAULT_MODEL:
+    if canonical_model_name(model) == MINILM_MODEL:
         from importlib.metadata import PackageNotFoundError, version
 
         try:

