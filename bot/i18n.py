@@ -100,6 +100,9 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "es": "Ese mensaje no tiene texto que buscar.",
     },
     "undated": {"en": "undated", "es": "sin fecha"},
+    "in_language": {"en": "in {language}", "es": "en {language}"},
+    "language_en": {"en": "English", "es": "inglés"},
+    "language_es": {"en": "Spanish", "es": "español"},
     "source": {"en": "source", "es": "fuente"},
     "also_in": {"en": "Also in: ", "es": "También en: "},
     "quote_one": {"en": "Quote {first} of {total}", "es": "Cita {first} de {total}"},
@@ -226,6 +229,12 @@ TEXTS: dict[str, dict[Lang, str]] = {
 def t(key: str, lang: Lang, /, **values: object) -> str:
     """The fixed text `key` in `lang`, with `values` filled in."""
     return TEXTS[key][lang].format(**values)
+
+
+def language_name(code: str, lang: Lang) -> str:
+    """ "English", "inglés", ...: the name of an article's language in `lang` (the code when unnamed)."""
+    key = f"language_{code}"
+    return t(key, lang) if key in TEXTS else code
 
 
 def long_date(day: dt.date, lang: Lang) -> str:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.i18n import Lang, long_date, t
+from bot.i18n import Lang, language_name, long_date, t
 from bot.links import deep_link, outlet
 from bot.markdown import ELLIPSIS, Escaped, escape_cut, neutralise
-from index.models import Answer, Quote
+from index.models import Answer, Quote, other_language
 
 MESSAGE_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -186,6 +186,8 @@ def attribution(
         else ""
     )
     tail = f"{quote_date(quote, lang)} · {where}" if where else quote_date(quote, lang)
+    if other_language(quote.language, lang):  # a Spanish reader quoted an English article: say so
+        tail += " · " + t("in_language", lang, language=language_name(quote.language, lang))
     if len(tail) > limit // 2:
         tail = quote_date(quote, lang)
     line = "— "

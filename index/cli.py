@@ -16,7 +16,7 @@ from pathlib import Path
 from index.build.builder import last_checked
 from index.errors import NewsQuoteError
 from index.eval.cli import add_eval_parser, run_eval
-from index.models import Answer, Quote
+from index.models import Answer, Quote, other_language
 from index.services import Services, build_services
 from index.settings import CoreSettings, load_settings
 
@@ -266,10 +266,15 @@ def _wrap_quote(text: str, lead: str, width: int) -> str:
     )
 
 
-def attribution_line(quote: Quote, width: int = 100) -> str:
-    """`— Title shortened… · Publisher · 2023-07-12`, on one line of `width` columns when it can be."""
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+
+
+def attribution_line(quote: Quote, width: int = 100, question_language: str = "unknown") -> str:
+    """`— Title shortened… · Publisher · 2023-07-12 [· in Spanish]`, on one line of `width` when it can be."""
     rest = [quote.source] if quote.source and quote.source != quote.title else []
     rest += [quote.date.isoformat()] if quote.date else []
+    if other_language(quote.language, question_language):
+        rest.append("in " + LANGUAGE_NAMES.get(quote.language, quote.language))
     tail = "".join(" · " + part for part in rest)
     room = max(20, min(TITLE_CHARS, width - len("   — ") - len(tail)))
     return "   — " + textwrap.shorten(quote.title, room, placeholder="…") + tail
@@ -294,7 +299,7 @@ def print_answer(answer: Answer, width: int | None = None) -> None:
         # An ellipsis marks a sentence too long to quote whole, cut at that edge.
         text = "…" * quote.clipped_start + quote.text + "…" * quote.clipped_end
         print(_wrap_quote(text, f"{rank}. ", columns))
-        print(attribution_line(quote, columns))
+        print(attribution_line(quote, columns, answer.language))
         if quote.also_in:
             print(
                 textwrap.fill(

@@ -48,6 +48,11 @@ class SkippedInput(BaseModel):
         return f"{where}: {self.reason}"
 
 
+def other_language(quote_language: str, question_language: str) -> bool:
+    """Whether a quote is in another language than the question (both known): the reader is told."""
+    return "unknown" not in (quote_language, question_language) and quote_language != question_language
+
+
 class Quote(BaseModel):
     """A verbatim passage: `text == article.text[start:end]`."""
 
@@ -59,6 +64,9 @@ class Quote(BaseModel):
         description="Who published the article: its `source` field, else the site of its url, else its title."
     )
     url: str | None = None
+    language: str = Field(
+        default="unknown", description="The article's language (en, es, ...); shown when not the question's."
+    )
     start: int
     end: int
     clipped_start: bool = Field(
@@ -93,6 +101,7 @@ class Answer(BaseModel):
     answered: bool
     status: AnswerStatus
     message: str = Field(default="", description="A sentence for the user when there is no answer.")
+    language: str = Field(default="unknown", description="The question's language, as detected.")
     quotes: list[Quote] = Field(default_factory=list, description="Best first.")
     confidence: float | None = Field(
         default=None,

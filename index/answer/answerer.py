@@ -127,6 +127,7 @@ class Answerer:
             confidence=ranking.top_confidence,
             threshold=ranking.threshold,
             asks_about_present=intent.dates.present,
+            language=intent.language,
             index_built_at=snap.manifest.built_at,
         )
 
@@ -192,4 +193,5 @@ def _to_quote(snap: Snapshot, passage: Passage, confidence: float | None, terms:
         highlight_start=max(best_start, start) - start,
         highlight_end=min(best_end, end) - start,
         also_in=[data.articles[r].title for r in passage.also_in],
+        language=article.language,
     )
