@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 
 from index.ranking.results import SentenceScore
-from index.retrieval.intent import YEAR, DateIntent
+from index.retrieval.intent import DateIntent
 from index.store.generations import Snapshot
-from index.text.lexicon import MONTHS_ES
+from index.text.lexicon import MONTHS_ES, YEAR
 
 # Words by which a sentence states the present ("He now directs Zamalek in Egypt").
 _STATES_PRESENT = re.compile(

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 
 from index.text.analysis import analyze_query
 from index.text.language import detect_language
+from index.text.lexicon import YEAR, YEAR_DIGITS
 
-# A year the question names ("in 2021", "en 2019", "during 1998").
-YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
-_SINCE = re.compile(r"\b(since|after|desde|despu[eé]s de)\s+(1[89]\d{2}|20\d{2})\b", re.I)
-_BEFORE = re.compile(r"\b(before|until|antes de|hasta)\s+(1[89]\d{2}|20\d{2})\b", re.I)
+_SINCE = re.compile(rf"\b(since|after|desde|despu[eé]s de)\s+{YEAR_DIGITS}\b", re.I)
+_BEFORE = re.compile(rf"\b(before|until|antes de|hasta)\s+{YEAR_DIGITS}\b", re.I)
 _RELATIVE = {
     "last year": -1,
     "this year": 0,

@@ -12,11 +12,10 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from index.text.lexicon import ANAPHORA, MONTHS_EN, MONTHS_ES, opening_word
+from index.text.lexicon import ANAPHORA, FACT_YEAR, MONTHS_EN, MONTHS_ES, opening_word
 
 # Used by quote_features (the tree model's wording features).
 _NAME = re.compile(r"(?<!^)\b[A-ZÁÉÍÓÚÑ][\wÁÉÍÓÚÑáéíóúñ]+")
-_YEAR = re.compile(r"\b(1\d{3}|20\d{2})s?\b")
 _NUMBER = re.compile(r"\d[\d,.]*")
 
 
@@ -75,7 +74,7 @@ def _runs(text: str) -> list[str]:
 # Sets of strings a sentence holds; at question time each is compared with the question's lowercased words.
 SETS: dict[str, Callable[[str], Iterable[str]]] = {
     "names": lambda text: (m.lower() for m in _NAME.findall(text)),
-    "years": _YEAR.findall,
+    "years": FACT_YEAR.findall,
     "numbers": _NUMBER.findall,
     "cue_names": lambda text: (m.group(0).lower() for m in _CUE_NAME.finditer(text)),
 }

@@ -34,6 +34,14 @@ LEANS_ON_PREVIOUS = (
 )  # fmt: skip
 
 
+# Years, written once in two senses. As a date the question names ("in 2021", "desde 2019"): 1800-2099.
+YEAR_DIGITS = r"(1[89]\d{2}|20\d{2})"
+YEAR = re.compile(rf"\b{YEAR_DIGITS}\b")
+# As a fact a sentence states, stored at build time and read by the trees (trained on this pattern):
+# 1000-2099, with a decade's "s" ("the 1990s").
+FACT_YEAR = re.compile(r"\b(1\d{3}|20\d{2})s?\b")
+
+
 def opening_word(words: Sequence[str]) -> re.Pattern[str]:
     """A case-insensitive pattern: the text opens (after a quote mark or bracket) with one of `words`."""
     return re.compile(r"^[\"“'‘(]?(" + "|".join(words) + r")\b", re.IGNORECASE)
