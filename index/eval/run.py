@@ -104,13 +104,12 @@ def _evaluate_scoped(
     index_dir: Path,
     engine: IndexEngine | None,
 ) -> EvalReport:
-    if engine is None:
-        return _evaluate_in(options, embedder, ranker, index_dir, None)
-    scoped = engine.scoped("eval", index_dir)
+    scoped = engine.scoped("eval", index_dir) if engine is not None else None
     try:
         return _evaluate_in(options, embedder, ranker, index_dir, scoped)
     finally:
-        scoped.close()
+        if scoped is not None:
+            scoped.close()
 
 
 def _evaluate_in(
