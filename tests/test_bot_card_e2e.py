@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fake_discord import FakeDiscord
-from fake_discord.harness import BotProcess, build_index, clean_env, write_article
+from fake_discord.harness import Article, running_bot
 
 pytestmark = pytest.mark.timeout(120)
 
-BRIDGE = {
+BRIDGE: dict[str, Article] = {
     "alpha.md": (
         "Bridge opens",
         "2023-03-04",
@@ -31,27 +30,14 @@ BRIDGE = {
 
 @pytest.fixture(scope="module")
 def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeDiscord]:
-    work = tmp_path_factory.mktemp("card")
-    corpus, index_dir = work / "corpus", work / "data" / "index"
-    for name, (title, date, url, text) in BRIDGE.items():
-        write_article(corpus, name, title, date, url, text)
-    build_index(clean_env(), corpus, index_dir, work)
-    fake = FakeDiscord().start()
-    bot = BotProcess(
-        fake,
-        work,
-        CORPUS_DIR=str(corpus),
-        INDEX_DIR=str(index_dir),
+    with running_bot(
+        tmp_path_factory.mktemp("card"),
+        articles=BRIDGE,
         MIN_SCORE="0.0",
         SUPPORTING_MIN_RATIO="0.1",
         RATE_LIMIT_QUESTIONS="1000",
-    ).start()
-    try:
-        bot.wait_ready()
-        yield fake
-    finally:
-        bot.stop(sig=signal.SIGTERM)
-        fake.stop()
+    ) as bot:
+        yield bot.fake
 
 
 def buttons(body: dict[str, Any]) -> dict[str, str]:

@@ -10,22 +10,12 @@ import pytest
 from fake_discord import FakeDiscord
 from fake_discord.actions import channel_option
 from fake_discord.checks import every_message_pings_no_one, replying_to
-from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
+from fake_discord.harness import running_bot
 from fake_discord.payloads import forum_channel, text_channel
 
 from bot.storage import SCHEMA_VERSION, GuildConfig, Storage, toggled
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def start_bot(work: Path, fake: FakeDiscord, **settings: str) -> BotProcess:
-    corpus, index_dir = work / "corpus", work / "data" / "index"
-    if not corpus.exists():
-        write_corpus(corpus)
-        build_index(clean_env(), corpus, index_dir, work)
-    bot = BotProcess(fake, work, CORPUS_DIR=str(corpus), INDEX_DIR=str(index_dir), **settings).start()
-    bot.wait_ready()
-    return bot
 
 
 def config(fake: FakeDiscord, subcommand: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -35,43 +25,43 @@ def config(fake: FakeDiscord, subcommand: str, options: dict[str, Any] | None = 
 
 
 def test_config_is_stored_per_server_and_survives_a_restart(tmp_path: Path) -> None:
-    fake = FakeDiscord().start()
+    fake = FakeDiscord().start()  # one Discord, two runs of the bot
     w = fake.world
     general = text_channel(w.channel_id, "general", w.guild_id)
     try:
-        bot = start_bot(tmp_path, fake, QUOTE_POOL="12", MAX_QUOTES="3")
-        sync = fake.wait_for("PUT", r"/commands$").body
-        [command] = [c for c in sync if c["name"] == "config"]
-        # Hidden from members by Discord (re-assignable in Server Settings -> Integrations), servers only.
-        assert int(command["default_member_permissions"]) == 0x20 and command["contexts"] == [0]
-        # The environment is the default for a server that never ran /config.
-        assert "Quotes per answer: 3" in config(fake, "show")["data"]["content"]
-        saved = config(fake, "qa-channel", {"channel": channel_option(general), "enabled": True})
-        assert saved["data"]["flags"] & 64 and f"<#{w.channel_id}>" in saved["data"]["content"]
-        forum = config(
-            fake,
-            "forum",
-            {"channel": channel_option(forum_channel(w.forum_channel_id, "f", [])), "enabled": True},
-        )
-        assert f"Forum channels: <#{w.forum_channel_id}>" in forum["data"]["content"]
-        config(fake, "quotes", {"count": 1})
-        config(fake, "visibility", {"value": "private"})
-        assert bot.stop() == 0
-        bot = start_bot(tmp_path, fake)
-        shown = config(fake, "show")["data"]["content"]
-        assert f"Q&A channels: <#{w.channel_id}>" in shown and "Quotes per answer: 1" in shown
-        assert "private" in shown
-        # Read at question time: general is now a Q&A channel; /ask answers privately, one quote per page.
-        msg = fake.post_message("Osorio coach league team fans final")
-        reply = fake.wait_for("POST", rf"^/channels/{w.channel_id}/messages$", replying_to(msg))
-        footer = reply.body["embeds"][0]["footer"]["text"]
-        assert footer.startswith("Quote 1 of ") and "page 1/" in footer, footer
-        asked = fake.slash("ask", {"question": "Which World Cup did Osorio coach Mexico at?"})
-        deferred = fake.wait_for("POST", rf"^/interactions/{asked['id']}/").body
-        assert deferred["type"] == 5 and deferred["data"]["flags"] & 64
-        followup = fake.wait_for("POST", rf"^/webhooks/{w.app_id}/{asked['token']}$").body
-        assert followup["flags"] & 64 and "fields" not in followup["embeds"][0]
-        assert bot.stop() == 0
+        with running_bot(tmp_path, fake, QUOTE_POOL="12", MAX_QUOTES="3") as bot:
+            sync = fake.wait_for("PUT", r"/commands$").body
+            [command] = [c for c in sync if c["name"] == "config"]
+            # Hidden from members by Discord (re-assignable in Server Settings -> Integrations), servers only.
+            assert int(command["default_member_permissions"]) == 0x20 and command["contexts"] == [0]
+            # The environment is the default for a server that never ran /config.
+            assert "Quotes per answer: 3" in config(fake, "show")["data"]["content"]
+            saved = config(fake, "qa-channel", {"channel": channel_option(general), "enabled": True})
+            assert saved["data"]["flags"] & 64 and f"<#{w.channel_id}>" in saved["data"]["content"]
+            forum = config(
+                fake,
+                "forum",
+                {"channel": channel_option(forum_channel(w.forum_channel_id, "f", [])), "enabled": True},
+            )
+            assert f"Forum channels: <#{w.forum_channel_id}>" in forum["data"]["content"]
+            config(fake, "quotes", {"count": 1})
+            config(fake, "visibility", {"value": "private"})
+        assert bot.returncode == 0
+        with running_bot(tmp_path, fake, articles=None) as bot:
+            shown = config(fake, "show")["data"]["content"]
+            assert f"Q&A channels: <#{w.channel_id}>" in shown and "Quotes per answer: 1" in shown
+            assert "private" in shown
+            # Read at question time: general is now a Q&A channel; /ask answers privately, one quote per page.
+            msg = fake.post_message("Osorio coach league team fans final")
+            reply = fake.wait_for("POST", rf"^/channels/{w.channel_id}/messages$", replying_to(msg))
+            footer = reply.body["embeds"][0]["footer"]["text"]
+            assert footer.startswith("Quote 1 of ") and "page 1/" in footer, footer
+            asked = fake.slash("ask", {"question": "Which World Cup did Osorio coach Mexico at?"})
+            deferred = fake.wait_for("POST", rf"^/interactions/{asked['id']}/").body
+            assert deferred["type"] == 5 and deferred["data"]["flags"] & 64
+            followup = fake.wait_for("POST", rf"^/webhooks/{w.app_id}/{asked['token']}$").body
+            assert followup["flags"] & 64 and "fields" not in followup["embeds"][0]
+        assert bot.returncode == 0
     finally:
         fake.stop()
     every_message_pings_no_one(fake)

@@ -13,21 +13,13 @@ from typing import Any
 
 import pytest
 from fake_discord import FakeDiscord, Recorded
-from fake_discord.harness import ARTICLES, BotProcess, build_index, clean_env, write_corpus
+from fake_discord.checks import buttons as custom_ids
+from fake_discord.checks import every_message_pings_no_one, no_pings, replying_to
+from fake_discord.harness import ARTICLES, BotProcess, clean_env, running_bot
 
 from bot.storage import Storage
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def no_pings(allowed: dict[str, Any]) -> bool:
-    """allowed_mentions that can ping nobody: no parse, no explicit users/roles, no reply ping."""
-    return (
-        allowed["parse"] == []
-        and not allowed.get("users")
-        and not allowed.get("roles")
-        and not allowed.get("replied_user", False)
-    )
 
 
 class Env:
@@ -43,15 +35,11 @@ class Env:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     work = tmp_path_factory.mktemp("bot")
-    corpus, index_dir = work / "corpus", work / "data" / "index"
-    write_corpus(corpus)
-    build_index(clean_env(), corpus, index_dir, work)
-    fake = FakeDiscord().start()
-    bot = BotProcess(
-        fake,
+    fake = FakeDiscord()
+    with running_bot(
         work,
-        CORPUS_DIR=str(corpus),
-        INDEX_DIR=str(index_dir),
+        fake,
+        stop_signal=signal.SIGINT,  # Ctrl-C; the start-up tests cover SIGTERM
         QA_CHANNEL_IDS=fake.world.qa_channel_id,
         ANSWER_IN_THREADS="true",
         DISCORD_GUILD_ID=fake.world.guild_id,
@@ -59,29 +47,12 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         RATE_LIMIT_QUESTIONS="1000",
         RATE_LIMIT_GUILD_QUESTIONS="1000",
         FEEDBACK_FILE=str(work / "data" / "feedback.jsonl"),
-    ).start()
-    try:
-        bot.wait_ready()
-        yield Env(fake, bot, {"CORPUS_DIR": str(corpus), "INDEX_DIR": str(index_dir)})
-    finally:
-        status = bot.stop(sig=signal.SIGINT)  # Ctrl-C; the start-up tests cover SIGTERM
-        fake.stop()
-    assert status == 0, bot.log()
+    ) as bot:
+        yield Env(fake, bot, {"CORPUS_DIR": bot.env["CORPUS_DIR"], "INDEX_DIR": bot.env["INDEX_DIR"]})
+    assert bot.returncode == 0, bot.log()
     assert "Received SIGINT" in bot.log() and "Bot stopped" in bot.log()
     assert fake.token not in bot.log()
-    # Every message the bot posted or edited in this module, whatever the path, could ping nobody.
-    for request in fake.requests():
-        payload = request.body.get("data", request.body) if isinstance(request.body, dict) else None
-        if isinstance(payload, dict) and ("content" in payload or "embeds" in payload):
-            assert no_pings(payload["allowed_mentions"]), (request.path, payload)
-
-
-def replying_to(message: dict[str, Any]) -> Any:
-    """Predicate: a REST request whose body replies to `message`."""
-    return lambda r: (
-        isinstance(r.body, dict)
-        and str((r.body.get("message_reference") or {}).get("message_id")) == message["id"]
-    )
+    every_message_pings_no_one(fake)
 
 
 def corpus_words() -> str:
@@ -101,15 +72,6 @@ def assert_verbatim(embed: dict[str, Any]) -> None:
     assert passages, embed
     for passage in passages:
         assert passage in corpus_words(), passage
-
-
-def custom_ids(body: dict[str, Any]) -> dict[str, str]:
-    """Button label (or emoji) -> custom_id."""
-    out = {}
-    for row in body.get("components", []):
-        for button in row["components"]:
-            out[button.get("label") or button["emoji"]["name"]] = button["custom_id"]
-    return out
 
 
 def test_mention_gets_a_quoted_reply(env: Env) -> None:

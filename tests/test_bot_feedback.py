@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fake_discord import FakeDiscord
 from fake_discord.fakes import FakeAnswerer, make_quote
-from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
+from fake_discord.harness import build_index, clean_env, running_bot, write_corpus
 
 from bot.feedback import feedback_record
 from bot.storage import Storage
@@ -89,7 +89,7 @@ def test_about_shows_this_servers_votes_and_the_old_log_is_imported_at_start(tmp
     write_corpus(corpus)
     build_index(clean_env(), corpus, index_dir, tmp_path)
     write_old_log(tmp_path / "data" / "feedback.jsonl")
-    fake = FakeDiscord().start()
+    fake = FakeDiscord()  # started with the bot; its ids are known now
     storage = Storage(tmp_path / "data" / "newsquote.sqlite3")
     answer = FakeAnswerer().ask("who?")
     for vote, guild in [
@@ -100,16 +100,12 @@ def test_about_shows_this_servers_votes_and_the_old_log_is_imported_at_start(tmp
     ]:
         storage.record_vote(feedback_record(answer, 1, vote, guild_id=int(guild)))
     storage.close()
-    bot = BotProcess(fake, tmp_path, CORPUS_DIR=str(corpus), INDEX_DIR=str(index_dir)).start()
-    try:
-        bot.wait_ready()
+    with running_bot(tmp_path, fake, articles=None) as bot:
         for locale, name in [("en-US", "Feedback in this server"), ("es-ES", "Opiniones en este servidor")]:
             about = fake.slash("about", locale=locale)
             body = fake.wait_for("POST", rf"^/interactions/{about['id']}/").body
             fields = {f["name"]: f["value"] for f in body["data"]["embeds"][0]["fields"]}
             assert fields[name] == "👍 2 · 👎 1"
-    finally:
-        assert bot.stop() == 0
-        fake.stop()
+    assert bot.returncode == 0
     storage = Storage(tmp_path / "data" / "newsquote.sqlite3")
     assert storage.vote_counts(None) == (1, 1)  # the two old votes, imported once at start-up

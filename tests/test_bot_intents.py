@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from fake_discord import FakeDiscord
 from fake_discord.checks import every_message_pings_no_one, replying_to
-from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
+from fake_discord.harness import BotProcess, running_bot
 from fake_discord.server import MESSAGE_CONTENT_INTENT
 
 from bot.intents import REFUSED
@@ -17,37 +18,30 @@ from bot.intents import REFUSED
 pytestmark = pytest.mark.timeout(120)
 
 
-def start_bot(work: Path, fake: FakeDiscord, **settings: str) -> BotProcess:
-    corpus, index_dir = work / "corpus", work / "data" / "index"
-    if not corpus.exists():
-        write_corpus(corpus)
-        build_index(clean_env(), corpus, index_dir, work)
-    bot = BotProcess(
-        fake,
+def bot_without_the_intent(
+    work: Path, stop_signal: signal.Signals = signal.SIGTERM, **settings: str
+) -> AbstractContextManager[BotProcess]:
+    """A bot against a Discord that refuses Message Content, with a Q&A channel and a forum to watch."""
+    fake = FakeDiscord(deny_privileged=True)
+    w = fake.world
+    return running_bot(
         work,
-        CORPUS_DIR=str(corpus),
-        INDEX_DIR=str(index_dir),
-        QA_CHANNEL_IDS=fake.world.qa_channel_id,
-        FORUM_CHANNEL_IDS=fake.world.forum_channel_id,
+        fake,
+        stop_signal=stop_signal,
+        QA_CHANNEL_IDS=w.qa_channel_id,
+        FORUM_CHANNEL_IDS=w.forum_channel_id,
         RATE_LIMIT_QUESTIONS="1000",
         **settings,
     )
-    return bot.start()
 
 
 @pytest.fixture(scope="module")
 def refused(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeDiscord, BotProcess]]:
     """A bot in the default "auto" mode against a Discord that refuses Message Content."""
-    fake = FakeDiscord(deny_privileged=True).start()
-    bot = start_bot(tmp_path_factory.mktemp("intents"), fake)
-    try:
-        bot.wait_ready()
-        yield fake, bot
-    finally:
-        status = bot.stop(sig=signal.SIGINT)
-        fake.stop()
-    assert status == 0, bot.log()
-    every_message_pings_no_one(fake)
+    with bot_without_the_intent(tmp_path_factory.mktemp("intents"), stop_signal=signal.SIGINT) as bot:
+        yield bot.fake, bot
+    assert bot.returncode == 0, bot.log()
+    every_message_pings_no_one(bot.fake)
 
 
 def test_a_refused_intent_reconnects_without_it_and_says_so_once(
@@ -98,15 +92,11 @@ def test_without_the_intent_qa_channels_stay_quiet(refused: tuple[FakeDiscord, B
 
 
 def test_off_never_asks_for_the_intent(tmp_path: Path) -> None:
-    fake = FakeDiscord(deny_privileged=True).start()
-    bot = start_bot(tmp_path, fake, MESSAGE_CONTENT_INTENT="off")
-    try:
-        bot.wait_ready()
+    with bot_without_the_intent(tmp_path, MESSAGE_CONTENT_INTENT="off") as bot:
+        fake = bot.fake
         msg = fake.post_message("who won the league?", mention_bot=True)
         fake.wait_for("POST", r"/messages$", replying_to(msg))
-    finally:
-        assert bot.stop() == 0
-        fake.stop()
+    assert bot.returncode == 0
     assert [i["intents"] & MESSAGE_CONTENT_INTENT for i in fake.identifies] == [0]
     assert REFUSED not in bot.log()
 

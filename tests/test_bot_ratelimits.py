@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_discord import FakeDiscord
 from fake_discord.checks import every_message_pings_no_one, replying_to
-from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
+from fake_discord.harness import running_bot
 from fake_discord.payloads import snowflake, user
 
 from bot.ratelimit import QuestionLimits, Refusal
@@ -40,21 +39,10 @@ def test_a_question_counts_against_its_asker_and_its_server() -> None:
 
 
 def test_server_limit_replies_privately_to_slash_and_briefly_to_messages(tmp_path: Path) -> None:
-    corpus, index_dir = tmp_path / "corpus", tmp_path / "data" / "index"
-    write_corpus(corpus)
-    build_index(clean_env(), corpus, index_dir, tmp_path)
-    fake = FakeDiscord().start()
-    bot = BotProcess(
-        fake,
-        tmp_path,
-        CORPUS_DIR=str(corpus),
-        INDEX_DIR=str(index_dir),
-        RATE_LIMIT_QUESTIONS="5",
-        RATE_LIMIT_GUILD_QUESTIONS="2",
-        RATE_LIMIT_SECONDS="3600",
-    ).start()
-    try:
-        bot.wait_ready()
+    with running_bot(
+        tmp_path, RATE_LIMIT_QUESTIONS="5", RATE_LIMIT_GUILD_QUESTIONS="2", RATE_LIMIT_SECONDS="3600"
+    ) as bot:
+        fake = bot.fake
         for _ in range(2):
             asked = fake.slash("ask", {"question": "Who won the league?"}, user=user(snowflake(), "someone"))
             assert fake.wait_for("POST", rf"^/interactions/{asked['id']}/").body["type"] == 5
@@ -68,7 +56,5 @@ def test_server_limit_replies_privately_to_slash_and_briefly_to_messages(tmp_pat
         assert reply["content"].startswith("This server is asking") and not reply.get("embeds")
         dm = fake.post_message("Who won the league?", dm=True, author=late)  # DMs belong to no server
         assert fake.wait_for("POST", r"/messages$", replying_to(dm)).body["embeds"]
-    finally:
-        assert bot.stop() == 0
-        fake.stop()
+    assert bot.returncode == 0
     every_message_pings_no_one(fake)

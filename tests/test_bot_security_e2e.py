@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_discord import FakeDiscord
-from fake_discord.harness import BotProcess, build_index, clean_env, write_article, write_corpus
+from fake_discord.harness import ARTICLES, Article, BotProcess, running_bot, write_article
 
 from bot.i18n import t
 
@@ -33,29 +32,21 @@ class Env:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     work = tmp_path_factory.mktemp("secbot")
-    corpus, index_dir = work / "corpus", work / "data" / "index"
-    write_corpus(corpus)
-    write_article(corpus, "table.md", "Harvest table", "2020-01-01", None, "Sugar cane harvest " + TABLE)
-    write_article(
-        corpus, "quibdo.md", "Concert [here](https://evil.example) \u202eevil", "2024-02-02", None, HOSTILE
-    )
-    build_index(clean_env(), corpus, index_dir, work)
-    fake = FakeDiscord().start()
-    bot = BotProcess(
-        fake,
+    fake = FakeDiscord()
+    articles: dict[str, Article] = {
+        **ARTICLES,
+        "table.md": ("Harvest table", "2020-01-01", None, "Sugar cane harvest " + TABLE),
+        "quibdo.md": ("Concert [here](https://evil.example) \u202eevil", "2024-02-02", None, HOSTILE),
+    }
+    with running_bot(
         work,
-        CORPUS_DIR=str(corpus),
-        INDEX_DIR=str(index_dir),
+        fake,
+        articles=articles,
         ADMIN_ROLE_IDS=fake.world.admin_role_id,
         RATE_LIMIT_QUESTIONS="1000",
         LOG_LEVEL="DEBUG",
-    ).start()
-    try:
-        bot.wait_ready()
-        yield Env(fake, bot, corpus)
-    finally:
-        bot.stop(sig=signal.SIGTERM)
-        fake.stop()
+    ) as bot:
+        yield Env(fake, bot, work / "corpus")
 
 
 def ask(env: Env, question: str) -> dict[str, Any]:

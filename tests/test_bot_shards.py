@@ -8,22 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_discord import FakeDiscord
 from fake_discord.checks import every_message_pings_no_one, replying_to
-from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
+from fake_discord.harness import BotProcess, clean_env, running_bot
 
 from bot.health import check_status
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def start(tmp_path: Path, fake: FakeDiscord, **settings: str) -> BotProcess:
-    corpus, index_dir = tmp_path / "corpus", tmp_path / "data" / "index"
-    write_corpus(corpus)
-    build_index(clean_env(), corpus, index_dir, tmp_path)
-    bot = BotProcess(fake, tmp_path, CORPUS_DIR=str(corpus), INDEX_DIR=str(index_dir), **settings).start()
-    bot.wait_ready()
-    return bot
 
 
 def health(bot: BotProcess) -> dict:
@@ -31,9 +21,8 @@ def health(bot: BotProcess) -> dict:
 
 
 def test_two_shards_in_one_process_each_reported_and_each_event_handled_once(tmp_path: Path) -> None:
-    fake = FakeDiscord().start()
-    try:
-        bot = start(tmp_path, fake, SHARD_COUNT="2")
+    with running_bot(tmp_path, SHARD_COUNT="2") as bot:
+        fake = bot.fake
         bot.wait_until(lambda: len(fake.identifies) == 2, 30, "both shards to IDENTIFY")
         assert sorted(tuple(i["shard"]) for i in fake.identifies) == [(0, 2), (1, 2)]
         bot.wait_until(lambda: set(health(bot)["shards"]) == {"0", "1"}, 30, "both shards in the health file")
@@ -48,22 +37,16 @@ def test_two_shards_in_one_process_each_reported_and_each_event_handled_once(tmp
         assert len([r for r in fake.requests("POST", r"/messages$") if replying_to(msg)(r)]) == 1
         dm = fake.post_message("What did coffee growers report?", dm=True)  # DMs arrive on shard 0
         assert fake.wait_for("POST", r"/messages$", replying_to(dm)).body["embeds"]
-    finally:
-        assert bot.stop() == 0
-        fake.stop()
+    assert bot.returncode == 0
     every_message_pings_no_one(fake)
 
 
 def test_a_process_runs_only_its_shard_ids(tmp_path: Path) -> None:
-    fake = FakeDiscord().start()
-    try:
-        bot = start(tmp_path, fake, SHARD_COUNT="3", SHARD_IDS="2")
-        assert [i["shard"] for i in fake.identifies] == [[2, 3]]
+    with running_bot(tmp_path, SHARD_COUNT="3", SHARD_IDS="2") as bot:
+        assert [i["shard"] for i in bot.fake.identifies] == [[2, 3]]
         bot.wait_until(lambda: health(bot)["shards"].get("2", {}).get("connected"), 30, "shard 2 up")
         assert set(health(bot)["shards"]) == {"2"}
-    finally:
-        assert bot.stop() == 0
-        fake.stop()
+    assert bot.returncode == 0
 
 
 def test_a_shard_id_out_of_range_is_one_clear_line(tmp_path: Path) -> None:

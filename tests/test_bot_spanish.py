@@ -12,7 +12,7 @@ import pytest
 from fake_discord import FakeDiscord
 from fake_discord.checks import buttons, every_message_pings_no_one, replying_to
 from fake_discord.fakes import make_quote
-from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
+from fake_discord.harness import running_bot
 from fake_discord.payloads import snowflake, user
 
 from bot import render
@@ -98,21 +98,10 @@ def test_language_choice() -> None:
 @pytest.fixture(scope="module")
 def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeDiscord]:
     work = tmp_path_factory.mktemp("es")
-    corpus, index_dir = work / "corpus", work / "data" / "index"
-    write_corpus(corpus)
-    build_index(clean_env(), corpus, index_dir, work)
-    fake = FakeDiscord().start()
-    bot = BotProcess(
-        fake, work, CORPUS_DIR=str(corpus), INDEX_DIR=str(index_dir), RATE_LIMIT_QUESTIONS="2", MAX_QUOTES="1"
-    ).start()
-    try:
-        bot.wait_ready()
-        yield fake
-    finally:
-        status = bot.stop(sig=signal.SIGINT)
-        fake.stop()
-    assert status == 0, bot.log()
-    every_message_pings_no_one(fake)
+    with running_bot(work, stop_signal=signal.SIGINT, RATE_LIMIT_QUESTIONS="2", MAX_QUOTES="1") as bot:
+        yield bot.fake
+    assert bot.returncode == 0, bot.log()
+    every_message_pings_no_one(bot.fake)
 
 
 def test_commands_are_localised_for_both_spanish_locales(fake: FakeDiscord) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fake_discord import FakeDiscord
-from fake_discord.harness import BotProcess, build_index, clean_env, write_article, write_corpus
+from fake_discord.harness import BotProcess, build_index, clean_env, running_bot, write_article, write_corpus
 
 from bot.__main__ import BAD_TOKEN, INTENTS, NO_TOKEN
 
@@ -99,20 +99,15 @@ def ask_during_a_rebuild(fake: FakeDiscord, corpus: Path, index_dir: str, cwd: P
 
 
 def test_first_build_hot_swap_and_clean_sigterm(tmp_path: Path, corpus: Path) -> None:
-    fake = FakeDiscord().start()
-    bot = BotProcess(fake, tmp_path, **settings_for(tmp_path, corpus)).start()
-    try:
-        bot.wait_ready()
+    with running_bot(tmp_path, articles=None, **settings_for(tmp_path, corpus)) as bot:
+        fake = bot.fake
         assert "No index found" in bot.log() and "Built index" in bot.log()
         assert "Osorio" in ask(fake, "Who won the league with Atlético Nacional?")["embeds"][0]["description"]
         replies = ask_during_a_rebuild(fake, corpus, bot.env["INDEX_DIR"], tmp_path)
         # Every question asked during the build got an answer; the first one after it, from the new index.
         assert all(r.get("embeds") for r in replies), replies
         assert "Zeppelin lands in Bogotá" in replies[-1]["embeds"][0]["description"]
-    finally:
-        status = bot.stop()
-        fake.stop()
-    assert status == 0
+    assert bot.returncode == 0
     log = bot.log()
     assert "Bot stopped" in log and "Traceback" not in log and fake.token not in log
     # One line per answer at INFO (the cog's), and no faiss loader noise at start-up.
@@ -130,11 +125,9 @@ def test_restart_after_adding_an_article_answers_from_it_and_reindex_is_seen_at_
     build_index(env, corpus, Path(env["INDEX_DIR"]), tmp_path)
     # The operator adds an article and (re)starts the bot: the start-up build brings it in.
     write_article(corpus, "zeppelin.md", "Zeppelin lands in Bogotá", "2023-05-05", None, ZEPPELIN)
-    fake = FakeDiscord().start()
+    fake = FakeDiscord()
     settings = {**settings_for(tmp_path, corpus), "ADMIN_ROLE_IDS": fake.world.admin_role_id}
-    bot = BotProcess(fake, tmp_path, **settings).start()
-    try:
-        bot.wait_ready()
+    with running_bot(tmp_path, fake, articles=None, **settings) as bot:
         log = bot.log()
         assert "1 added" in log and log.index("Embedding model loaded") < log.index("Synced")
         reply = ask(fake, "Where did the zeppelin land after its flight?")
@@ -145,7 +138,4 @@ def test_restart_after_adding_an_article_answers_from_it_and_reindex_is_seen_at_
         fake.wait_for("POST", rf"^/webhooks/{fake.world.app_id}/{run['token']}$", timeout=60)
         reply = ask(fake, "Which airship crossed the Andes from Quito to Lima?")
         assert "Airship crosses the Andes" in reply["embeds"][0]["description"]
-    finally:
-        status = bot.stop()
-        fake.stop()
-    assert status == 0, bot.log()
+    assert bot.returncode == 0, bot.log()

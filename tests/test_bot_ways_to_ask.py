@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fake_discord import FakeDiscord
 from fake_discord.checks import buttons, click, every_message_pings_no_one
-from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
+from fake_discord.harness import running_bot
 from fake_discord.payloads import MEMBER_PERMISSIONS
 
 pytestmark = pytest.mark.timeout(120)
@@ -18,27 +18,17 @@ EPHEMERAL = 64
 
 @pytest.fixture(scope="module")
 def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeDiscord]:
-    work = tmp_path_factory.mktemp("ways")
-    corpus, index_dir = work / "corpus", work / "data" / "index"
-    write_corpus(corpus)
-    build_index(clean_env(), corpus, index_dir, work)
-    fake = FakeDiscord().start()
-    bot = BotProcess(
+    fake = FakeDiscord()
+    with running_bot(
+        tmp_path_factory.mktemp("ways"),
         fake,
-        work,
-        CORPUS_DIR=str(corpus),
-        INDEX_DIR=str(index_dir),
+        stop_signal=signal.SIGINT,
         FORUM_CHANNEL_IDS=f"{fake.world.forum_channel_id},{fake.world.plain_forum_id}",
         RATE_LIMIT_QUESTIONS="1000",
         RATE_LIMIT_GUILD_QUESTIONS="1000",
-    ).start()
-    try:
-        bot.wait_ready()
+    ) as bot:
         yield fake
-    finally:
-        status = bot.stop(sig=signal.SIGINT)
-        fake.stop()
-    assert status == 0, bot.log()
+    assert bot.returncode == 0, bot.log()
     assert "Traceback" not in bot.log(), bot.log()
     every_message_pings_no_one(fake)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fake_discord import FakeDiscord
-from fake_discord.harness import BotProcess, build_index, clean_env, write_corpus
+from fake_discord.harness import BotProcess, build_index, clean_env, running_bot, write_corpus
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -37,19 +37,17 @@ def test_reindex_with_hostile_links_then_ask_never_posts_the_token(tmp_path: Pat
     (tmp_path / "secret.env").write_text(f"DISCORD_TOKEN={TOKEN}\nAPI_KEY={SECRET}\n", encoding="utf-8")
     os.symlink("/proc/self/environ", corpus / "environ.txt")  # the bot's own environment: its token
     os.symlink("../secret.env", corpus / "settings.txt")
-    fake = FakeDiscord(token=TOKEN).start()
-    bot = BotProcess(
-        fake,
+    fake = FakeDiscord(token=TOKEN)
+    with running_bot(
         tmp_path,
-        CORPUS_DIR=str(corpus),
-        INDEX_DIR=str(index_dir),
+        fake,
+        articles=None,
+        stop_signal=signal.SIGINT,
         DISCORD_GUILD_ID=fake.world.guild_id,
         ADMIN_ROLE_IDS=fake.world.admin_role_id,
         RATE_LIMIT_QUESTIONS="1000",
         FEEDBACK_FILE=str(tmp_path / "data" / "feedback.jsonl"),
-    ).start()
-    try:
-        bot.wait_ready()
+    ) as bot:
         reindex = fake.slash("reindex", roles=[fake.world.admin_role_id])
         summary = fake.wait_for("POST", rf"^/webhooks/{fake.world.app_id}/{reindex['token']}$", timeout=60)
         if "up to date" not in summary.body["content"]:
@@ -57,10 +55,7 @@ def test_reindex_with_hostile_links_then_ask_never_posts_the_token(tmp_path: Pat
         for question in ("DISCORD_TOKEN", "what is the DISCORD_TOKEN?", "API_KEY secret environment"):
             asked = fake.slash("ask", {"question": question})
             fake.wait_for("POST", rf"^/webhooks/{fake.world.app_id}/{asked['token']}$", timeout=60)
-    finally:
-        status = bot.stop(sig=signal.SIGINT)
-        fake.stop()
-    assert status == 0, bot.log()
+    assert bot.returncode == 0, bot.log()
     posted = [json.dumps(r.body) for r in fake.requests() if r.body is not None]
     assert posted and not [body for body in posted if TOKEN in body or SECRET in body]
     assert TOKEN not in bot.log() and SECRET not in bot.log()
@@ -92,12 +87,8 @@ def test_start_up_over_a_damaged_index_it_cannot_repair_is_one_line(tmp_path: Pa
 
 
 def test_start_up_over_a_damaged_index_rebuilds_it(tmp_path: Path) -> None:
-    corpus, index_dir, _ = _damaged_index(tmp_path)
-    fake = FakeDiscord(token=TOKEN).start()
-    try:
-        bot = BotProcess(fake, tmp_path, CORPUS_DIR=str(corpus), INDEX_DIR=str(index_dir)).start()
-        bot.wait_ready()
-        assert bot.stop() == 0
-    finally:
-        fake.stop()
+    _damaged_index(tmp_path)  # in tmp_path/corpus and tmp_path/data/index, where running_bot looks
+    with running_bot(tmp_path, FakeDiscord(token=TOKEN), articles=None) as bot:  # ready, then stopped
+        pass
+    assert bot.returncode == 0
     assert "Rebuilding everything" in bot.log() and "Traceback" not in bot.log(), bot.log()

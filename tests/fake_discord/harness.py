@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from .server import FakeDiscord
@@ -25,7 +26,10 @@ _SETTING_PREFIXES = (
     "EMBEDDING_",
 )
 
-ARTICLES = {
+# name -> (title, date, url or None, text)
+Article = tuple[str, str, str | None, str]
+
+ARTICLES: dict[str, Article] = {
     "osorio.md": (
         "Osorio lifts the title",
         "2013-12-18",
@@ -60,9 +64,9 @@ def write_article(corpus: Path, name: str, title: str, date: str, url: str | Non
     (corpus / name).write_text("---\n" + "\n".join(head) + "\n---\n" + text + "\n", encoding="utf-8")
 
 
-def write_corpus(corpus: Path) -> None:
-    """The tiny corpus the end-to-end tests ask about."""
-    for name, (title, date, url, text) in ARTICLES.items():
+def write_corpus(corpus: Path, articles: Mapping[str, Article] = ARTICLES) -> None:
+    """The tiny corpus the end-to-end tests ask about (or `articles`)."""
+    for name, (title, date, url, text) in articles.items():
         write_article(corpus, name, title, date, url, text)
 
 
@@ -133,6 +137,11 @@ class BotProcess:
         assert self.proc is not None
         return self.proc.wait(timeout)
 
+    @property
+    def returncode(self) -> int | None:
+        """The exit status once the process has ended (None while it runs or before it starts)."""
+        return None if self.proc is None else self.proc.poll()
+
     def stop(self, timeout: float = 30.0, sig: signal.Signals = signal.SIGTERM) -> int:
         """Send `sig` (SIGTERM; SIGINT is Ctrl-C), wait (kill only if it hangs); return the exit status."""
         assert self.proc is not None
@@ -145,3 +154,38 @@ class BotProcess:
                 self.proc.wait(10)
                 raise
         return self.proc.returncode
+
+
+@contextmanager
+def running_bot(
+    work: Path,
+    fake: FakeDiscord | None = None,
+    *,
+    articles: Mapping[str, Article] | None = ARTICLES,
+    stop_signal: signal.Signals = signal.SIGTERM,
+    **settings: str,
+) -> Iterator[BotProcess]:
+    """A ready bot in `work` against `fake` (or a new FakeDiscord); both stopped on the way out.
+
+    `articles` are written to work/corpus and indexed into work/data/index first; with None, whatever is
+    there already is used. A fake started here is stopped here; one the caller started stays up (to run
+    a second bot against it). Read `bot.returncode` after the block for the exit status.
+    """
+    corpus, index_dir = work / "corpus", work / "data" / "index"
+    if articles is not None:
+        write_corpus(corpus, articles)
+        build_index(clean_env(), corpus, index_dir, work)
+    fake = fake if fake is not None else FakeDiscord()
+    owned = not fake.started
+    if owned:
+        fake.start()
+    bot = BotProcess(fake, work, **{"CORPUS_DIR": str(corpus), "INDEX_DIR": str(index_dir), **settings})
+    try:
+        bot.start().wait_ready()
+        yield bot
+    finally:
+        try:
+            bot.stop(sig=stop_signal)
+        finally:
+            if owned:
+                fake.stop()

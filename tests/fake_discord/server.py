@@ -99,6 +99,11 @@ class FakeDiscord(Actions):
         asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(10)
         return self
 
+    @property
+    def started(self) -> bool:
+        """Whether `start()` has been called (a stopped fake cannot start again)."""
+        return self._thread.ident is not None
+
     def stop(self) -> None:
         """Close websockets and the server, then the loop thread."""
         if self._runner is not None:
