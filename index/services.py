@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from index.answer.answerer import Answerer
-from index.build.builder import DEFAULT_MIN_SCORE, IndexBuilder
+from index.build.builder import IndexBuilder
 from index.embedding.factory import make_configured_embedder, model_cache_dir
 from index.embedding.sentence_transformer import Embedder
 from index.ranking.e5_profiles import E5_EMBEDDER, e5_profiles
@@ -52,7 +52,6 @@ def build_services(settings: CoreSettings, reload_interval: float = 0.5) -> Serv
         settings.index_dir,
         embedder,
         max_file_bytes=int(settings.max_file_mb * 2**20),
-        min_score=DEFAULT_MIN_SCORE,
         engine=engine,
     )
     ranker = RankingPipeline(ranking_profiles(embedder.name))

@@ -69,7 +69,7 @@ def make_builder(tmp_path: Path, fake_embedder: Embedder) -> Callable[..., Index
     """Builders over a corpus folder, writing into tmp_path/index."""
 
     def make(corpus: Path, embedder: Embedder | None = None) -> IndexBuilder:
-        return IndexBuilder(corpus, tmp_path / "index", embedder or fake_embedder, min_score=0.2)
+        return IndexBuilder(corpus, tmp_path / "index", embedder or fake_embedder)
 
     return make
 

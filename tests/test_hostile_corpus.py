@@ -72,7 +72,7 @@ def test_links_out_of_the_corpus_never_reach_an_answer(tmp_path: Path, fake_embe
     (tmp_path / ".env").write_text(f"DISCORD_TOKEN={SECRET}\n", encoding="utf-8")
     os.symlink("../.env", corpus / "settings.txt")
     os.symlink("/proc/self/environ", corpus / "environ.txt")
-    builder = IndexBuilder(corpus, tmp_path / "index", fake_embedder, min_score=0.0)
+    builder = IndexBuilder(corpus, tmp_path / "index", fake_embedder)
     summary = builder.build(interactive=False)
     assert where(summary.skipped) == {
         "environ.txt": "symbolic link to outside the corpus",

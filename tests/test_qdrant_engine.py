@@ -59,7 +59,7 @@ def engine(tmp_path: Path) -> QdrantEngine:
 
 def builder_for(corpus: Path, index_dir: Path, embedder: Embedder, engine: QdrantEngine | None = None):
     """A builder with the tests' low threshold, on the given engine (embedded by default)."""
-    return IndexBuilder(corpus, index_dir, embedder, min_score=0.2, engine=engine)
+    return IndexBuilder(corpus, index_dir, embedder, engine=engine)
 
 
 def qdrant_snapshot(tmp_path: Path, engine: QdrantEngine, embedder: Embedder) -> Snapshot:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from index.build.builder import DEFAULT_MIN_SCORE, IndexBuilder
+from index.build.builder import IndexBuilder
 
-__all__ = ["DEFAULT_MIN_SCORE", "IndexBuilder"]
+__all__ = ["IndexBuilder"]

@@ -37,8 +37,6 @@ from index.text.sentences import SPLITTER_VERSION
 
 log = logging.getLogger(__name__)
 
-# Below this, the default model's best sentence rarely answers the question; recorded in the manifest.
-DEFAULT_MIN_SCORE = 0.45
 EMBED_SLICE = 16_384  # texts per embed call: bounds memory on big corpora (1M chunks = 2.9M texts)
 
 
@@ -62,7 +60,6 @@ class IndexBuilder:
         *,
         chunking: ChunkingParams | None = None,
         max_file_bytes: int = 20 * 2**20,
-        min_score: float = DEFAULT_MIN_SCORE,
         engine: IndexEngine | None = None,
     ) -> None:
         self.corpus_dir = corpus_dir
@@ -70,7 +67,6 @@ class IndexBuilder:
         self._embedder = embedder
         self._chunking = chunking or ChunkingParams()
         self._max_file_bytes = max_file_bytes
-        self._min_score = min_score
         self._engine: IndexEngine = engine or EmbeddedEngine()
 
     def has_index(self) -> bool:
@@ -279,7 +275,6 @@ class IndexBuilder:
             sentences=len(data.sentences),
             built_at=dt.datetime.now(dt.UTC),
             build_seconds=time.perf_counter() - started,
-            min_score=self._min_score,
             program_version=__version__,
         )
         return self._engine.write(self.index_dir, data, manifest, previous), data

@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from index.errors import IndexDamaged, IndexMismatch
 from index.text.chunking import ChunkingParams
@@ -18,6 +18,10 @@ MANIFEST_NAME = "manifest.json"
 
 class Manifest(BaseModel):
     """Everything needed to know whether an index on disk can serve, or be extended, as configured."""
+
+    # Fields older versions wrote and nothing reads any more (min_score, the threshold now set by the
+    # ranking profiles) are ignored, so that indexes already on disk keep loading.
+    model_config = ConfigDict(extra="ignore")
 
     format_version: int = FORMAT_VERSION
     model: str
@@ -36,7 +40,6 @@ class Manifest(BaseModel):
     sentences: int
     built_at: dt.datetime
     build_seconds: float
-    min_score: float = Field(description="Default answer threshold for this model.")
     program_version: str
     # Where the chunks are searched: "embedded" (dense.faiss + bm25/ beside this file) or "qdrant" (the
     # collection named here; this folder then holds only what the ranking reads per candidate).
