@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from index.answer.answerer import Answerer
 from index.build.builder import IndexBuilder
 from index.embedding.factory import make_configured_embedder, model_cache_dir
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.ranking.e5_profiles import E5_EMBEDDER, e5_profiles
 from index.ranking.model_files import shipped_profiles
 from index.ranking.pipeline import RankingPipeline

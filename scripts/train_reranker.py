@@ -27,7 +27,7 @@ from sklearn.preprocessing import StandardScaler
 
 from index.embedding.e5_engine import embed_questions
 from index.embedding.factory import make_embedder
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.eval.run import build_eval_index
 from index.eval.squad import expand_titles, load_squad, normalise
 from index.ranking.e5_profiles import CONFIDENCE_FLOOR, E5_EMBEDDER

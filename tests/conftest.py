@@ -10,8 +10,10 @@ import pytest
 
 from index.answer.answerer import Answerer
 from index.build.builder import IndexBuilder
+from index.embedding.hashing import HashingEmbedder
 from index.embedding.onnx import OnnxEmbedder
-from index.embedding.sentence_transformer import Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from index.embedding.protocol import Embedder
+from index.embedding.sentence_transformer import SentenceTransformerEmbedder
 from index.ranking.pipeline import RankingPipeline
 from index.services import ranking_profiles
 from index.settings import MINILM_MODEL

@@ -9,7 +9,8 @@ from conftest import write_corpus
 
 from index.answer.answerer import Answerer
 from index.build.builder import IndexBuilder
-from index.embedding.sentence_transformer import Embedder, HashingEmbedder
+from index.embedding.hashing import HashingEmbedder
+from index.embedding.protocol import Embedder
 from index.store.generations import generation_path, load_snapshot
 from index.store.handle import IndexHandle
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, write_corpus
 
 from index.build.builder import IndexBuilder
-from index.embedding.sentence_transformer import HashingEmbedder
+from index.embedding.hashing import HashingEmbedder
 from index.errors import IndexLocked, IndexMismatch
 from index.models import BuildSummary
 from index.store.generations import build_lock, generation_path, load_snapshot
@@ -156,7 +156,7 @@ _SLOW_BUILD = """
 import sys, time
 from pathlib import Path
 from index.build.builder import IndexBuilder
-from index.embedding.sentence_transformer import HashingEmbedder
+from index.embedding.hashing import HashingEmbedder
 
 class Slow(HashingEmbedder):
     def embed(self, texts, progress=None):

@@ -11,7 +11,8 @@ from index import cli
 from index.build.builder import IndexBuilder
 from index.embedding import e5_engine
 from index.embedding.e5_engine import E5EngineEmbedder, EngineUnavailable
-from index.embedding.sentence_transformer import Embedder, SentenceTransformerEmbedder
+from index.embedding.protocol import Embedder
+from index.embedding.sentence_transformer import SentenceTransformerEmbedder
 from index.ranking.e5_profiles import E5_EMBEDDER
 from index.services import build_services
 from index.settings import DEFAULT_MODEL, MINILM_MODEL, CoreSettings

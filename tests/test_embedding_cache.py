@@ -8,7 +8,8 @@ import numpy as np
 from conftest import TINY_ARTICLES, write_corpus
 
 from index.build.builder import IndexBuilder
-from index.embedding.sentence_transformer import HashingEmbedder, VectorCache, text_keys
+from index.embedding.cache import VectorCache, text_keys
+from index.embedding.hashing import HashingEmbedder
 from index.store.generations import generation_path, load_snapshot, read_terms
 
 

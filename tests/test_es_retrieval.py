@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.ranking.profiles import RERANK_CHUNKS, hand_set_profiles, rerank_chunks, retrieval_params
 from index.retrieval.search import ChunkHit, hybrid_search, retrieve
 from index.store.article_evidence import article_index

@@ -16,7 +16,7 @@ from legacy_features import tree_features as legacy_trees
 
 from bench.synth import write_corpus as write_synthetic
 from index.build.builder import IndexBuilder
-from index.embedding.sentence_transformer import HashingEmbedder
+from index.embedding.hashing import HashingEmbedder
 from index.ranking.features import FEATURES, candidate_features
 from index.ranking.tree_features import tree_features
 from index.retrieval.search import retrieve

@@ -11,7 +11,7 @@ import pytest
 from conftest import write_corpus
 
 from index.build.builder import IndexBuilder
-from index.embedding.sentence_transformer import HashingEmbedder
+from index.embedding.hashing import HashingEmbedder
 from index.services import build_services
 from index.settings import CoreSettings
 from index.store.generations import Snapshot, generation_path, load_snapshot

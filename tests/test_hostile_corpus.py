@@ -23,7 +23,7 @@ from index.corpus import parsers as articles_module
 from index.corpus import scan as corpus_module
 from index.corpus import walk as corpus_walk
 from index.corpus.scan import CorpusScan, scan_corpus
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.models import BuildSummary, SkippedInput
 from index.store.handle import IndexHandle
 

@@ -15,7 +15,7 @@ import pytest
 
 from index.answer.answerer import Answerer
 from index.build.builder import IndexBuilder
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.errors import IndexDamaged, NoSpaceLeft
 from index.store.generations import generation_path
 from index.store.handle import IndexHandle

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from index.build.builder import IndexBuilder
-from index.embedding.sentence_transformer import HashingEmbedder, ProgressFn
+from index.embedding.hashing import HashingEmbedder
+from index.embedding.protocol import ProgressFn
 from index.store.generations import generation_path, load_snapshot
 from index.text.mentions import name_counts, resolved_sentences
 from tests.conftest import REPO, SEED_CORPUS, write_corpus

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from index.embedding.factory import make_embedder, model_cache_dir
+from index.embedding.hashing import HashingEmbedder
 from index.embedding.onnx import INT8_SUFFIX, OnnxEmbedder, export_folder
-from index.embedding.sentence_transformer import HashingEmbedder, SentenceTransformerEmbedder
+from index.embedding.sentence_transformer import SentenceTransformerEmbedder
 from index.errors import EmbedderError
 from index.settings import MINILM_MODEL
 from tests.conftest import SEED_CORPUS, TINY_ARTICLES

@@ -6,7 +6,7 @@ import numpy as np
 
 from index.answer.answerer import Answerer
 from index.answer.presentation import keep_relevant, present
-from index.embedding.sentence_transformer import HashingEmbedder
+from index.embedding.hashing import HashingEmbedder
 from index.models import Quote
 
 

@@ -15,7 +15,8 @@ from conftest import TINY_ARTICLES, write_corpus
 
 from index.answer.answerer import Answerer
 from index.build.builder import IndexBuilder
-from index.embedding.sentence_transformer import Embedder, HashingEmbedder
+from index.embedding.hashing import HashingEmbedder
+from index.embedding.protocol import Embedder
 from index.errors import IndexLocked, IndexMismatch, IndexNotFound
 from index.retrieval.search import retrieve
 from index.services import make_engine

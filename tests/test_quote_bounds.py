@@ -14,7 +14,7 @@ import pytest
 from index.answer.answerer import Answerer
 from index.answer.passages import MAX_QUOTE_SPAN, bound_span
 from index.cli import print_answer
-from index.embedding.sentence_transformer import HashingEmbedder
+from index.embedding.hashing import HashingEmbedder
 from index.models import Answer, Quote
 from index.store.generations import Snapshot
 from index.store.handle import IndexHandle

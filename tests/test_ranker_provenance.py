@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.answer.answerer import Answerer
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.errors import RankerError
 from index.ranking.model_files import LOGISTIC, MODELS_DIR, TREES_EN, shipped_profiles
 from index.ranking.pipeline import RankingPipeline

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.ranking.features import FEATURES, LANGUAGE_FEATURES, RerankModel, candidate_features, sentence_text
 from index.ranking.features_es import SPANISH_FEATURES, local_weights, model_inputs, names_a_place
 from index.retrieval.search import retrieve

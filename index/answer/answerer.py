@@ -15,7 +15,7 @@ import numpy as np
 from index.answer.passages import Passage, bound_span, choose_passages
 from index.answer.presentation import QUOTE_POOL, SUPPORTING_MIN_RATIO, present
 from index.embedding.factory import runtime_label
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.models import Answer, IndexStats, Quote
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import hand_set_profiles

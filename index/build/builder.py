@@ -24,7 +24,8 @@ from index.build.pieces import (
 )
 from index.build.progress import Progress
 from index.corpus.scan import CorpusScan, scan_corpus
-from index.embedding.sentence_transformer import Embedder, VectorCache, text_keys
+from index.embedding.cache import VectorCache, text_keys
+from index.embedding.protocol import Embedder
 from index.errors import NewsQuoteError, NoSpaceLeft
 from index.models import BuildSummary
 from index.store.engine import EmbeddedEngine, IndexEngine

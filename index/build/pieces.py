@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.embedding.sentence_transformer import text_keys
+from index.embedding.cache import text_keys
 from index.models import Article
 from index.store.facts import SentenceFacts
 from index.store.generations import IndexData

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from index.embedding.factory import make_embedder, model_cache_dir
+from index.embedding.hashing import HashingEmbedder
 from index.embedding.onnx import OnnxEmbedder
-from index.embedding.sentence_transformer import (
-    Embedder,
-    HashingEmbedder,
-    ProgressFn,
-    SentenceTransformerEmbedder,
-)
+from index.embedding.protocol import Embedder, ProgressFn
+from index.embedding.sentence_transformer import SentenceTransformerEmbedder
 
 __all__ = [
     "Embedder",

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embedding.sentence_transformer import Embedder, ProgressFn
+from index.embedding.protocol import Embedder, ProgressFn
 from index.errors import EmbedderError
 
 log = logging.getLogger(__name__)

@@ -6,14 +6,10 @@ import logging
 from pathlib import Path
 
 from index.embedding import e5_engine
-from index.embedding.onnx import OnnxEmbedder
-from index.embedding.sentence_transformer import (
-    _HASHING,
-    INT8_SUFFIX,
-    Embedder,
-    HashingEmbedder,
-    SentenceTransformerEmbedder,
-)
+from index.embedding.hashing import _HASHING, HashingEmbedder
+from index.embedding.onnx import INT8_SUFFIX, OnnxEmbedder
+from index.embedding.protocol import Embedder
+from index.embedding.sentence_transformer import SentenceTransformerEmbedder
 from index.errors import EmbedderError
 from index.settings import DEFAULT_MODEL, MINILM_MODEL
 

@@ -23,17 +23,14 @@ from index.embedding.onnx_export import (
     NotExportable,
     export_model,
 )
-from index.embedding.sentence_transformer import (
-    INT8_SUFFIX,
-    Embedder,
-    ProgressFn,
-    SentenceTransformerEmbedder,
-    canonical_model_name,
-)
+from index.embedding.protocol import Embedder, ProgressFn
+from index.embedding.sentence_transformer import SentenceTransformerEmbedder, canonical_model_name
 from index.errors import EmbedderError
 from index.settings import MINILM_MODEL
 
 log = logging.getLogger(__name__)
+
+INT8_SUFFIX = "+onnx-int8"  # int8 vectors differ from the model's: the manifest must tell them apart
 
 
 @dataclass

