@@ -83,12 +83,14 @@ class NewsQuoteBot(commands.AutoShardedBot):
         from bot.cogs.ask import AskCog
         from bot.cogs.config import ConfigCog
         from bot.cogs.forums import ForumsCog
+        from bot.cogs.messages import MessagesCog
         from bot.cogs.sources import SourcesCog
 
         if self.settings.discord_api_base:
             await self.use_local_gateway()
         ask = AskCog(self)
         await self.add_cog(ask)
+        await self.add_cog(MessagesCog(self, ask))
         await self.add_cog(SourcesCog(self, ask))
         await self.add_cog(ForumsCog(self, ask))
         await self.add_cog(AdminCog(self))
