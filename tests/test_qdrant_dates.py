@@ -13,10 +13,9 @@ from conftest import write_corpus
 from index.answer.answerer import Answerer
 from index.build.builder import IndexBuilder
 from index.embedding.sentence_transformer import Embedder
-from index.ranking.profiles import RERANK_CHUNKS, RERANK_CHUNKS_ES
-from index.retrieval.date_pushdown import SLOTS, WINDOW
+from index.retrieval.date_pushdown import SLOTS, with_in_range_candidates
 from index.retrieval.intent import QueryIntent, read_intent
-from index.retrieval.search import hybrid_search, retrieve
+from index.retrieval.search import retrieve
 from index.store.generations import Snapshot
 from index.store.handle import IndexHandle
 from index.store.qdrant_engine import QdrantEngine, open_engine
@@ -89,31 +88,33 @@ def test_a_year_brings_an_in_range_article_into_the_window(
 ) -> None:
     embedded, served = built(tmp_path, fake_embedder, None), built(tmp_path, fake_embedder, engine)
     esnap, qsnap = snapshot(embedded), snapshot(served)
-    vector = fake_embedder.embed_query(QUESTION)
-    unfiltered = article_ids(esnap, [h.row for h in retrieve(esnap, vector, intent(QUESTION)).hits])
-    # The fixture: unfiltered, the 2019 article is not even among the chunks the English ranking reads.
-    assert "footbridge-2019" not in unfiltered[:RERANK_CHUNKS]
-    before = hybrid_search(qsnap, vector, intent(QUESTION).terms)  # retrieval without the pushdown
-    after = retrieve(qsnap, vector, intent(QUESTION)).hits
-    assert all(a.startswith("bridge-2022") for a in article_ids(qsnap, [h.row for h in before][:WINDOW]))
+    window = served.ranker.profile("en").rerank_chunks  # the chunks the ranking scores
+    vector, asked = fake_embedder.embed_query(QUESTION), intent(QUESTION)
+    unfiltered = article_ids(esnap, [h.row for h in retrieve(esnap, vector, asked).hits])
+    # The fixture: unfiltered, the 2019 article is not among the chunks the ranking scores.
+    assert "footbridge-2019" not in unfiltered[:window]
+    before = retrieve(qsnap, vector, asked).hits
+    assert all(a.startswith("bridge-2022") for a in article_ids(qsnap, [h.row for h in before][:window]))
+    after = with_in_range_candidates(qsnap, vector, asked, list(before), window, (1.0, 1.0))
     # Pushed down: the in-range chunks take the window's last places; every unfiltered hit stays, in order.
-    window = article_ids(qsnap, [h.row for h in after[:WINDOW]])
-    assert "footbridge-2019" in window[-SLOTS:]
-    assert [h.row for h in after[: WINDOW - SLOTS]] == [h.row for h in before[: WINDOW - SLOTS]]
-    pushed = {h.row for h in after[:WINDOW]} - {h.row for h in before[:WINDOW]}
+    assert "footbridge-2019" in article_ids(qsnap, [h.row for h in after[window - SLOTS : window]])
+    assert [h.row for h in after[: window - SLOTS]] == [h.row for h in before[: window - SLOTS]]
+    pushed = {h.row for h in after[:window]} - {h.row for h in before[:window]}
     assert len(pushed) == SLOTS
     assert [h.row for h in after if h.row not in pushed] == [h.row for h in before if h.row not in pushed]
     assert [h.fused for h in after] == sorted((h.fused for h in after), reverse=True)
-    # And the answer: ranked by the same soft adjusters, the 2019 decision is now among the quotes.
+    # The answerer does it, and ranks by the same soft adjusters: the 2019 decision is among the quotes.
     assert "footbridge-2019" in [q.article_id for q in served.ask(QUESTION).quotes]
     assert "footbridge-2019" not in [q.article_id for q in embedded.ask(QUESTION).quotes]
+    assert served.ask("What did the council decide about the river bridge?").quotes[0].article_id != (
+        "footbridge-2019"
+    )  # without the year, nothing is pushed down
 
 
 def test_no_request_without_a_range_or_an_article_in_it(
     tmp_path: Path, engine: QdrantEngine, fake_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     served = built(tmp_path, fake_embedder, engine)
-    qsnap = snapshot(served)
     client = engine.connection.client
     batches: list[int] = []
     real = client.query_batch_points
@@ -123,16 +124,10 @@ def test_no_request_without_a_range_or_an_article_in_it(
         "What did the council decide about the river bridge in 1850?",  # no article dated then
         "What did the council decide about the river bridge in 2022?",  # in-range hits already first
     ):
-        vector = fake_embedder.embed_query(question)
-        retrieve(qsnap, vector, intent(question))
+        served.ask(question)
     assert batches == []
-    retrieve(qsnap, fake_embedder.embed_query(QUESTION), intent(QUESTION))
+    served.ask(QUESTION)
     assert batches == [1]  # both filtered searches in one request
-
-
-def test_the_window_is_inside_every_profiles_rerank_window() -> None:
-    assert min(RERANK_CHUNKS, RERANK_CHUNKS_ES) >= WINDOW
-    assert 0 < SLOTS < WINDOW
 
 
 def test_a_server_collection_gets_the_date_payload_index(tmp_path: Path) -> None:

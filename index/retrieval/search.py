@@ -137,7 +137,4 @@ def retrieve(
         weights=params.fusion_weights,
         article_blend=params.article_blend,
     )
-    from index.retrieval.date_pushdown import with_in_range_candidates  # (it imports this module)
-
-    hits = with_in_range_candidates(snap, query_vector, question, hits, params.fusion_weights)
     return Retrieval(question.language, question.terms, hits)
