@@ -53,6 +53,7 @@ def main() -> None:
     embedded = IndexHandle(args.embedded_index, embedder.name, engine=EmbeddedEngine()).reload()
     assert embedded is not None, f"no embedded index in {args.embedded_index}"
     figures["embedded"] = measure(embedded, vectors, intents, args.window, pushdown=False)
+    figures["embedded"]["ranking_ms"] = ranking_cost(embedded, embedder.name, vectors, intents, args.window)
     print(json.dumps(figures, indent=2))
 
 
@@ -65,6 +66,7 @@ def measure(
 
     plain_ms, pushed_ms, filtered_ms, deep_ms = [], [], [], []
     plain_in, pushed_in, deep_in, asked = 0, 0, 0, 0
+    first_in_range: list[int] = []  # where the first in-range chunk is in the deep unfiltered list
     for vector, intent in zip(vectors, intents, strict=True):
         t0 = time.perf_counter()
         hits = hybrid_search(snap, vector, intent.terms)
@@ -74,7 +76,9 @@ def measure(
         t0 = time.perf_counter()
         deep = hybrid_search(snap, vector, intent.terms, depth=DEEP)
         deep_ms.append((time.perf_counter() - t0) * 1000)
-        deep_in += any(dated_in(snap, h.row, intent.dates) for h in deep)
+        places = [i for i, h in enumerate(deep) if dated_in(snap, h.row, intent.dates)]
+        deep_in += bool(places)
+        first_in_range += places[:1]
         if not pushdown:
             continue
         t0 = time.perf_counter()
@@ -88,6 +92,7 @@ def measure(
     out: dict[str, Any] = {
         "in_range_in_window_unfiltered": plain_in / len(intents),
         f"in_range_anywhere_in_depth_{DEEP}": deep_in / len(intents),
+        "first_in_range_place": percentiles([float(p) for p in first_in_range]) if first_in_range else None,
         "retrieval_ms": percentiles(plain_ms),
         f"retrieval_depth_{DEEP}_ms": percentiles(deep_ms),
     }
@@ -96,6 +101,31 @@ def measure(
         out["questions_that_needed_the_filtered_request"] = asked
         out["retrieval_with_pushdown_ms"] = percentiles(pushed_ms)
         out["filtered_request_ms"] = percentiles(filtered_ms) if filtered_ms else None
+    return out
+
+
+def ranking_cost(
+    snap: Any, model: str, vectors: list[np.ndarray], intents: list[Any], window: int
+) -> dict[str, Any]:
+    """The re-ranking alternative's price: the ranking stage over `window` chunks, and over 100."""
+    from dataclasses import replace
+
+    from index.ranking.pipeline import RankingPipeline
+    from index.retrieval.search import hybrid_search
+    from index.services import ranking_profiles
+
+    base = ranking_profiles(model)
+    out: dict[str, Any] = {}
+    for chunks in (window, 100):
+        profiles = {lang: replace(p, rerank_chunks=chunks) for lang, p in base.profiles.items()}
+        ranker = RankingPipeline(replace(base, profiles=profiles))
+        times = []
+        for vector, intent in zip(vectors, intents, strict=True):
+            hits = hybrid_search(snap, vector, intent.terms, depth=DEEP)
+            t0 = time.perf_counter()
+            ranker.rank(snap, intent, vector, hits)
+            times.append((time.perf_counter() - t0) * 1000)
+        out[f"{chunks}_chunks"] = percentiles(times)
     return out
 
 
