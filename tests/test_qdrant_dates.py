@@ -123,11 +123,14 @@ def test_no_request_without_a_range_or_an_article_in_it(
         "What did the council decide about the river bridge?",  # no year
         "What did the council decide about the river bridge in 1850?",  # no article dated then
         "What did the council decide about the river bridge in 2022?",  # in-range hits already first
+        "What did the council decide about the river bridge since 2019?",  # 2019 onwards: 2022 too
     ):
         served.ask(question)
     assert batches == []
     served.ask(QUESTION)
     assert batches == [1]  # both filtered searches in one request
+    before = served.ask("What did the council decide about the river bridge before 2020?")
+    assert batches == [1, 1] and "footbridge-2019" in [q.article_id for q in before.quotes]
 
 
 def test_a_server_collection_gets_the_date_payload_index(tmp_path: Path) -> None:

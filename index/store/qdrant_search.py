@@ -213,8 +213,8 @@ class QdrantSparse:
     def _any_dated(self, first: int | None, last: int | None) -> bool:
         if self._years is None:
             return True  # unknown: ask
-        low = np.searchsorted(self._years, first if first is not None else -(2**31), side="left")
-        high = np.searchsorted(self._years, last if last is not None else 2**31, side="right")
+        low = np.searchsorted(self._years, first if first is not None else -10_000, side="left")
+        high = np.searchsorted(self._years, last if last is not None else 10_000, side="right")
         return bool(high > low)
 
     def search(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
