@@ -5,8 +5,11 @@
 Reads the chunk vectors and BM25 terms of a built embedded index, writes them as points exactly as the
 qdrant engine does (dense vector, dot product; sparse BM25 weights from our analyzer with the IDF modifier),
 lets the shard build its HNSW graph, then times dense and BM25 queries of depth 50 for the questions and
-compares them with exact dense search and with bm25s. A measurement only: the engine talks to qdrant-client
-(server or its local mode); this shows what Qdrant's own search costs on this machine without a network hop.
+compares them with exact dense search and with bm25s. Each point also carries its article's `date` (indexed,
+as on a server), and the date pushdown's request (index/retrieval/date_pushdown.py: dense and BM25 within
+one year, 2015 + question number mod 10, depth 2 x 2 + 16) is timed beside the unfiltered queries. A
+measurement only: the engine talks to qdrant-client (server or its local mode); this shows what Qdrant's own
+search costs on this machine without a network hop.
 Needs `pip install qdrant-edge-py==0.9.0`.
 """
 
@@ -46,18 +49,32 @@ def main() -> None:
         (embedder.embed_query(q), QueryIntent(q, detect_language(q), analyze_query(q)).terms)
         for q in questions
     ]
+    dates = chunk_dates(snap)
     with tempfile.TemporaryDirectory(prefix="edge-") as tmp:
         shard, build_s, disk = fill_shard(
-            Path(tmp) / "shard", vectors, docs, stats, args.m, args.ef_construct
+            Path(tmp) / "shard", vectors, docs, stats, args.m, args.ef_construct, dates
         )
         figures = {"chunks": len(vectors), "build_s": build_s, "shard_mib": disk}
         figures.update(query_figures(shard, snap, vectors, stats, asked, args.ef))
+        figures["date_filtered"] = filtered_figures(shard, stats, asked, dates, args.ef)
         shard.close()
     print(json.dumps(figures, indent=2))
 
 
+def chunk_dates(snap: Any) -> list[str | None]:
+    """Each chunk's article date as the qdrant engine's payload has it (None when undated)."""
+    by_article = [f"{a.date.isoformat()}T00:00:00Z" if a.date else None for a in snap.data.articles]
+    return [by_article[int(row)] for row in np.asarray(snap.data.chunks[:, 0])]
+
+
 def fill_shard(
-    path: Path, vectors: np.ndarray, docs: list[list[str]], stats: Any, m: int, ef_construct: int
+    path: Path,
+    vectors: np.ndarray,
+    docs: list[list[str]],
+    stats: Any,
+    m: int,
+    ef_construct: int,
+    dates: list[str | None],
 ) -> tuple[Any, float, float]:
     """Upsert every chunk, build the indexes; the shard, seconds taken and MiB on disk."""
     import qdrant_edge as qe
@@ -69,12 +86,14 @@ def fill_shard(
     )
     t0 = time.perf_counter()
     shard = qe.EdgeShard.create(str(path), config)
+    shard.update(qe.UpdateOperation.create_field_index("date", qe.PayloadSchemaType.Datetime))
     for start in range(0, len(vectors), 1024):
         points = []
         for row in range(start, min(len(vectors), start + 1024)):
             indices, values = stats.weights(docs[row])
             sparse = qe.SparseVector(indices=indices, values=values)
-            points.append(qe.Point(row, {"dense": vectors[row].tolist(), "bm25": sparse}))
+            vector = {"dense": vectors[row].tolist(), "bm25": sparse}
+            points.append(qe.Point(row, vector, {"date": dates[row]}))
         shard.update(qe.UpdateOperation.upsert_points(points))
     shard.optimize()  # builds the HNSW graph and the sparse inverted index
     shard.flush()
@@ -114,6 +133,40 @@ def query_figures(
         "dense_recall_at_10": float(np.mean(recall)),
         "bm25_top10_overlap_with_bm25s": float(np.mean(bm25_same)) if bm25_same else None,
         "hnsw_ef": ef,
+    }
+
+
+def filtered_figures(
+    shard: Any, stats: Any, asked: list[tuple[np.ndarray, list[str]]], dates: list[str | None], ef: int
+) -> dict[str, Any]:
+    """Latency of the date pushdown's two filtered queries, and whether they return only in-range chunks."""
+    import qdrant_edge as qe
+
+    from index.store.qdrant_search import STRAY_MARGIN, TIE_MARGIN
+
+    limit = 2 * TIE_MARGIN + STRAY_MARGIN
+    params = qe.SearchParams(hnsw_ef=ef)
+    dense_ms, sparse_ms, in_range = [], [], []
+    for number, (vector, terms) in enumerate(asked):
+        year = 2015 + number % 10
+        span = qe.RangeDateTime(gte=f"{year}-01-01T00:00:00Z", lte=f"{year}-12-31T23:59:59Z")
+        dated = qe.Filter(must=[qe.FieldCondition(key="date", range=span)])
+        query = qe.Query.Nearest(vector.tolist(), using="dense")
+        t0 = time.perf_counter()
+        hits = shard.query(qe.QueryRequest(limit=limit, query=query, filter=dated, params=params))
+        dense_ms.append((time.perf_counter() - t0) * 1000)
+        in_range += [str(dates[int(h.id)] or "").startswith(str(year)) for h in hits]
+        indices, values = stats.query(terms)
+        if indices:
+            sparse = qe.Query.Nearest(qe.SparseVector(indices=indices, values=values), using="bm25")
+            t0 = time.perf_counter()
+            shard.query(qe.QueryRequest(limit=limit, query=sparse, filter=dated))
+            sparse_ms.append((time.perf_counter() - t0) * 1000)
+    return {
+        "dense_ms": percentiles(dense_ms),
+        "bm25_ms": percentiles(sparse_ms) if sparse_ms else None,
+        "hits_in_range": float(np.mean(in_range)) if in_range else None,
+        "limit": limit,
     }
 
 

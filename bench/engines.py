@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,9 @@ def main() -> None:
     figures: dict[str, Any] = {"size": args.size, "corpus": origin, "model": args.model}
     for name in ("embedded", "qdrant"):
         figures[name] = measure(name, root, embedder, questions)
+        # Written after each engine: a long in-process run that is stopped keeps what it measured.
+        (root / "engines.json").write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures, indent=2))
-    (root / "engines.json").write_text(json.dumps(figures, indent=2))
 
 
 def measure(name: str, root: Path, embedder: Any, questions: list[str]) -> dict[str, Any]:
@@ -61,15 +63,23 @@ def measure(name: str, root: Path, embedder: Any, questions: list[str]) -> dict[
         t0 = time.perf_counter()
         summary = builder.build(full=True, interactive=False)
         out: dict[str, Any] = {"build_s": time.perf_counter() - t0, "chunks": summary.chunks}
+        _progress(name, out)
         out.update(question_figures(index_dir, engine, embedder, questions))
         out["disk"] = disk_figures(index_dir)
+        _progress(name, out)
         _touch_one_article(corpus)
         t0 = time.perf_counter()
         builder.build(interactive=False)
         out["rebuild_one_article_s"] = time.perf_counter() - t0
+        _progress(name, out)
         return out
     finally:
         engine.close()
+
+
+def _progress(name: str, figures: dict[str, Any]) -> None:
+    """One line per finished phase on stderr (a 100k in-process run takes long)."""
+    print(f"{time.strftime('%H:%M:%S')} {name}: {json.dumps(figures)}", file=sys.stderr, flush=True)
 
 
 def question_figures(index_dir: Path, engine: Any, embedder: Any, questions: list[str]) -> dict[str, Any]:

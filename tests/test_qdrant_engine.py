@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import importlib.metadata
 import json
 import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +21,7 @@ from index.answer.answerer import Answerer
 from index.build.builder import IndexBuilder
 from index.embedding.hashing import HashingEmbedder
 from index.embedding.protocol import Embedder
-from index.errors import IndexLocked, IndexMismatch, IndexNotFound
+from index.errors import IndexLocked, IndexMismatch
 from index.retrieval.search import retrieve
 from index.services import make_engine
 from index.settings import CoreSettings
@@ -25,7 +29,7 @@ from index.store import qdrant_engine
 from index.store.engine import EmbeddedEngine
 from index.store.generations import Snapshot
 from index.store.handle import IndexHandle
-from index.store.qdrant_connection import QdrantConnection
+from index.store.qdrant_connection import QdrantConnection, QdrantUnavailable
 from index.store.qdrant_engine import QdrantEngine, open_engine
 from index.store.qdrant_points import read_pending
 
@@ -354,7 +358,74 @@ def test_seed_questions_get_the_embedded_engines_answers(
 def test_an_unreachable_server_is_one_clear_error(tmp_path: Path) -> None:
     # Port 9 (discard) refuses at once on 127.0.0.1: no network leaves the machine.
     down = QdrantEngine(QdrantConnection("http://127.0.0.1:9", None, tmp_path / "unused"))
-    # (qdrant-client also warns, from its own thread, that it could not check the server's version.)
-    with pytest.raises(IndexNotFound, match="did not answer") as caught:
+    with pytest.raises(QdrantUnavailable, match="Cannot reach the Qdrant server at QDRANT_URL") as caught:
         down.current(tmp_path)
     assert "127.0.0.1" not in str(caught.value)  # the message may reach a Discord user
+    # A build stops before embedding anything (it used to take the failure for "no alias yet").
+    with pytest.raises(QdrantUnavailable):
+        down.reusable(tmp_path)
+
+
+def test_the_cli_says_one_line_when_the_server_is_down(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "corpus", TINY_ARTICLES)
+    env = {
+        **os.environ,
+        "EMBEDDING_MODEL": "hashing:256",
+        "INDEX_DIR": str(tmp_path / "index"),
+        "CORPUS_DIR": str(tmp_path / "corpus"),
+        "INDEX_ENGINE": "qdrant",
+        "QDRANT_URL": "http://127.0.0.1:9",
+    }
+    for args in (["build"], ["ask", "When did Etna erupt?"], ["stats"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "index", *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+        # (`build` logs its usual INFO lines first.)
+        lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith("INFO ")]
+        assert len(lines) == 1 and "QDRANT_URL" in lines[0], done.stderr
+
+
+@contextlib.contextmanager
+def fake_server(status: int, body: dict[str, object]) -> Iterator[str]:
+    """A local HTTP server answering every GET like a Qdrant server's root; its URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_incompatible_or_refusing_server_is_one_clear_error(tmp_path: Path) -> None:
+    old = {"title": "qdrant - vector search engine", "version": "1.7.4"}
+    with fake_server(200, old) as url, pytest.raises(QdrantUnavailable, match=r"runs 1\.7\.4.*compose\.yaml"):
+        _ = QdrantConnection(url, None, tmp_path / "unused").client
+    refused = {"status": {"error": "Must provide an API key"}}
+    with (
+        fake_server(401, refused) as url,
+        pytest.raises(QdrantUnavailable, match="QDRANT_API_KEY"),
+        pytest.warns(UserWarning, match="insecure"),  # qdrant-client's: a key over plain http
+    ):
+        _ = QdrantConnection(url, "wrong", tmp_path / "unused").client
+    client_version = importlib.metadata.version("qdrant-client")
+    fine = {"title": "qdrant - vector search engine", "version": client_version}
+    with fake_server(200, fine) as url:
+        connection = QdrantConnection(url, None, tmp_path / "unused")
+        assert connection.client is not None
+        connection.close()

@@ -19,6 +19,7 @@ from index.embedding.protocol import Embedder
 from index.models import Answer, IndexStats, Quote
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import hand_set_profiles
+from index.retrieval.date_pushdown import with_in_range_candidates
 from index.retrieval.intent import read_intent
 from index.retrieval.search import retrieve
 from index.store.generations import Snapshot, directory_size
@@ -112,6 +113,9 @@ class Answerer:
         profile = self.ranker.profile(intent.language)
         query_vector = self._embed(text)
         found = retrieve(snap, query_vector, intent, profile.retrieval)
+        found.hits = with_in_range_candidates(
+            snap, query_vector, intent, found.hits, profile.rerank_chunks, profile.retrieval.fusion_weights
+        )
         ranking = self.ranker.rank(snap, intent, query_vector, found.hits, self._min_score)
         # Always the same pool, so that the first quotes do not depend on how many are asked for.
         passages = choose_passages(snap, ranking.order, max(count, self._quote_pool), ranking.growth)

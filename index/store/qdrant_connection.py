@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "INDEX_ENGINE=qdrant needs qdrant-client: pip install -e '.[qdrant]'"
 
 
+class QdrantUnavailable(IndexNotFound):
+    """The server QDRANT_URL names cannot be reached, refuses the key, or runs an unsupported version."""
+
+
 class QdrantConnection:
     """One client per process (the in-process store allows one), opened on first use and shared."""
 
@@ -45,7 +49,14 @@ class QdrantConnection:
         except ImportError as exc:
             raise ImportError(INSTALL_HINT) from exc
         if self.url:
-            return QdrantClient(url=self.url, api_key=self._api_key)
+            # Our own check below replaces the client's, which only warns from a thread of its own.
+            client = QdrantClient(url=self.url, api_key=self._api_key, check_compatibility=False)
+            try:
+                check_server(client)
+            except BaseException:
+                client.close()
+                raise
+            return client
         self.local_path.mkdir(parents=True, exist_ok=True)
         try:
             return QdrantClient(path=str(self.local_path), force_disable_check_same_thread=True)
@@ -77,3 +88,30 @@ class QdrantConnection:
             if self._client is not None:
                 self._client.close()
                 self._client = None
+
+
+def check_server(client: QdrantClient) -> None:
+    """Ask the server its version once: unreachable, a refused key or a version qdrant-client does not
+    support (major versions equal, minor versions at most one apart) is one clear error, not a traceback."""
+    from importlib.metadata import version
+
+    from qdrant_client.common.version_check import is_compatible
+    from qdrant_client.http.exceptions import ApiException, UnexpectedResponse
+
+    try:
+        served = client.info().version
+    except UnexpectedResponse as exc:
+        log.debug("Qdrant server check failed: %s", exc)
+        why = "refuses QDRANT_API_KEY" if exc.status_code in (401, 403) else "did not answer as expected"
+        raise QdrantUnavailable(f"The Qdrant server at QDRANT_URL {why}") from exc
+    except (ApiException, OSError) as exc:
+        log.debug("Qdrant server check failed: %s", exc)  # the cause may name the host: not in the message
+        raise QdrantUnavailable(
+            "Cannot reach the Qdrant server at QDRANT_URL; check that it runs and the URL is right"
+        ) from exc
+    ours = version("qdrant-client")
+    if not is_compatible(ours, served):
+        raise QdrantUnavailable(
+            f"The Qdrant server at QDRANT_URL runs {served}, which qdrant-client {ours} does not support "
+            "(the minor versions may differ by one at most): run the server compose.yaml pins"
+        )

@@ -29,7 +29,7 @@ from index.store.generations import (
     prune_generations,
 )
 from index.store.manifest import Manifest
-from index.store.qdrant_connection import QdrantConnection
+from index.store.qdrant_connection import QdrantConnection, QdrantUnavailable
 from index.store.qdrant_points import (
     chunk_point_ids,
     chunk_points,
@@ -48,7 +48,13 @@ from index.store.qdrant_search import (
     QdrantSparse,
     SparseStats,
 )
-from index.store.side_store import STATS_DIR, load_point_ids, load_side_store, write_side_store
+from index.store.side_store import (
+    STATS_DIR,
+    load_article_years,
+    load_point_ids,
+    load_side_store,
+    write_side_store,
+)
 
 if TYPE_CHECKING:
     pass
@@ -101,6 +107,8 @@ class QdrantEngine:
         """The served generation, else the embedded engine's (migration reuses its vectors)."""
         try:
             served = self.current(index_dir)
+        except QdrantUnavailable:
+            raise  # before embedding anything: the build could not store it
         except IndexNotFound:
             served = None  # the alias names another machine's build: rebuild here, then swap
         return served or generation_path(index_dir)
@@ -140,13 +148,14 @@ class QdrantEngine:
             data = load_side_store(path, manifest)
             stats = SparseStats.load(path / STATS_DIR)
             rows = PointRows(load_point_ids(path))
+            years = load_article_years(path)
         except (OSError, ValueError, KeyError) as exc:
             raise IndexMismatch(
                 f"The index in {path} is damaged ({exc}); rebuild: python -m index build --full"
             ) from exc
         ef = SEARCH_EF if self.connection.url else None  # in process the search is exact anyway
         dense = QdrantDense(self.connection.call, manifest.collection, rows, manifest.chunks, ef)
-        sparse = QdrantSparse(self.connection.call, manifest.collection, rows, stats)
+        sparse = QdrantSparse(self.connection.call, manifest.collection, rows, stats, years, ef)
         facts = facts_source(data.facts, data.articles, data.sentences)
         return Snapshot(path=path, manifest=manifest, data=data, dense=dense, sparse=sparse, facts=facts)
 

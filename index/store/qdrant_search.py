@@ -10,6 +10,7 @@ in the generation folder, beside the other per-candidate data.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -168,9 +169,53 @@ class QdrantDense:
 class QdrantSparse:
     """BM25 over the collection's sparse vectors; the vocabulary and IDF statistics are local."""
 
-    def __init__(self, call: Call, collection: str, rows: PointRows, stats: SparseStats) -> None:
+    def __init__(
+        self,
+        call: Call,
+        collection: str,
+        rows: PointRows,
+        stats: SparseStats,
+        years: np.ndarray | None = None,
+        ef: int | None = None,
+    ) -> None:
         self._call, self._collection, self._rows, self.stats = call, collection, rows, stats
         self.size = stats.documents
+        # Sorted publication years of the dated articles (side store): a range no article falls in costs
+        # no request. None for a generation written before they were kept.
+        self._years, self._ef = years, ef
+
+    def search_in_range(
+        self, query: np.ndarray, terms: list[str], first: int | None, last: int | None, k: int
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """Dense and BM25 hits (rows, scores) among chunks of articles dated in [first, last], in one
+        request: the `date` payload filter is applied inside the search (HNSW and inverted index on a
+        server), so in-range chunks are found however deep they rank in the whole archive."""
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        if not self._any_dated(first, last):
+            return empty, empty
+        from qdrant_client import models
+
+        limit = k * TIE_MARGIN + STRAY_MARGIN
+        dated = models.Filter(must=[models.FieldCondition(key="date", range=date_range(first, last))])
+        params = models.SearchParams(hnsw_ef=self._ef) if self._ef else None
+        vector = np.asarray(query, dtype=np.float32).ravel().tolist()
+        requests = [models.QueryRequest(query=vector, using=DENSE, filter=dated, limit=limit, params=params)]
+        indices, values = self.stats.query(terms)
+        if indices:
+            sparse = models.SparseVector(indices=indices, values=values)
+            requests.append(models.QueryRequest(query=sparse, using=SPARSE, filter=dated, limit=limit))
+        with self._call() as client:
+            answers = client.query_batch_points(self._collection, requests=requests)
+        dense_rows, dense_scores = _arrays(answers[0].points, self._rows)
+        found = best(*_arrays(answers[1].points, self._rows), k) if indices else empty
+        return (dense_rows[:k], dense_scores[:k]), found
+
+    def _any_dated(self, first: int | None, last: int | None) -> bool:
+        if self._years is None:
+            return True  # unknown: ask
+        low = np.searchsorted(self._years, first if first is not None else -10_000, side="left")
+        high = np.searchsorted(self._years, last if last is not None else 10_000, side="right")
+        return bool(high > low)
 
     def search(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows and BM25 scores of the best k chunks with a positive score, best first (ties by row)."""
@@ -206,6 +251,16 @@ class QdrantSparse:
                 self._collection, query=vector, using=SPARSE, limit=limit, with_payload=False
             ).points
         return _arrays(points, self._rows)
+
+
+def date_range(first: int | None, last: int | None) -> Any:
+    """The `date` payload condition of an inclusive year range (either end open)."""
+    from qdrant_client import models
+
+    return models.DatetimeRange(
+        gte=dt.datetime(first, 1, 1, tzinfo=dt.UTC) if first is not None else None,
+        lte=dt.datetime(last, 12, 31, 23, 59, 59, tzinfo=dt.UTC) if last is not None else None,
+    )
 
 
 def _arrays(points: list[Any], rows_of: PointRows) -> tuple[np.ndarray, np.ndarray]:

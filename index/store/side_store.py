@@ -21,6 +21,7 @@ from index.store.qdrant_search import SparseStats
 
 STATS_DIR = "sparse_stats"
 POINT_IDS = "point_ids.npy"  # chunk row -> Qdrant point id
+YEARS = "article_years.npy"  # sorted publication years of the dated articles (date filters)
 
 
 def write_side_store(
@@ -41,6 +42,7 @@ def write_side_store(
             data.facts.save(tmp / FACTS_DIR)
         stats.save(tmp / STATS_DIR)
         np.save(tmp / POINT_IDS, ids)
+        np.save(tmp / YEARS, article_years(data))
         manifest.write(tmp)  # last: a folder with a manifest is complete
         _fsync_tree(tmp)
         final = index_dir / name
@@ -72,3 +74,14 @@ def load_side_store(path: Path, manifest: Manifest) -> IndexData:
 def load_point_ids(path: Path) -> np.ndarray:
     """The Qdrant point id of every chunk row of a side store."""
     return np.load(path / POINT_IDS)
+
+
+def article_years(data: IndexData) -> np.ndarray:
+    """Sorted publication years of the dated articles: which year ranges a date filter can match."""
+    years = [a.date.year for a in data.articles if a.date is not None]
+    return np.sort(np.asarray(years, dtype=np.int32))
+
+
+def load_article_years(path: Path) -> np.ndarray | None:
+    """The years `article_years` wrote; None for a side store written before they were kept."""
+    return np.load(path / YEARS) if (path / YEARS).exists() else None
