@@ -62,7 +62,7 @@ def built(tmp_path: Path, embedder: Embedder, engine: QdrantEngine | None) -> An
     if not corpus.exists():
         write_corpus(corpus, bridge_articles())
     index_dir = tmp_path / ("qindex" if engine else "eindex")
-    IndexBuilder(corpus, index_dir, embedder, min_score=0.0, engine=engine).build(interactive=False)
+    IndexBuilder(corpus, index_dir, embedder, engine=engine).build(interactive=False)
     return Answerer(IndexHandle(index_dir, embedder.name, engine=engine), embedder, min_score=0.0)
 
 
