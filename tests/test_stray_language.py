@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from index.ranking.features import sentence_text
 from index.ranking.results import SentenceScore
-from index.ranking.stray_language import stray_last, stray_rows
+from index.ranking.stray_language import crosses_language, stray_last, stray_rows
 from index.store.generations import Snapshot
 
 STORY = (
@@ -56,3 +56,18 @@ def test_stray_sentences_move_behind_every_other_candidate_keeping_their_order()
     assert out[1].score > out[2].score > out[3].score  # quote growth reads the scores, so they agree
     assert stray_last(scored, frozenset()) == scored
     assert stray_last(scored, frozenset({1, 2, 3, 4})) == scored  # nothing to put them behind
+
+
+def test_a_sentence_crosses_languages_when_it_and_its_story_are_in_another_language(
+    make_snapshot: Callable[[str, dict[str, str]], Snapshot],
+) -> None:
+    snap = make_snapshot("mixed", {"story.txt": STORY, "nota.txt": NOTA})
+    caption, story, nota, english_quote = _rows(
+        snap, "se enfrentaron", "sought-after", "malos resultados", "This is what I wanted"
+    )
+    # A Spanish question answered by the English story crosses; by the Spanish note it does not.
+    assert crosses_language(snap, story, "es") and not crosses_language(snap, nota, "es")
+    assert crosses_language(snap, nota, "en") and not crosses_language(snap, story, "en")
+    # A sentence in another language than its own story is a stray caption or quote, not a crossing.
+    assert not crosses_language(snap, caption, "es") and not crosses_language(snap, english_quote, "en")
+    assert not crosses_language(snap, story, "unknown")
