@@ -44,6 +44,92 @@ TREE_FEATURES: tuple[str, ...] = (
     *_PAIRS,
     *(f"rel_{n}" for n in _PAIRS),
 )
+# What e5's vectors add for its own trees (MiniLM's trees keep TREE_FEATURES): e5 scores unrelated text
+# high (0.75-0.85), so where a sentence stands among the question's candidates says more than its raw
+# cosine; and the passage around it (the sentence with both neighbours, the next sentence alone) is read by a
+# 12-layer model well enough to show where the answer lies.
+_CONTEXT = (
+    "next_cos",  # the sentence after it, alone
+    "window_cos",  # the sentence with both neighbours (normalised sum of the three vectors)
+    "z_sent_cos",  # sent_cos standardised over the question's candidates
+    "rank_sent_cos",  # 1 / (1 + rank of sent_cos among the candidates)
+    "rank_in_article",  # 1 / (1 + rank of sent_cos among the candidates of its article)
+    "article_gap",  # best sent_cos of its article minus the best of any other article
+)
+E5_TREE_FEATURE_SET = "trees-e5-69-v1"
+E5_TREE_FEATURES: tuple[str, ...] = (
+    *TREE_FEATURES,
+    *_CONTEXT,
+    "rel_next_cos",
+    "rel_window_cos",
+)
+
+
+def feature_sets() -> dict[tuple[str, ...], str]:
+    """Every tree feature list this program computes -> its versioned name (what model files record)."""
+    return {TREE_FEATURES: TREE_FEATURE_SET, E5_TREE_FEATURES: E5_TREE_FEATURE_SET}
+
+
+def tree_inputs(
+    features: tuple[str, ...],
+    snap: Snapshot,
+    cands: Candidates,
+    question: str,
+    language: str,
+    query_vector: np.ndarray,
+) -> np.ndarray:
+    """The columns `features` (TREE_FEATURES or E5_TREE_FEATURES) of the candidates."""
+    x = tree_features(snap, cands, question, language, query_vector)
+    if features == TREE_FEATURES:
+        return x
+    context = context_features(snap, cands, query_vector)
+    return np.hstack([x, context, _relative(context, [0, 1])]).astype(np.float32)
+
+
+def context_features(snap: Snapshot, cands: Candidates, query_vector: np.ndarray) -> np.ndarray:
+    """The _CONTEXT columns of the candidates (one row per candidate)."""
+    rows = cands.rows
+    if not len(rows):
+        return np.zeros((0, len(_CONTEXT)), dtype=np.float32)
+    query = query_vector.astype(np.float32)
+    vectors = snap.data.sentence_vectors
+    bounds = snap.data.span_bounds[rows]
+    own = np.asarray(vectors[rows], dtype=np.float32)
+    after = np.where(rows + 1 < bounds[:, 1], rows + 1, rows)
+    before = np.where(rows - 1 >= bounds[:, 0], rows - 1, rows)
+    next_vectors = np.asarray(vectors[after], dtype=np.float32)
+    window = own + np.where((after != rows)[:, None], next_vectors, 0.0)
+    window += np.where((before != rows)[:, None], np.asarray(vectors[before], dtype=np.float32), 0.0)
+    window /= np.maximum(np.linalg.norm(window, axis=1, keepdims=True), 1e-6)
+    cosine = cands.features[:, FEATURES.index("sent_cos")].astype(np.float64)
+    articles = snap.data.sentences[rows, 0].astype(np.int64)
+    best_of = {a: cosine[articles == a].max() for a in set(articles.tolist())}
+    others = [max((v for b, v in best_of.items() if b != a), default=best_of[a]) for a in articles.tolist()]
+    columns = [
+        np.where(after != rows, next_vectors @ query, 0.0),
+        window @ query,
+        (cosine - cosine.mean()) / max(float(cosine.std()), 1e-6),
+        1.0 / (1.0 + _ranks(cosine)),
+        1.0 / (1.0 + _ranks_within(cosine, articles)),
+        np.array([best_of[a] for a in articles.tolist()]) - np.array(others),
+    ]
+    return np.column_stack(columns).astype(np.float32)
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """0 for the highest value, 1 for the next, ... (ties by position)."""
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[np.argsort(-values, kind="stable")] = np.arange(len(values))
+    return ranks
+
+
+def _ranks_within(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """_ranks inside each group."""
+    ranks = np.empty(len(values), dtype=np.float64)
+    for group in np.unique(groups):
+        members = np.flatnonzero(groups == group)
+        ranks[members] = _ranks(values[members])
+    return ranks
 
 
 def tree_features(
