@@ -34,17 +34,12 @@ from index.embedding.factory import make_embedder, model_cache_dir
 from index.eval.run import build_eval_index
 from index.eval.squad import EvalArticle, EvalQuestion, expand_titles, load_squad, normalise
 from index.ranking.features import FEATURES, candidate_features, sentence_text
+from index.ranking.profiles import rerank_chunks, retrieval_params
 from index.ranking.provenance import Provenance
 from index.ranking.scorers import hand_scores
-from index.ranking.tree_features import (
-    E5_TREE_FEATURES,
-    TREE_FEATURES,
-    feature_sets,
-    tree_inputs,
-)
+from index.ranking.tree_features import TREE_FEATURE_SET, TREE_FEATURES, tree_features
 from index.ranking.trees import TreeEnsemble
 from index.retrieval.search import retrieve
-from index.services import ranking_profiles
 from index.settings import DEFAULT_MODEL
 from index.store.generations import Snapshot, generation_path
 from index.store.handle import IndexHandle
@@ -64,18 +59,8 @@ PARAMS: dict[str, Any] = {
 }
 
 
-# The feature lists a model may be trained on: MiniLM's trees keep "base"; e5's read its context too.
-FEATURE_LISTS = {"base": TREE_FEATURES, "e5": E5_TREE_FEATURES}
-
-
 def collect(
-    dataset_path: Path,
-    titles: list[str],
-    index_dir: Path,
-    model: str,
-    backend: str,
-    keep_rows: bool = False,
-    features: tuple[str, ...] = TREE_FEATURES,
+    dataset_path: Path, titles: list[str], index_dir: Path, model: str, backend: str, keep_rows: bool = False
 ) -> dict[str, Any]:
     """Features, labels, question numbers and article of every candidate (and its row, with keep_rows)."""
     dataset = load_squad(dataset_path)
@@ -93,14 +78,12 @@ def collect(
     hits: list[bool] = []
     groups: list[int] = []
     rows: list[int] = []
-    # The first stage and depth of this embedder's served profiles: training sees what serving sees.
-    profiles = ranking_profiles(embedder.name)
     for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
-        profile = profiles.for_language(detect_language(q.question))
-        found = retrieve(snap, vector, q.question, profile.retrieval)
-        top = found.hits[: profile.rerank_chunks]
+        language = detect_language(q.question)
+        found = retrieve(snap, vector, q.question, retrieval_params(language))
+        top = found.hits[: rerank_chunks(language)]
         cands = candidate_features(snap, vector, found.terms, q.question, top)
-        xs.append(tree_inputs(features, snap, cands, q.question, found.language, vector))
+        xs.append(tree_features(snap, cands, q.question, found.language, vector))
         golds = [normalise(a) for a in q.answers]
         hits.extend(any(g in normalise(sentence_text(snap, r)) for g in golds) for r in cands.rows.tolist())
         ys.extend(_holds_answer(snap, row, q, articles[q.article_id]) for row in cands.rows.tolist())
@@ -143,9 +126,7 @@ def top1(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> float:
     return hits / len(questions)
 
 
-def fit(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, features: tuple[str, ...] = TREE_FEATURES
-) -> dict[str, object]:
+def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict[str, object]:
     """Rank the candidates of each question, then map the ranking score to a probability (JSON-ready)."""
     order = np.argsort(groups, kind="stable")  # LightGBM wants each question's candidates together
     x, y, groups = x[order], y[order], groups[order]
@@ -154,7 +135,7 @@ def fit(
     score = np.asarray(ranker.predict(x), dtype=np.float64)
     platt = LogisticRegression(C=100.0).fit(score[:, None], y)
     scale, shift = float(platt.coef_[0, 0]), float(platt.intercept_[0])
-    raw = export(ranker.booster_, scale, shift, features)
+    raw = export(ranker.booster_, scale, shift)
     ours = TreeEnsemble.from_json(raw).raw_score(x)
     assert np.allclose(ours, scale * score + shift, atol=1e-4), float(
         np.abs(ours - scale * score - shift).max()
@@ -162,13 +143,11 @@ def fit(
     return raw
 
 
-def export(
-    booster: lgb.Booster, scale: float, shift: float, features: tuple[str, ...] = TREE_FEATURES
-) -> dict[str, object]:
+def export(booster: lgb.Booster, scale: float, shift: float) -> dict[str, object]:
     """LightGBM's trees as index.ranking.trees JSON, the logistic scale folded into leaves and baseline."""
     trees = [_flatten(info["tree_structure"], scale) for info in booster.dump_model()["tree_info"]]
     depth = max(int(t.pop("depth")[0]) for t in trees)
-    return {"features": list(features), "baseline": shift, "depth": depth, "trees": trees}
+    return {"features": list(TREE_FEATURES), "baseline": shift, "depth": depth, "trees": trees}
 
 
 def _flatten(root: dict[str, Any], scale: float) -> dict[str, list[float]]:
@@ -198,7 +177,7 @@ def _flatten(root: dict[str, Any], scale: float) -> dict[str, list[float]]:
     return {**nodes, "depth": [deepest]}
 
 
-def cross_validate(data: dict[str, Any], folds: int = 5, features: tuple[str, ...] = TREE_FEATURES) -> float:
+def cross_validate(data: dict[str, Any], folds: int = 5) -> float:
     """Top-1 sentence when each article's questions are ranked by trees trained on the other articles."""
     x, y, groups = data["x"], data["y"], data["groups"]
     articles = data["articles"][groups]
@@ -206,8 +185,7 @@ def cross_validate(data: dict[str, Any], folds: int = 5, features: tuple[str, ..
     scores = np.zeros(len(y))
     for k in range(folds):
         held = np.isin(articles, titles[k::folds])
-        trained = fit(x[~held], y[~held], groups[~held], features)
-        scores[held] = TreeEnsemble.from_json(trained).raw_score(x[held])
+        scores[held] = TreeEnsemble.from_json(fit(x[~held], y[~held], groups[~held])).raw_score(x[held])
     return top1(scores, data["hit"], groups)
 
 
@@ -223,30 +201,23 @@ def main() -> None:
     ap.add_argument("--out", type=Path, help="default: index/quote_model_<lang>.json")
     ap.add_argument("--reuse", action="store_true", help="reuse the candidates saved by an earlier run")
     ap.add_argument("--cv", action="store_true", help="print 5-fold cross-validation by article first")
-    ap.add_argument(
-        "--features",
-        choices=sorted(FEATURE_LISTS),
-        default="base",
-        help="base: TREE_FEATURES (MiniLM's trees); e5: E5_TREE_FEATURES (e5's context too)",
-    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    features = FEATURE_LISTS[args.features]
-    cache = args.index_dir.parent / f"quote-candidates-{args.lang}-{args.features}.npz"
+    cache = args.index_dir.parent / f"quote-candidates-{args.lang}.npz"
     if args.reuse and cache.exists():
         data: dict[str, Any] = dict(np.load(cache))
     else:
         titles = expand_titles([args.titles]) or []
-        data = collect(args.dataset, titles, args.index_dir, args.model, args.backend, features=features)
+        data = collect(args.dataset, titles, args.index_dir, args.model, args.backend)
         np.savez(cache, **data)
     x, y, groups = data["x"], data["y"], data["groups"]
     print(f"{len(np.unique(groups))} questions, {len(y)} candidates, {y.mean():.3f} positive")
     if args.cv:
-        print(f"top-1 sentence, 5-fold cross-validation by article: {cross_validate(data, 5, features):.3f}")
+        print(f"top-1 sentence, 5-fold cross-validation by article: {cross_validate(data):.3f}")
         # The bar a new model must clear: the hand-set weights on the same candidates.
         hand = hand_scores(x[:, : len(FEATURES)])
         print(f"top-1 sentence, hand-set weights, same candidates: {top1(hand, data['hit'], groups):.3f}")
-    raw = fit(x, y, groups, features)
+    raw = fit(x, y, groups)
     fitted = TreeEnsemble.from_json(raw).raw_score(x)
     print(f"top-1 sentence on the tuning questions (in sample): {top1(fitted, data['hit'], groups):.3f}")
     out = (
@@ -264,7 +235,7 @@ def main() -> None:
         embedder=manifest.model,
         backend=args.backend,
         dimension=manifest.dimension,
-        features=feature_sets()[features],
+        features=TREE_FEATURE_SET,
         analyzer=manifest.analyzer,
         trained_on={**raw["trained_on"], "articles": args.titles, "script": "scripts/train_quote_model.py"},
     ).to_json()

@@ -18,7 +18,7 @@ from index.ranking.profiles import (
 )
 from index.ranking.provenance import ModelFile, Provenance
 from index.ranking.scorers import HandScorer, LogisticScorer, TreeScorer
-from index.ranking.tree_features import TREE_FEATURES, feature_sets
+from index.ranking.tree_features import TREE_FEATURE_SET, TREE_FEATURES
 from index.ranking.trees import TreeEnsemble
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -26,16 +26,16 @@ TREES_EN = "quote_model_en.json"
 LOGISTIC = "rerank_model.json"
 
 
-def load_trees(path: Path, features: tuple[str, ...] = TREE_FEATURES) -> tuple[TreeEnsemble, ModelFile]:
-    """A tree model file over `features` and what it was trained with; unreadable or stale: an error."""
+def load_trees(path: Path) -> tuple[TreeEnsemble, ModelFile]:
+    """A tree model file and what it was trained with; an unreadable or stale one is an error."""
     raw = _read(path)
     try:
         trees = TreeEnsemble.from_json(raw, path)
     except ValueError as exc:
         raise RankerError(f"Cannot load the quote ranker {path}: {exc}") from exc
-    if trees.features != features:
+    if trees.features != TREE_FEATURES:
         raise RankerError(f"{path} was trained on other features; retrain: scripts/train_quote_model.py")
-    return trees, ModelFile(path, Provenance.from_json(raw, path), feature_sets()[features])
+    return trees, ModelFile(path, Provenance.from_json(raw, path), TREE_FEATURE_SET)
 
 
 def load_logistic(path: Path) -> tuple[RerankModel, ModelFile]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from index.ranking.features import FEATURES, Candidates, RerankModel
 from index.ranking.features_es import model_inputs
-from index.ranking.tree_features import answer_type_rows, tree_inputs
+from index.ranking.tree_features import answer_type_rows, tree_features
 from index.ranking.trees import TreeEnsemble
 from index.retrieval.intent import QueryIntent
 from index.store.generations import Snapshot
@@ -99,6 +99,5 @@ class TreeScorer:
     def score(self, job: ScoringInput) -> Scores:
         """Probability per candidate; the rows that hold the asked-for type complete a quote."""
         cands = job.candidates
-        intent = job.intent
-        x = tree_inputs(self.trees.features, job.snap, cands, intent.text, intent.language, job.query_vector)
+        x = tree_features(job.snap, cands, job.intent.text, job.intent.language, job.query_vector)
         return Scores(self.trees.probability(x), answer_type_rows(cands.rows, x))
