@@ -56,11 +56,11 @@ class RankingPipeline:
         by_order = profile.order.score(job)
         same = profile.confidence is profile.order
         by_confidence = by_order if same else profile.confidence.score(job)
-        grow_ratio = profile.grow_ratio
+        order, grow_ratio = profile.order, profile.grow_ratio
         if not same and _answered_in_another_language(snap, rows, by_confidence, intent.language):
             # The order scorer's word features cannot read a story in another language (its terms never
             # match the question's); the confidence is led by the cross-lingual cosine, so it orders them.
-            by_order, grow_ratio = by_confidence, GROW_RATIO
+            by_order, order, grow_ratio = by_confidence, profile.confidence, GROW_RATIO
         ordered = _sorted(rows, by_order, cosines)
         relevance = ordered if by_order is by_confidence else _sorted(rows, by_confidence, cosines)
         judged = profile.threshold if threshold is None else threshold
@@ -71,7 +71,7 @@ class RankingPipeline:
             top_confidence=relevance[0].score if relevance else None,
             threshold=judged,
             growth=Growth(grow_ratio, by_order.completes),
-            scorer=profile.order.name,
+            scorer=order.name,
             confidence_scorer=profile.confidence.name,
         )
 
