@@ -41,8 +41,12 @@ class CoreSettings(BaseSettings):
     embedding_batch_size: int = Field(32, ge=1, le=1024)
     max_quotes: int = Field(3, ge=1, le=20, description="Quotes per answer, and per bot page (MAX_QUOTES).")
     quote_pool: int = Field(12, ge=1, le=20, description="Quotes ranked per question (the bot pages them).")
-    supporting_min_ratio: float = Field(
-        0.4, ge=0, le=1, description="Show further quotes only if they score this fraction of the best one."
+    supporting_min_ratio: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Show further quotes only if they score this fraction of the best one; None uses the "
+        "question language's ranking profile (SUPPORTING_MIN_RATIO).",
     )
     min_score: float | None = Field(
         None, description="Answer threshold; None uses the question language's ranking profile (MIN_SCORE)."

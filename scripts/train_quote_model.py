@@ -34,12 +34,12 @@ from index.embedding.factory import make_embedder, model_cache_dir
 from index.eval.run import build_eval_index
 from index.eval.squad import EvalArticle, EvalQuestion, expand_titles, load_squad, normalise
 from index.ranking.features import FEATURES, candidate_features, sentence_text
-from index.ranking.profiles import rerank_chunks, retrieval_params
 from index.ranking.provenance import Provenance
 from index.ranking.scorers import hand_scores
 from index.ranking.tree_features import TREE_FEATURE_SET, TREE_FEATURES, tree_features
 from index.ranking.trees import TreeEnsemble
 from index.retrieval.search import retrieve
+from index.services import ranking_profiles
 from index.settings import DEFAULT_MODEL
 from index.store.generations import Snapshot, generation_path
 from index.store.handle import IndexHandle
@@ -78,10 +78,12 @@ def collect(
     hits: list[bool] = []
     groups: list[int] = []
     rows: list[int] = []
+    # The first stage and depth of this embedder's served profiles: training sees what serving sees.
+    profiles = ranking_profiles(embedder.name)
     for number, (q, vector) in enumerate(zip(questions, vectors, strict=True)):
-        language = detect_language(q.question)
-        found = retrieve(snap, vector, q.question, retrieval_params(language))
-        top = found.hits[: rerank_chunks(language)]
+        profile = profiles.for_language(detect_language(q.question))
+        found = retrieve(snap, vector, q.question, profile.retrieval)
+        top = found.hits[: profile.rerank_chunks]
         cands = candidate_features(snap, vector, found.terms, q.question, top)
         xs.append(tree_features(snap, cands, q.question, found.language, vector))
         golds = [normalise(a) for a in q.answers]

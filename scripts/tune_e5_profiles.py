@@ -8,8 +8,9 @@ Usage (from the repository root; the index folder must hold the dataset's e5 ind
         --lang es --index-dir /tmp/refit/es
 
 Each variant replaces some fields of the shipped e5 profile of `--lang` (index/ranking/e5_profiles.py) and
-prints @1, @3 and MRR@10 of the tuning questions. Only tune splits belong here: the report splits are for
-the final figures.
+prints @1, @3 and MRR@10 of the tuning questions. `--only` also takes variants written as fields, e.g.
+`grow_ratio=0.5,supporting_ratio=0.2,rerank_chunks=8`. Only tune splits belong here: the report splits are
+for the final figures.
 """
 
 from __future__ import annotations
@@ -71,6 +72,15 @@ def variant(base: ProfileSet, language: str, changes: dict[str, Any]) -> Profile
     return dataclasses.replace(base, profiles=profiles)
 
 
+def parse_variant(text: str) -> dict[str, Any]:
+    """Profile fields written as `name=value,name=value` (numbers; `retrieval` as dense:sparse)."""
+    changes: dict[str, Any] = {}
+    for part in text.split(","):
+        name, value = part.split("=")
+        changes[name] = value if name == "retrieval" else int(value) if value.isdigit() else float(value)
+    return changes
+
+
 def main() -> None:
     """Print the tuning figures of every variant."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -86,9 +96,8 @@ def main() -> None:
     embedder = PrefetchedEmbedder(inner, [q.question for q in dataset.select(titles)])
     options = EvalOptions(dataset=args.dataset, index_dir=args.index_dir, articles=titles)
     base = e5_profiles()
-    for name, changes in VARIANTS.items():
-        if args.only and name not in args.only:
-            continue
+    asked = {n: VARIANTS[n] if n in VARIANTS else parse_variant(n) for n in args.only or VARIANTS}
+    for name, changes in asked.items():
         s = evaluate(options, embedder, RankingPipeline(variant(base, args.lang, changes))).summary
         print(
             f"{name:26s} @1 {s.at1:.3f}  @3 {s.at3:.3f}  MRR@10 {s.mrr10:.3f}  "

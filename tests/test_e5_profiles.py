@@ -14,6 +14,8 @@ from index.ranking.e5_profiles import (
     E5_EMBEDDER,
     E5_THRESHOLDS,
     LOGISTIC_E5,
+    RERANK_CHUNKS_ES,
+    RERANK_CHUNKS_ES_LOGISTIC,
     TREES_EN_E5,
     CosineMixScorer,
     RescaledHandScorer,
@@ -81,6 +83,8 @@ def test_without_e5_trees_english_is_ordered_by_the_hand_set_weights(tmp_path: P
     profiles = e5_profiles(tmp_path)
     assert profiles.scorers() == {"en": "hand-set", "es": "hand-set (e5 cosines)"}
     assert profiles.model_files == ()
+    # The hand-set Spanish order keeps the depth it was tuned at; the logistic model's is its own.
+    assert profiles.for_language("es").rerank_chunks == RERANK_CHUNKS_ES != RERANK_CHUNKS_ES_LOGISTIC
 
 
 def test_spanish_hand_set_weights_read_e5_cosines_from_the_unrelated_level() -> None:
@@ -107,3 +111,4 @@ def test_an_e5_logistic_file_orders_spanish_and_records_e5(tmp_path: Path) -> No
     profiles = e5_profiles(folder)
     assert profiles.scorers() == {"en": "hand-set", "es": "logistic (es)"}
     assert [f.path.name for f in profiles.model_files] == [LOGISTIC_E5]
+    assert profiles.for_language("es").rerank_chunks == RERANK_CHUNKS_ES_LOGISTIC

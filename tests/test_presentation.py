@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from index.answer.answerer import Answerer
 from index.answer.presentation import keep_relevant, present
 from index.embedding.hashing import HashingEmbedder
 from index.models import Quote
+from index.ranking.pipeline import RankingPipeline
+from index.ranking.profiles import hand_set_profiles
 
 
 def quote(article_id: str, score: float = 0.8, confidence: float | None = None) -> Quote:
@@ -87,3 +91,29 @@ def test_per_snapshot_state_lives_on_the_snapshot(tiny_answerer: Answerer) -> No
     first, start, end = (int(x) for x in snap.data.sentences[0])
     assert snap.article_of(0) is snap.data.articles[first]
     assert snap.sentence_text(0) == snap.data.articles[first].text[start:end]
+
+
+def test_each_language_profile_sets_its_own_supporting_ratio(tiny_answerer: Answerer) -> None:
+    # A trained order's confidences differ by language (the Spanish logistic model is peakier), so the
+    # share of the best quote's confidence a supporting quote needs is a field of the ranking profile.
+    base = hand_set_profiles()
+
+    def answerer(ratio: float, override: float | None = None) -> Answerer:
+        profiles = {k: dataclasses.replace(p, supporting_ratio=ratio) for k, p in base.profiles.items()}
+        ranker = RankingPipeline(dataclasses.replace(base, profiles=profiles))
+        return Answerer(
+            tiny_answerer.handle,
+            HashingEmbedder(256),
+            ranker=ranker,
+            supporting_min_ratio=override,
+            quote_unanswered=True,
+        )
+
+    question = "When did Etna erupt?"
+    everything = answerer(0.0).ask(question, 12).quotes
+    strict = answerer(1.0).ask(question, 12).quotes
+    assert len(everything) > 1 and len(strict) < len(everything)
+    assert all(q.confidence == strict[0].confidence for q in strict)  # only ties with the best survive
+    # An explicit SUPPORTING_MIN_RATIO overrides every profile's.
+    assert answerer(1.0, override=0.0).ask(question, 12).quotes == everything
+    assert answerer(0.0, override=1.0).ask(question, 12).quotes == strict

@@ -17,6 +17,7 @@ from index.ranking.dates import (
     OUT_OF_RANGE_FACTOR,
     apply_date_intent,
     present_statements_first,
+    states_present,
 )
 from index.ranking.features import FEATURES, MODEL_PATH, RerankModel, candidate_features, sentence_text
 from index.ranking.profiles import retrieval_params
@@ -112,6 +113,20 @@ def test_present_question_leads_with_the_newest_relevant_sentence_that_says_now(
     out = present_statements_first(snap, ordered, confidence, threshold=0.45)
     assert [s.row for s in out] == [1, 0, 3, 2]
     assert out[0].score > out[1].score
+
+
+def test_a_now_inside_a_quotation_is_a_speakers_words_not_the_story_stating_the_present() -> None:
+    assert states_present("He now directs Zamalek in Egypt.")
+    assert states_present("“I am happy,” he said; he is now the coach of Zamalek.")
+    assert not states_present("He analyzes it, but warns: “The priority at this moment is Zamalek.”")
+    assert not states_present('"The priority right now is Zamalek," was his answer.')
+    assert not states_present("«Ahora mi prioridad es el Zamalek», dijo Osorio.")
+    story = ["He said: “The priority right now is Zamalek.”", "He now directs Zamalek in Egypt."]
+    snap = _fake_snapshot([dt.date(2023, 7, 12)] * 2, story)
+    ordered = [SentenceScore(0, 0.8, 0.7), SentenceScore(1, 0.6, 0.6)]
+    confidence = [SentenceScore(0, 0.8, 0.7), SentenceScore(1, 0.7, 0.6)]
+    # The story's own statement leads; the quoted "right now" is not lifted with it.
+    assert [s.row for s in present_statements_first(snap, ordered, confidence, 0.45)] == [1, 0]
 
 
 def test_present_rule_needs_the_newest_article_and_a_relevant_sentence() -> None:

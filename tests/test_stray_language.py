@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
+import numpy as np
+
+from index.embedding.sentence_transformer import Embedder
 from index.ranking.features import sentence_text
-from index.ranking.results import SentenceScore
-from index.ranking.stray_language import stray_last, stray_rows
+from index.ranking.pipeline import RankingPipeline
+from index.ranking.profiles import ProfileSet, RankingProfile
+from index.ranking.results import Ranking, SentenceScore
+from index.ranking.scorers import Scores, ScoringInput
+from index.ranking.stray_language import crosses_language, stray_last, stray_rows
+from index.retrieval.intent import read_intent
+from index.retrieval.search import ChunkHit
 from index.store.generations import Snapshot
 
 STORY = (
@@ -56,3 +65,51 @@ def test_stray_sentences_move_behind_every_other_candidate_keeping_their_order()
     assert out[1].score > out[2].score > out[3].score  # quote growth reads the scores, so they agree
     assert stray_last(scored, frozenset()) == scored
     assert stray_last(scored, frozenset({1, 2, 3, 4})) == scored  # nothing to put them behind
+
+
+def test_a_sentence_crosses_languages_when_it_and_its_story_are_in_another_language(
+    make_snapshot: Callable[[str, dict[str, str]], Snapshot],
+) -> None:
+    snap = make_snapshot("mixed", {"story.txt": STORY, "nota.txt": NOTA})
+    caption, story, nota, english_quote = _rows(
+        snap, "se enfrentaron", "sought-after", "malos resultados", "This is what I wanted"
+    )
+    # A Spanish question answered by the English story crosses; by the Spanish note it does not.
+    assert crosses_language(snap, story, "es") and not crosses_language(snap, nota, "es")
+    assert crosses_language(snap, nota, "en") and not crosses_language(snap, story, "en")
+    # A sentence in another language than its own story is a stray caption or quote, not a crossing.
+    assert not crosses_language(snap, caption, "es") and not crosses_language(snap, english_quote, "en")
+    assert not crosses_language(snap, story, "unknown")
+
+
+class _Fixed:
+    """A scorer giving each candidate row a set score (0 for the others)."""
+
+    def __init__(self, name: str, by_row: dict[int, float]) -> None:
+        self.name = name
+        self.by_row = by_row
+
+    def score(self, job: ScoringInput) -> Scores:
+        return Scores(np.array([self.by_row.get(r, 0.0) for r in job.candidates.rows.tolist()]))
+
+
+def test_a_question_answered_in_another_language_is_ordered_by_the_confidence(
+    make_snapshot: Callable[[str, dict[str, str]], Snapshot], fake_embedder: Embedder
+) -> None:
+    snap = make_snapshot("mixed", {"story.txt": STORY, "nota.txt": NOTA})
+    story, rotations, nota = _rows(snap, "sought-after", "system of rotations", "malos resultados")
+    hits = [ChunkHit(r, 1.0, 0.5, 1.0) for r in range(len(snap.data.chunks))]
+    # The order scorer prefers one English sentence, the (cross-lingual) confidence another.
+    order = _Fixed("words", {story: 0.9, rotations: 0.2, nota: 0.1})
+    confidence = _Fixed("cosines", {story: 0.3, rotations: 0.6, nota: 0.5})
+    pipeline = RankingPipeline(ProfileSet({"en": RankingProfile("en", order, confidence, 0.1)}))
+
+    def rank(question: str) -> Ranking:
+        intent = read_intent(question, dt.date(2024, 1, 1))
+        return pipeline.rank(snap, intent, fake_embedder.embed_query(question), hits)
+
+    spanish = rank("¿Por qué se fue Osorio del América de Cali?")
+    assert spanish.order[0].row == rotations and spanish.scorer == "cosines"
+    # Asked in the story's language, the order scorer reads its words and orders as before.
+    english = rank("Why did Osorio leave America de Cali?")
+    assert english.order[0].row == story and english.scorer == "words"

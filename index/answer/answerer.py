@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from index.answer.passages import Passage, bound_span, choose_passages
-from index.answer.presentation import QUOTE_POOL, SUPPORTING_MIN_RATIO, present
+from index.answer.presentation import QUOTE_POOL, present
 from index.embedding.factory import runtime_label
 from index.embedding.protocol import Embedder
 from index.models import Answer, IndexStats, Quote
@@ -43,12 +43,13 @@ class Answerer:
         min_score: float | None = None,
         max_question_chars: int = 500,
         ranker: RankingPipeline | None = None,
-        supporting_min_ratio: float = SUPPORTING_MIN_RATIO,
+        supporting_min_ratio: float | None = None,
         quote_pool: int = QUOTE_POOL,
         quote_unanswered: bool = False,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        """`ranker` defaults to the hand-set weights; `min_score` overrides its profiles' thresholds."""
+        """`ranker` defaults to the hand-set weights; `min_score` and `supporting_min_ratio` override its
+        profiles' thresholds and supporting-quote ratios."""
         self.handle = handle
         self._embedder = embedder
         self.max_quotes = max_quotes
@@ -120,7 +121,8 @@ class Answerer:
         # Always the same pool, so that the first quotes do not depend on how many are asked for.
         passages = choose_passages(snap, ranking.order, max(count, self._quote_pool), ranking.growth)
         ranked = [_to_quote(snap, p, ranking.confidence.get(p.best), found.terms) for p in passages]
-        quotes = present(ranked, self.supporting_min_ratio)[:count]
+        ratio = profile.supporting_ratio if self.supporting_min_ratio is None else self.supporting_min_ratio
+        quotes = present(ranked, ratio)[:count]
         answered = bool(quotes) and ranking.confident
         return Answer(
             question=question,

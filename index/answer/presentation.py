@@ -10,8 +10,6 @@ from collections.abc import Sequence
 
 from index.models import Quote
 
-# Supporting quotes whose confidence is below this share of the best one's are noise, not support.
-SUPPORTING_MIN_RATIO = 0.4
 # Passages ranked per question before the relevance cut (the bot pages through up
 # to this many); a larger count asked for ranks that many.
 QUOTE_POOL = 12

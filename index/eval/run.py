@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from index.answer.answerer import Answerer
-from index.answer.presentation import SUPPORTING_MIN_RATIO
 from index.build.builder import IndexBuilder
 from index.embedding.e5_engine import embed_questions
 from index.embedding.protocol import Embedder, ProgressFn
@@ -56,9 +55,10 @@ class EvalOptions:
     # Share of every article's paragraphs left out of the index; the questions only they answer are asked
     # as unanswerable ones about indexed stories (index/holdout.py).
     holdout_paragraphs: float = 0.0
-    # As users see the answers: pages of MAX_QUOTES, supporting quotes cut at SUPPORTING_MIN_RATIO.
+    # As users see the answers: pages of MAX_QUOTES, supporting quotes cut at SUPPORTING_MIN_RATIO (None:
+    # each question language's ranking profile's ratio).
     page_size: int = 3
-    supporting_min_ratio: float = SUPPORTING_MIN_RATIO
+    supporting_min_ratio: float | None = None
 
 
 @dataclass

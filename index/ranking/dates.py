@@ -20,6 +20,22 @@ _STATES_PRESENT = re.compile(
     r"ahora|actualmente|en la actualidad|hoy en d[ií]a)\b",
     re.I,
 )
+# Quotation marks: a "now" inside them is a speaker's words ("“The priority right now is Zamalek,” said
+# Osorio" when offered another job), not the story stating the present.
+_OPENS = "“«"
+_CLOSES = "”»"
+
+
+def states_present(sentence: str) -> bool:
+    """Whether the sentence itself states the present: a "now" word outside any quotation."""
+    for match in _STATES_PRESENT.finditer(sentence):
+        before = sentence[: match.start()]
+        opened = sum(before.count(c) for c in _OPENS) + before.count('"') % 2
+        if opened <= sum(before.count(c) for c in _CLOSES):
+            return True
+    return False
+
+
 # Boosts stay below the reranker's typical gap between a right and a wrong sentence: dates break ties
 # between candidates that answer equally well, they do not make an off-topic sentence win.
 IN_RANGE_BOOST = 0.08
@@ -113,7 +129,7 @@ def present_statements_first(
         if newest is not None
         and dates[s.row] == newest
         and confidence.get(s.row, 0.0) >= threshold
-        and _STATES_PRESENT.search(snap.sentence_text(s.row))
+        and states_present(snap.sentence_text(s.row))
     ]
     if not lead:
         return ordered

@@ -14,7 +14,7 @@ import numpy as np
 from index.embedding.e5_engine import E5_MODEL, ENGINE_SUFFIX
 from index.ranking.features import FEATURES
 from index.ranking.model_files import MODELS_DIR, load_logistic, load_trees
-from index.ranking.profiles import TREE_GROW_RATIO, ProfileSet, RankingProfile
+from index.ranking.profiles import ProfileSet, RankingProfile
 from index.ranking.provenance import ModelFile
 from index.ranking.results import GROW_RATIO
 from index.ranking.scorers import (
@@ -52,6 +52,18 @@ E5_THRESHOLDS = {"en": 0.277, "es": 0.214}
 # characters (MiniLM's shipped Spanish quotes: 237).
 RERANK_CHUNKS_ES = 5
 GROW_RATIO_ES = 0.7
+# With the logistic model and no supporting-quote cut (session 7), deeper reads more of the right story:
+# es tune @1/@3 at depth 5 0.556/0.717, 8 0.560/0.733, 12 0.566/0.742, 16 0.565/0.742; depth 12 with
+# neighbours joined at 60%: 0.571/0.752 (quotes 256 characters; docs/quality.md, "Session 7").
+RERANK_CHUNKS_ES_LOGISTIC = 12
+GROW_RATIO_ES_LOGISTIC = 0.6
+# Supporting quotes: the Spanish logistic model's probabilities are peaky, and so is the confidence of its
+# few candidates; no cut shows more of the right story (es tune @3: ratio 0.4 0.701, 0.2 0.710, 0 0.717).
+SUPPORTING_RATIO_ES = 0.0
+# English trees (session 7, squad tune): neighbours join at 30% of the best sentence's probability (@1 0.885
+# -> 0.890, quotes 199 -> 204 characters); no supporting-quote cut (@3 0.940 -> 0.958).
+TREE_GROW_RATIO_E5 = 0.3
+SUPPORTING_RATIO_EN = 0.0
 
 
 class CosineMixScorer:
@@ -98,14 +110,16 @@ def e5_profiles(models_dir: Path = MODELS_DIR) -> ProfileSet:
     trees_path = models_dir / TREES_EN_E5
     if trees_path.exists():
         trees, trees_file = load_trees(trees_path)
-        english_order, grow_en, files = TreeScorer(trees), TREE_GROW_RATIO, (trees_file,)
+        english_order, grow_en, files = TreeScorer(trees), TREE_GROW_RATIO_E5, (trees_file,)
     # The logistic model retrained on e5 (rerank_model.e5.json) when shipped: es tune, top-1 sentence
     # cross-validated 0.533 against these hand-set weights' 0.490; @1 0.556 against 0.519 at grow 0.7.
     spanish_order: Scorer = RescaledHandScorer()
+    depth_es, grow_es = RERANK_CHUNKS_ES, GROW_RATIO_ES
     logistic_path = models_dir / LOGISTIC_E5
     if logistic_path.exists():
         logistic, logistic_file = load_logistic(logistic_path)
         spanish_order = LogisticScorer(logistic, "es")
+        depth_es, grow_es = RERANK_CHUNKS_ES_LOGISTIC, GROW_RATIO_ES_LOGISTIC
         files += (logistic_file,)
     profiles = {
         "en": RankingProfile(
@@ -115,6 +129,7 @@ def e5_profiles(models_dir: Path = MODELS_DIR) -> ProfileSet:
             threshold=E5_THRESHOLDS["en"],
             retrieval=E5_RETRIEVAL["en"],
             grow_ratio=grow_en,
+            supporting_ratio=SUPPORTING_RATIO_EN,
         ),
         "es": RankingProfile(
             "es",
@@ -122,8 +137,9 @@ def e5_profiles(models_dir: Path = MODELS_DIR) -> ProfileSet:
             confidence=confidence,
             threshold=E5_THRESHOLDS["es"],
             retrieval=E5_RETRIEVAL["es"],
-            rerank_chunks=RERANK_CHUNKS_ES,
-            grow_ratio=GROW_RATIO_ES,
+            rerank_chunks=depth_es,
+            grow_ratio=grow_es,
+            supporting_ratio=SUPPORTING_RATIO_ES,
         ),
     }
     return ProfileSet(profiles, fallback="en", embedder=E5_EMBEDDER, model_files=files)

@@ -9,9 +9,9 @@ import numpy as np
 from index.ranking.dates import apply_date_intent, present_statements_first
 from index.ranking.features import candidate_features
 from index.ranking.profiles import ProfileSet, RankingProfile
-from index.ranking.results import Growth, Ranking, SentenceScore
+from index.ranking.results import GROW_RATIO, Growth, Ranking, SentenceScore
 from index.ranking.scorers import Scores, ScoringInput
-from index.ranking.stray_language import stray_last, stray_rows
+from index.ranking.stray_language import crosses_language, stray_last, stray_rows
 from index.retrieval.intent import QueryIntent
 from index.retrieval.search import ChunkHit
 from index.store.generations import Snapshot
@@ -54,9 +54,15 @@ class RankingPipeline:
         job = ScoringInput(snap, intent, query_vector, cands)
         rows, cosines = cands.rows.tolist(), cands.features[:, 0].tolist()
         by_order = profile.order.score(job)
-        ordered = _sorted(rows, by_order, cosines)
         same = profile.confidence is profile.order
-        relevance = ordered if same else _sorted(rows, profile.confidence.score(job), cosines)
+        by_confidence = by_order if same else profile.confidence.score(job)
+        order, grow_ratio = profile.order, profile.grow_ratio
+        if not same and _answered_in_another_language(snap, rows, by_confidence, intent.language):
+            # The order scorer's word features cannot read a story in another language (its terms never
+            # match the question's); the confidence is led by the cross-lingual cosine, so it orders them.
+            by_order, order, grow_ratio = by_confidence, profile.confidence, GROW_RATIO
+        ordered = _sorted(rows, by_order, cosines)
+        relevance = ordered if by_order is by_confidence else _sorted(rows, by_confidence, cosines)
         judged = profile.threshold if threshold is None else threshold
         ordered, relevance = _adjust(snap, intent, profile, ordered, relevance, judged)
         return Ranking(
@@ -64,10 +70,17 @@ class RankingPipeline:
             confidence={s.row: s.score for s in relevance},
             top_confidence=relevance[0].score if relevance else None,
             threshold=judged,
-            growth=Growth(profile.grow_ratio, by_order.completes),
-            scorer=profile.order.name,
+            growth=Growth(grow_ratio, by_order.completes),
+            scorer=order.name,
             confidence_scorer=profile.confidence.name,
         )
+
+
+def _answered_in_another_language(snap: Snapshot, rows: list[int], scores: Scores, language: str) -> bool:
+    """Whether the most confident candidate and its story are in another language than the question."""
+    if not rows:
+        return False
+    return crosses_language(snap, rows[int(scores.values.argmax())], language)
 
 
 def _adjust(

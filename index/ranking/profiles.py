@@ -34,6 +34,9 @@ RERANK_CHUNKS_ES = 5
 # often holds the answer (tuned on the SQuAD tuning articles so that quotes grow no longer than with the
 # pointwise trees at 30%; see docs/quality.md).
 TREE_GROW_RATIO = 0.4
+# Supporting quotes whose confidence is below this share of the best one's are noise, not support (the
+# answer's list drops them; SUPPORTING_MIN_RATIO overrides every profile's).
+SUPPORTING_RATIO = 0.4
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class RankingProfile:
     retrieval: RetrievalParams = field(default_factory=RetrievalParams)
     rerank_chunks: int = RERANK_CHUNKS
     grow_ratio: float = GROW_RATIO
+    supporting_ratio: float = SUPPORTING_RATIO  # further quotes need this share of the best one's confidence
     dates: DateAdjustment = field(default_factory=DateAdjustment)
     stray: StrayAdjustment = field(default_factory=StrayAdjustment)
 

@@ -58,3 +58,11 @@ def stray_last(
     floor, top = min(s.score for s in kept), max(s.score for s in moved)
     scale = factor * floor / top if top > 0 else 0.0
     return kept + [SentenceScore(s.row, s.score * scale, s.cosine) for s in moved]
+
+
+def crosses_language(snap: Snapshot, row: int, language: str) -> bool:
+    """Whether the sentence and its story are both in a known language other than the question's."""
+    if language == "unknown":
+        return False
+    story = snap.article_of(row).language
+    return story not in ("unknown", language) and detect_language(snap.sentence_text(row)) == story
