@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.ranking.features import sentence_text
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import ProfileSet, RankingProfile
