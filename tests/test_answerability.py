@@ -1,4 +1,4 @@
-"""The answer-or-refuse model: its evidence (answer types, named years, gaps), its file, and its place in the pipeline."""
+"""The answer-or-refuse model: evidence (answer types, years, gaps), model file, place in the pipeline."""
 
 from __future__ import annotations
 
@@ -15,16 +15,18 @@ from index.errors import RankerError
 from index.ranking.answerability import (
     ANSWERABILITY_FEATURE_SET,
     ANSWERABILITY_FEATURES,
-    AnswerabilityModel,
     asks_for_amount,
-    load_answerability,
-    model_json,
     score_gaps,
-    spread,
     states_amount,
     type_evidence,
-    with_answerability,
     year_evidence,
+)
+from index.ranking.answerability_model import (
+    VETO_FACTOR,
+    load_answerability,
+    model_json,
+    spread,
+    with_answerability,
 )
 from index.ranking.e5_profiles import ANSWERABILITY_E5, E5_EMBEDDER, e5_profiles
 from index.ranking.model_files import MODELS_DIR
@@ -118,29 +120,64 @@ def test_the_probability_goes_to_the_best_candidate_and_the_others_keep_their_sh
     assert spread(np.array([-0.2, -0.1, -0.3]), 0.05).tolist() == [0.0, 0.05, 0.0]
 
 
-def _model(coef: dict[str, float], intercept: float, thresholds: dict[str, float]) -> AnswerabilityModel:
-    n = len(ANSWERABILITY_FEATURES)
-    weights = np.array([coef.get(name, 0.0) for name in ANSWERABILITY_FEATURES])
-    return AnswerabilityModel(np.zeros(n), np.ones(n), weights, intercept, thresholds)
+def _trees(feature: str, below: float, above: float) -> dict[str, object]:
+    """One tree of one split: log-odds `below` when `feature` <= 0.5, else `above`."""
+    return {
+        "features": list(ANSWERABILITY_FEATURES),
+        "baseline": 0.0,
+        "depth": 2,
+        "trees": [
+            {
+                "feature": [ANSWERABILITY_FEATURES.index(feature), 0, 0],
+                "threshold": [0.5, 0.0, 0.0],
+                "left": [1, 0, 0],
+                "right": [2, 0, 0],
+                "leaf": [0, 1, 1],
+                "value": [0.0, below, above],
+            }
+        ],
+    }
 
 
-def _write(path: Path, model: AnswerabilityModel, embedder: str, dimension: int) -> Path:
-    provenance = Provenance(embedder, "test", dimension, ANSWERABILITY_FEATURE_SET, ANALYZER_VERSION, {"test": True})
-    path.write_text(json.dumps(model_json(model, provenance)), encoding="utf-8")
+def _write(
+    path: Path, trees: dict[str, object], thresholds: dict[str, float], embedder: str, dim: int
+) -> Path:
+    provenance = Provenance(
+        embedder, "test", dim, ANSWERABILITY_FEATURE_SET, ANALYZER_VERSION, {"test": True}
+    )
+    neutral = np.zeros(len(ANSWERABILITY_FEATURES))
+    path.write_text(json.dumps(model_json(trees, neutral, thresholds, provenance)), encoding="utf-8")
     return path
 
 
+def _sigmoid(z: float) -> float:
+    return float(1 / (1 + np.exp(-z)))
+
+
 def test_a_model_file_reads_back_as_written(tmp_path: Path) -> None:
-    model = _model({"lacks_amount": -3.0, "sent_cos": 2.0}, 0.5, {"en": 0.4, "es": 0.3})
-    loaded, model_file = load_answerability(_write(tmp_path / "a.json", model, "m", 8))
-    x = np.linspace(0, 1, len(ANSWERABILITY_FEATURES))
-    assert loaded.probability(x) == pytest.approx(model.probability(x))
-    assert loaded.threshold("es") == 0.3 and loaded.threshold("fr") == 0.4  # others: the fallback's
+    path = _write(tmp_path / "a.json", _trees("gap_next", -1.0, 2.0), {"en": 0.4, "es": 0.3}, "m", 8)
+    model, model_file = load_answerability(path)
+    x = np.zeros((2, len(ANSWERABILITY_FEATURES)))
+    x[1, ANSWERABILITY_FEATURES.index("gap_next")] = 0.9
+    assert model.probability(x).tolist() == pytest.approx([_sigmoid(-1.0), _sigmoid(2.0)])
+    assert model.threshold("es") == 0.3 and model.threshold("fr") == 0.4  # others: the fallback's
     assert model_file.provenance.embedder == "m" and model_file.features == ANSWERABILITY_FEATURE_SET
 
 
+def test_a_vetoed_question_keeps_a_fifth_of_its_probability(tmp_path: Path) -> None:
+    model, _ = load_answerability(
+        _write(tmp_path / "a.json", _trees("gap_next", 2.0, 2.0), {"en": 0.5}, "m", 8)
+    )
+    x = np.zeros((4, len(ANSWERABILITY_FEATURES)))
+    x[1, ANSWERABILITY_FEATURES.index("lacks_amount")] = 1
+    x[2, ANSWERABILITY_FEATURES.index("year_conflict")] = 1  # contradicted, but the article names it: no veto
+    x[3, [ANSWERABILITY_FEATURES.index("year_conflict"), ANSWERABILITY_FEATURES.index("year_absent")]] = 1
+    p = _sigmoid(2.0)
+    assert model.probability(x).tolist() == pytest.approx([p, p * VETO_FACTOR, p, p * VETO_FACTOR])
+
+
 def test_a_model_file_of_other_features_or_without_provenance_is_refused(tmp_path: Path) -> None:
-    path = _write(tmp_path / "a.json", _model({}, 0.0, {"en": 0.5}), "m", 8)
+    path = _write(tmp_path / "a.json", _trees("gap_next", 0.0, 0.0), {"en": 0.5}, "m", 8)
     raw = json.loads(path.read_text(encoding="utf-8"))
     (tmp_path / "b.json").write_text(json.dumps({**raw, "features": raw["features"][:-1]}), encoding="utf-8")
     with pytest.raises(RankerError, match=r"b\.json.*other features.*fit_answerability"):
@@ -154,7 +191,8 @@ def test_a_model_file_of_other_features_or_without_provenance_is_refused(tmp_pat
 def test_a_model_fitted_for_another_embedder_is_refused_with_what_to_do(
     tiny_answerer: Answerer, fake_embedder: Embedder, tmp_path: Path
 ) -> None:
-    path = _write(tmp_path / "answerability.json", _model({}, 0.0, {"en": 0.5}), E5_EMBEDDER, 384)
+    trees = _trees("gap_next", 0.0, 0.0)
+    path = _write(tmp_path / "answerability.json", trees, {"en": 0.5}, E5_EMBEDDER, 384)
     ranker = RankingPipeline(with_answerability(hand_set_profiles(), path))
     with pytest.raises(RankerError) as caught:
         Answerer(tiny_answerer.handle, fake_embedder, ranker=ranker).ask("When did Etna erupt?")
@@ -165,17 +203,22 @@ def test_a_model_fitted_for_another_embedder_is_refused_with_what_to_do(
 def test_the_model_decides_and_its_threshold_travels_with_it(
     tiny_answerer: Answerer, fake_embedder: Embedder, tmp_path: Path
 ) -> None:
-    # A model that refuses only money questions whose best sentence states no amount.
-    model = _model({"lacks_amount": -6.0}, 3.0, {"en": 0.5, "es": 0.5})
-    path = _write(tmp_path / "answerability.json", model, fake_embedder.name, fake_embedder.dimension)
+    # Trees that refuse questions naming what no indexed text names.
+    trees = _trees("unknown_names", 3.0, -3.0)
+    path = _write(
+        tmp_path / "a.json", trees, {"en": 0.5, "es": 0.5}, fake_embedder.name, fake_embedder.dimension
+    )
     ranker = RankingPipeline(with_answerability(hand_set_profiles(), path))
     answerer = Answerer(tiny_answerer.handle, fake_embedder, ranker=ranker)
     budget = answerer.ask("How much money did the city council approve for the budget?")
     assert budget.answered and "4.2 billion euros" in budget.quotes[0].text
-    assert budget.threshold == 0.5 and budget.confidence == pytest.approx(1 / (1 + np.exp(-3.0)))
-    salary = answerer.ask("How much money does the mayor of the city earn?")
-    assert not salary.answered and salary.status == "no_answer" and len(salary.quotes) == 1
-    assert salary.confidence == pytest.approx(1 / (1 + np.exp(3.0)))
+    assert budget.threshold == 0.5 and budget.confidence == pytest.approx(_sigmoid(3.0), abs=1e-4)
+    napoleon = answerer.ask("What budget did Napoleon approve?")
+    assert not napoleon.answered and napoleon.status == "no_answer" and len(napoleon.quotes) == 1
+    assert napoleon.confidence == pytest.approx(_sigmoid(-3.0), abs=1e-4)
+    # A money question whose best sentence states no amount is vetoed.
+    salary = answerer.ask("How much money does the city council pay the mayor?")
+    assert not salary.answered and salary.confidence == pytest.approx(_sigmoid(3.0) * VETO_FACTOR, abs=1e-4)
     assert ranker.profile("en").confidence.name == "answerability over hand-set"
 
 

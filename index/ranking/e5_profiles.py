@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedding.e5_engine import E5_MODEL, ENGINE_SUFFIX
-from index.ranking.answerability import with_answerability
+from index.ranking.answerability_model import with_answerability
 from index.ranking.features import FEATURES
 from index.ranking.model_files import MODELS_DIR, load_logistic, load_trees
 from index.ranking.profiles import TREE_GROW_RATIO, ProfileSet, RankingProfile
@@ -32,8 +32,8 @@ from index.retrieval.search import RetrievalParams
 E5_EMBEDDER = E5_MODEL + ENGINE_SUFFIX
 TREES_EN_E5 = "quote_model_en.e5.json"
 LOGISTIC_E5 = "rerank_model.e5.json"
-# Whether to answer at all, when shipped: a model over the candidates' evidence (index/ranking/answerability.py,
-# scripts/fit_answerability.py) judges on top of CosineMixScorer, with its own thresholds (E5_THRESHOLDS unused).
+# Whether to answer at all, when shipped: trees over the candidates' evidence (ranking/answerability*.py,
+# scripts/fit_answerability.py) judge over CosineMixScorer, with their own thresholds (not E5_THRESHOLDS).
 ANSWERABILITY_E5 = "answerability.e5.json"
 # Dense is the stronger retriever in both languages with e5 (tune splits: Spanish chunk@12 dense 0.862
 # against BM25's 0.795); fusion 1:1 keeps the best chunk@12 in both, and Spanish keeps its article blend.
