@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +17,12 @@ from index.ranking.answerability import (
     ANSWERABILITY_FEATURE_SET,
     ANSWERABILITY_FEATURES,
     asks_for_amount,
+    coverage,
     score_gaps,
     states_amount,
     type_evidence,
+    unknown_names,
+    year_absent,
     year_evidence,
 )
 from index.ranking.answerability_model import (
@@ -34,6 +38,7 @@ from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import hand_set_profiles
 from index.ranking.provenance import Provenance
 from index.retrieval.intent import parse_date_intent, read_intent
+from index.store.generations import Snapshot
 from index.text.analysis import ANALYZER_VERSION
 
 TODAY = dt.date(2024, 6, 1)
@@ -99,6 +104,34 @@ def test_a_year_the_question_names_against_the_sentence_and_its_date() -> None:
     assert year_evidence(since, "He joined in 2023.", None) == (False, False)
     none = parse_date_intent("Who won the World Cup?", TODAY)
     assert year_evidence(none, sentence_2018, None) == (False, False)
+
+
+CUP_STORY = {
+    "cup.txt": " date 2022-04-20 Mexico beat Germany at the 2018 World Cup in Russia.\n\n"
+    "Osorio coached Mexico for three years.\n\nHe later coached Paraguay.",
+}
+
+
+def test_a_year_that_no_sentence_of_the_article_names(make_snapshot: Callable[..., Snapshot]) -> None:
+    snap = make_snapshot("cup", CUP_STORY)
+    # Dated 2022, but no sentence names 2022: the date does not make the 2018 sentence an answer.
+    assert year_absent(snap, 0, parse_date_intent("Who won the 2022 World Cup?", TODAY))
+    assert not year_absent(snap, 0, parse_date_intent("Who won the 2018 World Cup?", TODAY))
+    assert not year_absent(snap, 0, parse_date_intent("Who has won it since 1990?", TODAY))  # open: unchecked
+    assert not year_absent(snap, 0, parse_date_intent("Who won the World Cup?", TODAY))
+
+
+def test_names_the_index_lacks_and_the_words_a_sentence_window_holds(
+    make_snapshot: Callable[..., Snapshot],
+) -> None:
+    snap = make_snapshot("cup", CUP_STORY)
+    assert unknown_names(snap, read_intent("Did Osorio coach Honduras?", TODAY)) == 0.5  # Honduras unknown
+    assert unknown_names(snap, read_intent("Did Osorio coach Mexico?", TODAY)) == 0.0
+    assert unknown_names(snap, read_intent("how long did he coach?", TODAY)) == 0.0  # no names: nothing
+    terms = read_intent("Did Osorio coach Paraguay?", TODAY).terms
+    window, article, rarest, _ = coverage(snap, 0, terms)  # the first sentence and its neighbour
+    assert article == pytest.approx(1.0) and window < 1.0 and rarest > 0  # Paraguay: only the third
+    assert coverage(snap, 1, terms)[:3] == pytest.approx((1.0, 1.0, 0.0))
 
 
 def test_the_gaps_between_the_best_candidate_and_the_rest() -> None:
