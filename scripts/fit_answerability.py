@@ -53,11 +53,11 @@ from index.ranking.answerability import (
     question_features,
 )
 from index.ranking.answerability_model import model_json, vetoed
-from index.ranking.e5_profiles import ANSWERABILITY_E5, E5_EMBEDDER, CosineMixScorer, e5_profiles
+from index.ranking.e5_profiles import ANSWERABILITY_E5, E5_EMBEDDER, e5_profiles
 from index.ranking.model_files import MODELS_DIR
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.provenance import Provenance
-from index.ranking.scorers import Scores, ScoringInput
+from index.ranking.scorers import Scorer, Scores, ScoringInput
 from index.ranking.trees import TreeEnsemble
 from index.store.handle import IndexHandle
 
@@ -66,19 +66,26 @@ KINDS = ("answerable", "in-story", "whole-story")
 
 
 class Recorder:
-    """The base confidence scorer, recording the answerability features of each question it scores."""
+    """The profiles' own confidence scorers, recording the answerability features of each question scored."""
 
     def __init__(self) -> None:
-        self.base = CosineMixScorer()
         self.name = "recorder"
         self.last: np.ndarray | None = None
 
-    def score(self, job: ScoringInput) -> Scores:
-        """The base scores; the question's features kept in `last`."""
-        scores = self.base.score(job)
-        if len(scores.values):
-            self.last = question_features(job, scores.values)
-        return scores
+    def wrap(self, base: Scorer) -> Scorer:
+        """`base`, recording into this recorder."""
+        recorder = self
+
+        class Recording:
+            name = f"recording {base.name}"
+
+            def score(self, job: ScoringInput) -> Scores:
+                scores = base.score(job)
+                if len(scores.values):
+                    recorder.last = question_features(job, scores.values)
+                return scores
+
+        return Recording()
 
 
 class FixedVectors:
@@ -115,7 +122,9 @@ def ask_all(
     """Each question's answerability features, through the e5 pipeline over `index_dir`."""
     recorder = Recorder()
     profiles = e5_profiles(models)
-    swapped = {lang: replace(p, confidence=recorder) for lang, p in profiles.profiles.items()}
+    swapped = {
+        lang: replace(p, confidence=recorder.wrap(p.confidence)) for lang, p in profiles.profiles.items()
+    }
     ranker = RankingPipeline(replace(profiles, profiles=swapped))
     answerer = Answerer(IndexHandle(index_dir, embedder.name), embedder, ranker=ranker)
     out: list[np.ndarray | None] = []
