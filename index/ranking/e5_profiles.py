@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedding.e5_engine import E5_MODEL, ENGINE_SUFFIX
+from index.ranking.answerability_model import with_answerability
 from index.ranking.features import FEATURES
 from index.ranking.model_files import MODELS_DIR, load_logistic, load_trees
 from index.ranking.profiles import ProfileSet, RankingProfile
@@ -31,6 +32,9 @@ from index.retrieval.search import RetrievalParams
 E5_EMBEDDER = E5_MODEL + ENGINE_SUFFIX
 TREES_EN_E5 = "quote_model_en.e5.json"
 LOGISTIC_E5 = "rerank_model.e5.json"
+# Whether to answer at all, when shipped: trees over the candidates' evidence (ranking/answerability*.py,
+# scripts/fit_answerability.py) judge over CosineMixScorer, with their own thresholds (not E5_THRESHOLDS).
+ANSWERABILITY_E5 = "answerability.e5.json"
 # Dense is the stronger retriever in both languages with e5 (tune splits: Spanish chunk@12 dense 0.862
 # against BM25's 0.795); fusion 1:1 keeps the best chunk@12 in both, and Spanish keeps its article blend.
 E5_RETRIEVAL: dict[str, RetrievalParams] = {
@@ -142,4 +146,5 @@ def e5_profiles(models_dir: Path = MODELS_DIR) -> ProfileSet:
             supporting_ratio=SUPPORTING_RATIO_ES,
         ),
     }
-    return ProfileSet(profiles, fallback="en", embedder=E5_EMBEDDER, model_files=files)
+    profile_set = ProfileSet(profiles, fallback="en", embedder=E5_EMBEDDER, model_files=files)
+    return with_answerability(profile_set, models_dir / ANSWERABILITY_E5)

@@ -1,0 +1,145 @@
+"""The answer-or-refuse model: small trees over answerability.ANSWERABILITY_FEATURES, its file and its scorer.
+
+The file (models/answerability.e5.json, written by scripts/fit_answerability.py) holds the trees, the
+threshold per question language (the cut that answered 95% of the answerable tune questions), and the
+embedder it was fitted with: an index of another model is refused, as with the quote rankers' files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.errors import RankerError
+from index.ranking.answerability import (
+    ANSWERABILITY_FEATURE_SET,
+    ANSWERABILITY_FEATURES,
+    LEXICAL,
+    question_features,
+)
+from index.ranking.profiles import ProfileSet
+from index.ranking.provenance import ModelFile, Provenance
+from index.ranking.scorers import Scorer, Scores, ScoringInput
+from index.ranking.trees import TreeEnsemble
+
+# Vetoes: evidence too rare in the tune data for the trees to weigh (a few questions in 3700), set by hand.
+# A money question whose best sentence states no amount ("How much does Osorio earn at Zamalek?" answered by
+# "He now directs Zamalek"), and a year the question names that the best sentence contradicts and its
+# article never names ("Who won the 2022 World Cup?" answered by a 2018 sentence) are refused: the
+# probability is multiplied by VETO_FACTOR. On the tune splits they refuse 10 of 3684 answerable questions
+# (and 61 unanswerable ones, most of them refused anyway).
+VETO_FACTOR = 0.2
+VETOES = (("lacks_amount",), ("year_conflict", "year_absent"))
+_VETOES = [[ANSWERABILITY_FEATURES.index(name) for name in names] for names in VETOES]
+_LEXICAL = [ANSWERABILITY_FEATURES.index(name) for name in LEXICAL]
+_LANGUAGE_MATCH = ANSWERABILITY_FEATURES.index("language_match")
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    """Trees giving P(the index answers) from one question's features, and the threshold per language."""
+
+    trees: TreeEnsemble
+    neutral: np.ndarray  # the features' means on the fitting data (word evidence across languages)
+    thresholds: dict[str, float]
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        """P(the index answers) for each row of `features`, vetoes applied."""
+        x = np.atleast_2d(features)
+        return self.trees.probability(x) * vetoed(x)
+
+    def threshold(self, language: str, fallback: str = "en") -> float:
+        """The cut answering 95% of the answerable tune questions in `language` (else the fallback's)."""
+        return self.thresholds.get(language, self.thresholds[fallback])
+
+
+class AnswerabilityScorer:
+    """The model's probability that the index answers, given to the base scorer's best candidate.
+
+    The other candidates keep their share of the best one's base score, so that the supporting-quote cut
+    (a share of the best quote's confidence) cuts what it cut before.
+    """
+
+    def __init__(self, model: AnswerabilityModel, base: Scorer) -> None:
+        self.model = model
+        self.base = base
+        self.name = f"answerability over {base.name}"
+
+    def score(self, job: ScoringInput) -> Scores:
+        """One score per candidate; the best one's is the probability that the index answers."""
+        base = self.base.score(job).values
+        if not len(base):
+            return Scores(base)
+        x = question_features(job, base)
+        if not x[_LANGUAGE_MATCH]:
+            x[_LEXICAL] = self.model.neutral[_LEXICAL]
+        return Scores(spread(base, float(self.model.probability(x)[0])))
+
+
+def vetoed(x: np.ndarray) -> np.ndarray:
+    """The factor the vetoes put on each row's probability (1 where none applies)."""
+    hit = np.zeros(len(x), dtype=bool)
+    for columns in _VETOES:
+        hit |= (x[:, columns] > 0).all(axis=1)
+    return np.where(hit, VETO_FACTOR, 1.0)
+
+
+def spread(base: np.ndarray, top: float) -> np.ndarray:
+    """Scores with the best one set to `top` and the others at their share of the best base score."""
+    best = float(base.max())
+    if best <= 0:  # nothing related: only the best candidate keeps a confidence
+        return np.where(base >= best, top, 0.0)
+    return np.asarray(top * base / best, dtype=np.float64)
+
+
+def load_answerability(path: Path) -> tuple[AnswerabilityModel, ModelFile]:
+    """An answerability model file and what it was fitted with; an unreadable or stale one is an error."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("not a JSON object")
+        if tuple(raw["features"]) != ANSWERABILITY_FEATURES:
+            raise ValueError("fitted on other features; refit it: scripts/fit_answerability.py")
+        model = AnswerabilityModel(
+            trees=TreeEnsemble.from_json(raw, path),
+            neutral=np.asarray(raw["neutral"], dtype=np.float64),
+            thresholds={str(k): float(v) for k, v in dict(raw["thresholds"]).items()},
+        )
+        if not model.thresholds or len(model.neutral) != len(ANSWERABILITY_FEATURES):
+            raise ValueError("thresholds or feature means missing")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RankerError(f"Cannot load the answer model {path}: {exc}") from exc
+    return model, ModelFile(path, Provenance.from_json(raw, path), ANSWERABILITY_FEATURE_SET)
+
+
+def model_json(
+    trees: dict[str, Any], neutral: np.ndarray, thresholds: dict[str, float], provenance: Provenance
+) -> dict[str, Any]:
+    """The JSON a model file holds: `trees` as index.ranking.trees reads them, plus the rest."""
+    return {
+        **trees,
+        "features": list(ANSWERABILITY_FEATURES),
+        "neutral": [round(float(v), 6) for v in neutral],
+        "thresholds": thresholds,
+        "provenance": provenance.to_json(),
+    }
+
+
+def with_answerability(profiles: ProfileSet, path: Path) -> ProfileSet:
+    """The profiles judged by the model in `path` over their own confidence scorers (unchanged without it)."""
+    if not path.exists():
+        return profiles
+    model, model_file = load_answerability(path)
+    judged = {
+        language: replace(
+            profile,
+            confidence=AnswerabilityScorer(model, profile.confidence),
+            threshold=model.threshold(language, profiles.fallback),
+        )
+        for language, profile in profiles.profiles.items()
+    }
+    return replace(profiles, profiles=judged, model_files=(*profiles.model_files, model_file))
