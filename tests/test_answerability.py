@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from index.answer.answerer import Answerer
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.errors import RankerError
 from index.ranking.answerability import (
     ANSWERABILITY_FEATURE_SET,

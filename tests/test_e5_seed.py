@@ -9,7 +9,7 @@ from conftest import seed_index
 
 from index.answer.answerer import NO_ANSWER, Answerer
 from index.build.builder import IndexBuilder
-from index.embedding.sentence_transformer import Embedder
+from index.embedding.protocol import Embedder
 from index.models import Answer
 
 pytestmark = pytest.mark.model
