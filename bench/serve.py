@@ -28,7 +28,12 @@ def main() -> None:
     manifest = Manifest.read(generation)
     # Large synthetic sizes store cheap vectors; questions are still embedded by the real model.
     cache = model_cache_dir(args.index_dir)
-    embedder = make_embedder(args.query_model or manifest.model, backend=args.backend, cache_dir=cache)
+    embedder = make_embedder(
+        args.query_model or manifest.model,
+        backend=args.backend,
+        cache_dir=cache,
+        engine_spin=args.engine_spin,
+    )
     handle = IndexHandle(args.index_dir, manifest.model)
     answerer = Answerer(handle, embedder, ranker=bench_ranker(embedder.name, manifest.model))
     questions = load_questions(args.questions)
@@ -74,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--started", type=float, required=True)
     parser.add_argument("--backend", default="auto", help="EMBEDDING_BACKEND for the questions")
     parser.add_argument("--query-model", help="embed questions with this model instead of the manifest's")
+    parser.add_argument("--engine-spin", type=int, default=0, help="EMBEDDING_ENGINE_SPIN (0: passive)")
     return parser
 
 

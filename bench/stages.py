@@ -35,7 +35,10 @@ def main() -> None:
     assert generation is not None, f"no index in {args.index_dir}"
     model = Manifest.read(generation).model
     embedder = make_embedder(
-        args.query_model or model, backend=args.backend, cache_dir=model_cache_dir(args.index_dir)
+        args.query_model or model,
+        backend=args.backend,
+        cache_dir=model_cache_dir(args.index_dir),
+        engine_spin=args.engine_spin,
     )
     ranker = bench_ranker(embedder.name, model)
     snap = IndexHandle(args.index_dir, model).snapshot()
@@ -71,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("questions", type=Path)
     parser.add_argument("--backend", default="auto", help="EMBEDDING_BACKEND for the questions")
     parser.add_argument("--query-model", help="embed questions with this model instead of the manifest's")
+    parser.add_argument("--engine-spin", type=int, default=0, help="EMBEDDING_ENGINE_SPIN (0: passive)")
     parser.add_argument("--limit", type=int, default=200)
     return parser
 
