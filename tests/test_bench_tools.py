@@ -44,7 +44,7 @@ def test_raw_encode_runs_on_the_texts_the_build_embeds(tmp_path: Path) -> None:
     (corpus / "news.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
     recorder = RecordingEmbedder(64)
     IndexBuilder(corpus, tmp_path / "index", recorder).build(interactive=False)
-    assert any(t.startswith("Moreau: She promised") for t in recorder.texts)
+    assert any(t.endswith(": She promised a new tram line by 2027.") for t in recorder.texts)
     assert sorted(embedding_texts(corpus, 1.0)) == sorted(recorder.texts)
 
 
