@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.synth import write_corpus
+
+if TYPE_CHECKING:
+    from index.ranking.pipeline import RankingPipeline
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 REAL_FILE = "es-news-dev.json"
@@ -84,3 +89,19 @@ def save_questions(path: Path, questions: list[str]) -> None:
 def load_questions(path: Path) -> list[str]:
     """Read a file written by save_questions."""
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def bench_ranker(query_model: str, stored_model: str) -> RankingPipeline:
+    """The ranking pipeline of the question model; unchecked when the stored vectors are synthetic.
+
+    The trained profiles refuse an index of another model's vectors (their provenance check): right for a
+    user, but a benchmark that stores cheap hashed vectors and embeds questions with the real model still
+    times the real pipeline, trees included, so the check is left out there (the answers are not judged).
+    """
+    from index.ranking.pipeline import RankingPipeline
+    from index.services import ranking_profiles
+
+    profiles = ranking_profiles(query_model)
+    if query_model != stored_model:
+        profiles = replace(profiles, model_files=())
+    return RankingPipeline(profiles)

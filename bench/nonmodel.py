@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from bench.common import load_questions, percentiles
+from bench.common import bench_ranker, load_questions, percentiles
 
 
 def main() -> None:
@@ -22,8 +22,6 @@ def main() -> None:
     from index.answer.answerer import Answerer
     from index.embedding.factory import make_embedder, model_cache_dir
     from index.eval.run import PrefetchedEmbedder
-    from index.ranking.pipeline import RankingPipeline
-    from index.services import ranking_profiles
     from index.store.generations import generation_path
     from index.store.handle import IndexHandle
     from index.store.manifest import Manifest
@@ -35,7 +33,7 @@ def main() -> None:
     embedder = make_embedder(args.query_model or model, backend=args.backend, cache_dir=cache)
     questions = [" ".join(q.split()) for q in load_questions(args.questions)][: args.limit]
     embedder = PrefetchedEmbedder(embedder, questions)  # embedded up front: no model call while timing
-    ranker = RankingPipeline(ranking_profiles(embedder.name))
+    ranker = bench_ranker(embedder.name, model)
     answerer = Answerer(IndexHandle(args.index_dir, model), embedder, ranker=ranker)
     answerer.ask(questions[0])  # loads the index
     cold, again = _timed(answerer, questions[1:]), _timed(answerer, questions[1:])

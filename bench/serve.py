@@ -11,7 +11,7 @@ import json
 import time
 from pathlib import Path
 
-from bench.common import load_questions, percentiles, rss_mb
+from bench.common import bench_ranker, load_questions, percentiles, rss_mb
 
 
 def main() -> None:
@@ -19,8 +19,6 @@ def main() -> None:
     args = _parser().parse_args()
     from index.answer.answerer import Answerer
     from index.embedding.factory import make_embedder, model_cache_dir
-    from index.ranking.pipeline import RankingPipeline
-    from index.services import ranking_profiles
     from index.store.generations import directory_size, generation_path
     from index.store.handle import IndexHandle
     from index.store.manifest import Manifest
@@ -30,9 +28,14 @@ def main() -> None:
     manifest = Manifest.read(generation)
     # Large synthetic sizes store cheap vectors; questions are still embedded by the real model.
     cache = model_cache_dir(args.index_dir)
-    embedder = make_embedder(args.query_model or manifest.model, backend=args.backend, cache_dir=cache)
+    embedder = make_embedder(
+        args.query_model or manifest.model,
+        backend=args.backend,
+        cache_dir=cache,
+        engine_spin=args.engine_spin,
+    )
     handle = IndexHandle(args.index_dir, manifest.model)
-    answerer = Answerer(handle, embedder, ranker=RankingPipeline(ranking_profiles(embedder.name)))
+    answerer = Answerer(handle, embedder, ranker=bench_ranker(embedder.name, manifest.model))
     questions = load_questions(args.questions)
     first = answerer.ask(questions[0])
     first_answer_s = time.time() - args.started
@@ -76,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--started", type=float, required=True)
     parser.add_argument("--backend", default="auto", help="EMBEDDING_BACKEND for the questions")
     parser.add_argument("--query-model", help="embed questions with this model instead of the manifest's")
+    parser.add_argument("--engine-spin", type=int, default=0, help="EMBEDDING_ENGINE_SPIN (0: passive)")
     return parser
 
 

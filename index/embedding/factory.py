@@ -27,13 +27,14 @@ def make_configured_embedder(
     backend: str = "auto",
     cache_dir: Path | None = None,
     explicit: bool = False,
+    engine_spin: int = e5_engine.ENGINE_SPIN,
 ) -> Embedder:
     """The configured embedder; the default e5 falls back to MiniLM (one WARNING) where its engine cannot run.
 
     An explicitly chosen e5 that cannot run is an error (EngineUnavailable), raised here rather than at the
     first question.
     """
-    embedder = make_embedder(model, batch_size, backend, cache_dir)
+    embedder = make_embedder(model, batch_size, backend, cache_dir, engine_spin=engine_spin)
     if not isinstance(embedder, e5_engine.E5EngineEmbedder):
         return embedder
     try:
@@ -67,14 +68,22 @@ def runtime_label(embedder: Embedder) -> str:
 
 
 def make_embedder(
-    model: str, batch_size: int = 32, backend: str = "torch", cache_dir: Path | None = None
+    model: str,
+    batch_size: int = 32,
+    backend: str = "torch",
+    cache_dir: Path | None = None,
+    *,
+    engine_spin: int = e5_engine.ENGINE_SPIN,
 ) -> Embedder:
-    """The embedder for a configured model and backend; ONNX exports are cached in `cache_dir`."""
+    """The embedder for a configured model and backend; ONNX exports are cached in `cache_dir`.
+
+    `engine_spin`: the e5 engine's OpenMP spin count (EMBEDDING_ENGINE_SPIN; 0 = sleep at once).
+    """
     match = _HASHING.match(model)
     if match:
         return HashingEmbedder(int(match.group(1)))
     if e5_engine.is_e5_engine_name(model) and backend in ("auto", e5_engine.ENGINE_BACKEND):
-        return e5_engine.E5EngineEmbedder()
+        return e5_engine.E5EngineEmbedder(spin=engine_spin)
     if backend not in ("auto", "onnx", "onnx-int8", "torch"):
         raise EmbedderError(
             f"Unknown EMBEDDING_BACKEND '{backend}': use auto, onnx, onnx-int8, torch or e5-engine"
