@@ -133,7 +133,8 @@ def run_stats(services: Services, args: argparse.Namespace) -> int:
             f"index: {stats.index_type}, format v{stats.format_version}, {stats.size_bytes / 2**20:.1f} MiB\n"
             f"path: {stats.path}\n"
             f"engine: {stats.engine}{f' (collection {stats.collection})' if stats.collection else ''}\n"
-            f"quote ranking: {', '.join(f'{lang} {name}' for lang, name in stats.scorers.items())}"
+            f"quote ranking: {', '.join(f'{lang} {name}' for lang, name in stats.scorers.items())}\n"
+            f"answer or refuse: {', '.join(f'{lang} {name}' for lang, name in stats.deciders.items())}"
         )
     return 0
 

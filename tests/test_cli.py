@@ -52,6 +52,9 @@ def test_build_ask_stats_end_to_end(tiny_corpus: Path, tmp_path: Path) -> None:
     assert json.loads(stats.stdout)["articles"] == 3
     # The hashing embedder has no trained ranker: every language is ranked by the hand-set weights.
     assert json.loads(stats.stdout)["scorers"] == {"en": "hand-set", "es": "hand-set"}
+    assert set(json.loads(stats.stdout)["deciders"]) == {"en", "es"}
+    text = run(["stats"], tmp_path)
+    assert "answer or refuse: en hand-set >= " in text.stdout
 
 
 def test_ask_json_reads_one_question_per_line(tiny_corpus: Path, tmp_path: Path) -> None:

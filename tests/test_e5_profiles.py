@@ -42,6 +42,13 @@ def test_the_e5_engine_gets_the_e5_profiles_and_minilm_keeps_its_own() -> None:
     expected = load_answerability(shipped)[0].thresholds if shipped.exists() else E5_THRESHOLDS
     assert e5.for_language("en").threshold == expected["en"] > 0.0
     assert e5.for_language("unknown") is e5.for_language("en")
+    # stats names what decides, with its cut; an operator's MIN_SCORE replaces every profile's cut.
+    decider = e5.for_language("en").confidence.name
+    assert e5.deciders()["en"] == f"{decider} >= {expected['en']:.3g}"
+    assert e5.deciders(0.5) == {
+        "en": f"{decider} >= 0.5",
+        "es": f"{e5.for_language('es').confidence.name} >= 0.5",
+    }
     # Dense is back in the Spanish fusion (MiniLM's Spanish profile gives it weight 0).
     assert e5.for_language("es").retrieval.fusion_weights[0] > 0
     minilm = ranking_profiles(MINILM_MODEL)

@@ -172,6 +172,7 @@ class Answerer:
             engine=m.engine,
             collection=m.collection,
             scorers=self.ranker.scorers(),
+            deciders=self.ranker.deciders(self._min_score),
             runtime=runtime_label(self._embedder),
         )
 

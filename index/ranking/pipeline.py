@@ -38,6 +38,10 @@ class RankingPipeline:
         """Language -> the scorer that orders its quotes."""
         return self.profiles.scorers()
 
+    def deciders(self, min_score: float | None = None) -> dict[str, str]:
+        """Language -> the answer-or-refuse scorer and its threshold (for stats)."""
+        return self.profiles.deciders(min_score)
+
     def rank(
         self,
         snap: Snapshot,

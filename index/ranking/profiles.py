@@ -77,6 +77,13 @@ class ProfileSet:
         """Language -> the scorer that orders its quotes (for stats and /about)."""
         return {language: p.order.name for language, p in sorted(self.profiles.items())}
 
+    def deciders(self, min_score: float | None = None) -> dict[str, str]:
+        """Language -> what decides whether to answer, and the cut (`min_score` overrides the profiles')."""
+        return {
+            language: f"{p.confidence.name} >= {p.threshold if min_score is None else min_score:.3g}"
+            for language, p in sorted(self.profiles.items())
+        }
+
 
 def hand_set_profiles(threshold: float = HAND_THRESHOLD) -> ProfileSet:
     """Profiles that need no model file: the hand-set weights for every language."""
