@@ -19,7 +19,15 @@ import logging
 import sys
 from pathlib import Path
 
-from e5_measure import FixedVectors, Tally, first_stage, question_vectors, quote_hits, restore, with_weights
+from e5_measure import (
+    FixedVectors,
+    Tally,
+    first_stage,
+    hand_ranker,
+    question_vectors,
+    quote_hits,
+    shipped_ranker,
+)
 
 from index.answer.answerer import Answerer
 from index.embedding import make_embedder, model_cache_dir
@@ -115,19 +123,17 @@ def main() -> int:
         rows: dict[str, dict[str, float]] = {}
         for setting in SETTINGS:
             tally = Tally(n=len(questions))
-            saved = with_weights(setting, "es")
-            saved_en = with_weights(setting, "en")
-            try:
-                hand = Answerer(handle, embedder, max_quotes=10, min_score=float("-inf"), use_reranker=False)
-                for q in questions:
-                    v = embedder.embed_query(q.question)
-                    tally.add(**first_stage(snap, q, v, setting), **quote_hits(hand, q)[0])
-            finally:
-                restore(saved_en)
-                restore(saved)
+            hand = Answerer(
+                handle, embedder, max_quotes=10, min_score=float("-inf"), ranker=hand_ranker(setting)
+            )
+            for q in questions:
+                v = embedder.embed_query(q.question)
+                tally.add(**first_stage(snap, q, v, setting), **quote_hits(hand, q)[0])
             rows[setting[0]] = tally.shares()
         shipped, tally = (
-            Answerer(handle, embedder, max_quotes=10, min_score=float("-inf")),
+            Answerer(
+                handle, embedder, max_quotes=10, min_score=float("-inf"), ranker=shipped_ranker(embedder)
+            ),
             Tally(n=len(questions)),
         )
         for q in questions:

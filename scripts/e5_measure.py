@@ -27,7 +27,7 @@ import logging
 import random
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +38,11 @@ from index.embedding.e5_engine import E5_MODEL, embed_questions
 from index.eval.holdout import hold_out_paragraphs
 from index.eval.run import build_eval_index
 from index.eval.squad import EvalQuestion, expand_titles, hit_rank, load_squad, normalise
+from index.ranking.pipeline import RankingPipeline
+from index.ranking.profiles import RETRIEVAL, hand_set_profiles
 from index.retrieval import search
+from index.retrieval.search import RetrievalParams
+from index.services import ranking_profiles
 from index.store.generations import Snapshot
 from index.store.handle import IndexHandle
 from index.text.analysis import analyze_query
@@ -115,7 +119,7 @@ def first_stage(snap: Snapshot, q: EvalQuestion, vector: np.ndarray, setting: tu
     _, w_dense, w_bm25, blend = setting
     language = detect_language(q.question)
     if blend is None:
-        blend = search.ARTICLE_BLEND.get(language, 0.0)
+        blend = RETRIEVAL.get(language, RetrievalParams()).article_blend
     hits = search.hybrid_search(snap, vector, analyze_query(q.question), DEPTH, (w_dense, w_bm25), blend)
     # Weight 0 still lets that retriever's chunks in (fused 0): keep only those the weighted one ranks.
     hits = [h for h in hits if h.fused > 0]
@@ -165,23 +169,29 @@ def cosine_scale(snap: Snapshot, asked: list[EvalQuestion], embedder: Embedder, 
     }
 
 
-def with_weights(setting: tuple, language: str) -> tuple[dict, dict]:
-    """Patch the module's fusion tables for one language; returns the originals to restore."""
+def hand_ranker(setting: tuple | None = None) -> RankingPipeline:
+    """The hand-set pipeline with one first-stage setting for every language (None: the profiles' own)."""
+    profiles = hand_set_profiles()
+    if setting is None:
+        return RankingPipeline(profiles)
     _, w_dense, w_bm25, blend = setting
-    saved = (dict(search.FUSION_WEIGHTS), dict(search.ARTICLE_BLEND))
-    for lang in (language, "unknown"):
-        search.FUSION_WEIGHTS[lang] = (w_dense, w_bm25)
-        if blend is not None:
-            search.ARTICLE_BLEND[lang] = blend
-    return saved
+    changed = {
+        language: replace(
+            profile,
+            retrieval=replace(
+                profile.retrieval,
+                fusion_weights=(w_dense, w_bm25),
+                article_blend=profile.retrieval.article_blend if blend is None else blend,
+            ),
+        )
+        for language, profile in profiles.profiles.items()
+    }
+    return RankingPipeline(replace(profiles, profiles=changed))
 
 
-def restore(saved: tuple[dict, dict]) -> None:
-    """Put the shipped fusion tables back."""
-    search.FUSION_WEIGHTS.clear()
-    search.FUSION_WEIGHTS.update(saved[0])
-    search.ARTICLE_BLEND.clear()
-    search.ARTICLE_BLEND.update(saved[1])
+def shipped_ranker(embedder: Embedder) -> RankingPipeline:
+    """The pipeline the product serves for this embedder (its trained profiles)."""
+    return RankingPipeline(ranking_profiles(embedder.name))
 
 
 def quote_hits(answerer: Answerer, q: EvalQuestion) -> tuple[dict[str, bool], float]:
@@ -200,13 +210,9 @@ def measure_settings(
     table: dict[str, dict[str, float]] = {}
     for setting in SETTINGS:
         tally = Tally(n=len(asked))
-        saved = with_weights(setting, language)
-        try:
-            hand = Answerer(handle, embedder, max_quotes=10, min_score=float("-inf"), use_reranker=False)
-            for q, v in zip(asked, vectors, strict=True):
-                tally.add(**first_stage(snap, q, v, setting), **quote_hits(hand, q)[0])
-        finally:
-            restore(saved)
+        hand = Answerer(handle, embedder, max_quotes=10, min_score=float("-inf"), ranker=hand_ranker(setting))
+        for q, v in zip(asked, vectors, strict=True):
+            tally.add(**first_stage(snap, q, v, setting), **quote_hits(hand, q)[0])
         table[setting[0]] = tally.shares()
         print(f"  {setting[0]:18s} {table[setting[0]]}", file=sys.stderr, flush=True)
     return table
@@ -214,8 +220,10 @@ def measure_settings(
 
 def question_scores(snap: Snapshot, embedder: Embedder, handle: IndexHandle, qs: list[EvalQuestion]) -> dict:
     """Per question: top chunk cosine, top sentence cosine, top BM25, hand-set and shipped confidence."""
-    hand = Answerer(handle, embedder, max_quotes=10, min_score=float("-inf"), use_reranker=False)
-    shipped = Answerer(handle, embedder, max_quotes=10, min_score=float("-inf"))
+    hand = Answerer(handle, embedder, max_quotes=10, min_score=float("-inf"), ranker=hand_ranker())
+    shipped = Answerer(
+        handle, embedder, max_quotes=10, min_score=float("-inf"), ranker=shipped_ranker(embedder)
+    )
     sentence_vectors = np.asarray(snap.data.sentence_vectors, dtype=np.float32)
     out: dict[str, list[float]] = {k: [] for k in ("chunk_cos", "sent_cos", "bm25", "hand", "shipped")}
     hits: dict[str, list[bool]] = {"hand@1": [], "shipped@1": []}
