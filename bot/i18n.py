@@ -193,6 +193,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "about_built": {"en": "Index built", "es": "Índice creado"},
     "about_format": {"en": "Index format", "es": "Formato del índice"},
     "about_ranking": {"en": "Quote ranking", "es": "Orden de las citas"},
+    "about_deciding": {"en": "Answers when", "es": "Responde cuando"},
     "about_version": {"en": "Bot version", "es": "Versión del bot"},
     "about_feedback": {"en": "Feedback in this server", "es": "Opiniones en este servidor"},
     "stale_note": {

@@ -241,6 +241,8 @@ def test_about_shows_the_index(env: Env) -> None:
         fields["Articles"] == str(len(ARTICLES)) and fields["Model"] == "hashing\\:256"
     )  # escaped; no runtime
     assert fields["Quote ranking"] == "en\\: hand\\-set, es\\: hand\\-set"  # escaped
+    # What decides whether to answer, with its cut (the hand-set weights' 0.45), escaped.
+    assert fields["Answers when"] == "en\\: hand\\-set \\>= 0\\.45, es\\: hand\\-set \\>= 0\\.45"
 
 
 def test_a_refused_typing_indicator_does_not_stop_the_answer(env: Env) -> None:

@@ -56,6 +56,9 @@ def about_embed(stats: IndexStats, lang: Lang = "en", votes: tuple[int, int] | N
     embed.add_field(name=t("about_format", lang), value=str(stats.format_version))
     ranking = ", ".join(f"{lang}: {name}" for lang, name in stats.scorers.items()) or "hand-set"
     embed.add_field(name=t("about_ranking", lang), value=escape_cut(ranking, 1024))
+    if stats.deciders:
+        deciding = ", ".join(f"{lang}: {name}" for lang, name in stats.deciders.items())
+        embed.add_field(name=t("about_deciding", lang), value=escape_cut(deciding, 1024))
     embed.add_field(name=t("about_version", lang), value=bot.__version__)
     if votes is not None:
         embed.add_field(name=t("about_feedback", lang), value=f"👍 {votes[0]:,} · 👎 {votes[1]:,}")
