@@ -212,3 +212,10 @@ def test_leading_date_reads_spanish_news_datelines() -> None:
     assert leading_date("4 de mayo de 2012 Más de un centenar") == dt.date(2012, 5, 4)
     assert leading_date("El 4 de mayo de 2012") is None
     assert leading_date("31 de febrero de 2012 x") is None
+
+
+def test_a_year_range_holds_its_years_and_an_open_end_holds_every_year_on_that_side() -> None:
+    assert DateIntent(2019, 2021).holds(2019) and DateIntent(2019, 2021).holds(2021)
+    assert not DateIntent(2019, 2021).holds(2018) and not DateIntent(2019, 2021).holds(2022)
+    assert DateIntent(first_year=2019).holds(2050) and not DateIntent(first_year=2019).holds(2018)
+    assert DateIntent(last_year=2019).holds(1900) and not DateIntent(last_year=2019).holds(2020)

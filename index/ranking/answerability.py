@@ -107,12 +107,10 @@ def year_evidence(dates: DateIntent, sentence: str, published: dt.date | None) -
     the sentence nor its article's date is of a named year. Both False when the question names none."""
     if not dates.ranged:
         return False, False
-    low = dates.first_year if dates.first_year is not None else -10_000
-    high = dates.last_year if dates.last_year is not None else 10_000
     named = [int(y) for y in YEAR.findall(sentence)]
-    in_range = any(low <= y <= high for y in named)
+    in_range = any(dates.holds(y) for y in named)
     conflict = bool(named) and not in_range
-    dated = published is not None and low <= published.year <= high
+    dated = published is not None and dates.holds(published.year)
     return conflict, not in_range and not dated
 
 

@@ -70,12 +70,6 @@ def leading_date(text: str) -> dt.date | None:
         return None
 
 
-def _in_range(year: int, intent: DateIntent) -> bool:
-    low = intent.first_year if intent.first_year is not None else -10_000
-    high = intent.last_year if intent.last_year is not None else 10_000
-    return low <= year <= high
-
-
 def apply_date_intent(
     snap: Snapshot, scored: list[SentenceScore], intent: DateIntent, adjust: DateAdjustment = DateAdjustment()
 ) -> list[SentenceScore]:
@@ -102,7 +96,7 @@ def _ranged_score(
 ) -> float:
     """In range when the article is of those years or the sentence names one ("the 2014 final" in a 2023
     story); out of range only when the article is dated and the sentence names no year in range."""
-    if (when is not None and _in_range(when.year, intent)) or any(_in_range(y, intent) for y in named):
+    if (when is not None and intent.holds(when.year)) or any(intent.holds(y) for y in named):
         return score + adjust.in_range_boost
     return score * adjust.out_of_range_factor if when is not None else score
 

@@ -81,11 +81,7 @@ def _new_hit(
 def dated_in(snap: Snapshot, chunk_row: int, dates: DateIntent) -> bool:
     """True when the chunk's article is dated within the question's years."""
     when = snap.data.articles[int(snap.data.chunks[chunk_row, 0])].date
-    if when is None:
-        return False
-    low = dates.first_year if dates.first_year is not None else when.year
-    high = dates.last_year if dates.last_year is not None else when.year
-    return low <= when.year <= high
+    return when is not None and dates.holds(when.year)
 
 
 def _cosine(snap: Snapshot, chunk_row: int, query_vector: np.ndarray) -> float:

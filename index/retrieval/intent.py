@@ -58,6 +58,12 @@ class DateIntent:
         """True when the question names years ("in 2021", "since 2019", "last year")."""
         return self.first_year is not None or self.last_year is not None
 
+    def holds(self, year: int) -> bool:
+        """True when `year` falls within the named range (an open end holds every year on that side)."""
+        return (self.first_year is None or self.first_year <= year) and (
+            self.last_year is None or year <= self.last_year
+        )
+
     @property
     def empty(self) -> bool:
         """True when the question says nothing about time."""

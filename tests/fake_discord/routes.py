@@ -42,7 +42,7 @@ class Routes:
         r.add_post(f"{API}/webhooks/{{app_id}}/{{token}}", self.followup)
         r.add_patch(f"{API}/webhooks/{{app_id}}/{{token}}/messages/@original", self.edit_original)
         r.add_get(f"{API}/webhooks/{{app_id}}/{{token}}/messages/@original", self.get_original)
-        r.add_patch(f"{API}/webhooks/{{app_id}}/{{token}}/messages/{{message_id}}", self.edit_followup)
+        r.add_patch(f"{API}/webhooks/{{app_id}}/{{token}}/messages/{{message_id}}", self.edit_message)
         r.add_get(f"{API}/channels/{{channel_id}}/messages/{{message_id}}", self.get_message)
         r.add_patch(f"{API}/channels/{{channel_id}}", self.edit_channel)
         r.add_route("*", API + "/{tail:.*}", self.not_found)
@@ -107,7 +107,7 @@ class Routes:
         return jsonr(msg)
 
     async def edit_message(self, request: web.Request) -> web.Response:
-        """PATCH a message the bot sent (e.g. disabling buttons on timeout)."""
+        """PATCH a message the bot sent, or a followup (disabled buttons; a private answer made public)."""
         msg = self.fake.messages.get(request.match_info["message_id"])
         if msg is None:
             return jsonr({"message": "Unknown Message", "code": 10008}, status=404)
@@ -187,16 +187,6 @@ class Routes:
         if message_id is None:
             return jsonr({"message": "Unknown Message", "code": 10008}, status=404)
         return jsonr(self.fake.messages[message_id])
-
-    async def edit_followup(self, request: web.Request) -> web.Response:
-        """PATCH a followup message (e.g. a private answer after "Post publicly")."""
-        msg = self.fake.messages.get(request.match_info["message_id"])
-        if msg is None:
-            return jsonr({"message": "Unknown Message", "code": 10008}, status=404)
-        msg.update(
-            {k: v for k, v in (request[JSON_BODY] or {}).items() if k in ("content", "embeds", "components")}
-        )
-        return jsonr(msg)
 
     async def get_message(self, request: web.Request) -> web.Response:
         """GET one message (a forum post's starter message has the thread's id)."""
