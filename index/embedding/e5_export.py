@@ -11,13 +11,12 @@ from typing import Any
 
 from index.embedding.e5_weights import (
     bert_config,
-    build_tokenizer,
     bundled_model_file,
     map_model_file,
     read_packed,
     state_dict,
 )
-from index.embedding.onnx_export import META_FILE, MODEL_FILE, TOKENIZER_FILE, NotExportable, write_atomically
+from index.embedding.onnx_export import META_FILE, MODEL_FILE, NotExportable, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,10 @@ def _package_version(source: Path) -> str | None:
 
 
 def export_e5(source: Path, target: Path) -> Path:
-    """Write model.onnx (word vectors in, mean-pooled vector out), tokenizer.json and meta.json."""
+    """Write model.onnx (word vectors in, mean-pooled vector out) and meta.json.
+
+    No tokenizer file: index/embedding/e5_tokenizer.py reads the pieces from the model file at load.
+    """
     packed = read_packed(source, map_model_file(source))
 
     def write(folder: Path) -> None:
@@ -59,7 +61,6 @@ def export_e5(source: Path, target: Path) -> Path:
             _export_graph(packed, folder / MODEL_FILE)
         except Exception as exc:  # torch.onnx raises many types; all mean "not exportable here"
             raise NotExportable(f"the e5 ONNX export failed: {type(exc).__name__}: {exc}") from exc
-        build_tokenizer(packed).save(str(folder / TOKENIZER_FILE))
         meta = {"max_seq_length": MAX_TOKENS, "dimension": int(packed.hyper["hidden"])}
         (folder / META_FILE).write_text(json.dumps(meta | {"version": E5_EXPORT_VERSION}), encoding="utf-8")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,22 +21,26 @@ from index.embedding.e5_engine import (
     EngineUnavailable,
 )
 from index.embedding.e5_export import MAX_TOKENS, e5_export_folder, export_e5
+from index.embedding.e5_tokenizer import PieceTokenizer
 from index.embedding.e5_weights import WordRows, bundled_model_file, map_model_file, read_packed
-from index.embedding.onnx import OnnxRuntime, open_export
+from index.embedding.onnx import open_session
 from index.embedding.onnx_export import MODEL_FILE
 from index.embedding.protocol import ProgressFn
+from index.errors import EmbedderError
 
 log = logging.getLogger(__name__)
 
 E5_ONNX_BACKEND = "e5-onnx"
+_BATCH_TOKENS = 4096  # padded tokens per batch (see _batches)
+_Window = tuple[int, list[int], int]  # (text, token ids between <s> and </s>, weight)
 
 
 @dataclass
 class _Loaded:
-    runtime: OnnxRuntime
+    session: Any  # onnxruntime.InferenceSession
+    tokenizer: PieceTokenizer
     words: WordRows
-    bos: int
-    eos: int
+    dimension: int
 
 
 class E5OnnxEmbedder:
@@ -62,7 +66,7 @@ class E5OnnxEmbedder:
     @property
     def dimension(self) -> int:
         """Vector size (384; loads the model)."""
-        return self._load().runtime.dimension
+        return self._load().dimension
 
     def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         """Embed documents (sentences and chunks alike) with e5's `passage: ` prefix."""
@@ -79,25 +83,23 @@ class E5OnnxEmbedder:
     def _vectors(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         """Prefixed texts to unit vectors: in groups, windows of similar length batched together."""
         loaded = self._load()
-        sums = np.zeros((len(texts), loaded.runtime.dimension), dtype=np.float64)
+        sums = np.zeros((len(texts), loaded.dimension), dtype=np.float64)
         weights = np.zeros(len(texts))
-        group = self._batch_size * 8  # tokenise a group at a time: all encodings at once would not fit
+        group = self._batch_size * 8  # windows of similar length are batched within a group of texts
         for at in range(0, len(texts), group):
-            encodings = loaded.runtime.tokenizer.encode_batch(list(texts[at : at + group]))
             windows = [
                 (at + i, window, weight)
-                for i, enc in enumerate(encodings)
-                for window, weight in _windows(enc.ids, loaded.bos, loaded.eos)
+                for i, text in enumerate(texts[at : at + group])
+                for window, weight in _windows(loaded.tokenizer, text)
             ]
             windows.sort(key=lambda w: -len(w[1]))  # each batch padded only to its own longest window
-            for b in range(0, len(windows), self._batch_size):
-                batch = windows[b : b + self._batch_size]
-                means = _run(loaded.runtime.session, [w for _, w, _ in batch], loaded.words)
+            for batch in _batches(windows, self._batch_size):
+                means = _run(loaded.session, [w for _, w, _ in batch], loaded.words)
                 for (owner, _, weight), mean in zip(batch, means, strict=True):
                     sums[owner] += weight * mean
                     weights[owner] += weight
             if progress:
-                progress(len(encodings))
+                progress(min(group, len(texts) - at))
         vectors = sums / np.maximum(weights, 1e-12)[:, None]
         norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
         return (vectors / norms).astype(np.float32)
@@ -124,23 +126,44 @@ class E5OnnxEmbedder:
         folder = e5_export_folder(self.cache_dir, source)
         if not (folder / MODEL_FILE).exists():
             export_e5(source, folder)
-        runtime = open_export(folder, self._threads)
-        runtime.tokenizer.no_truncation()  # long texts go in windows, as the engine runs them
         packed = read_packed(source, map_model_file(source))
+        try:
+            session = open_session(folder / MODEL_FILE, self._threads)
+        except ImportError as exc:
+            raise EmbedderError(f"onnxruntime is needed for ONNX embedding ({exc})") from exc
+        except Exception as exc:  # corrupt or foreign files: onnxruntime raises its own types
+            raise EmbedderError(f"Could not load the ONNX export in {folder}: {exc}") from exc
         log.info("Embedding with ONNX Runtime (multilingual-e5-small, 4-bit weights) from %s", folder)
-        return _Loaded(runtime, WordRows(packed), packed.specials["bos"], packed.specials["eos"])
+        return _Loaded(session, PieceTokenizer(packed), WordRows(packed), int(packed.hyper["hidden"]))
 
 
-def _windows(ids: Sequence[int], bos: int, eos: int) -> list[tuple[list[int], int]]:
-    """A text's token ids as the engine runs them: windows of at most 510 pieces, each with its weight.
+def _windows(tokenizer: PieceTokenizer, text: str) -> list[tuple[list[int], int]]:
+    """A text's pieces as the engine runs them: windows of at most 510 pieces, each with its weight.
 
     The engine does not truncate: a longer text is cut (no overlap) into windows, each run between <s> and
     </s>, and its vector is the piece-count-weighted mean of the windows' mean-pooled vectors.
     """
-    content = list(ids[1:-1])
+    content = tokenizer.content(text)
     width = MAX_TOKENS - 2
     cuts = range(0, max(len(content), 1), width)
+    bos, eos = tokenizer.bos, tokenizer.eos
     return [([bos, *content[a : a + width], eos], max(len(content[a : a + width]), 1)) for a in cuts]
+
+
+def _batches(windows: list[_Window], most: int) -> Iterator[list[_Window]]:
+    """Runs of the (longest first) windows: at most `most` of them, at most _BATCH_TOKENS padded tokens.
+
+    Attention holds batch x heads x tokens^2 floats: 32 windows of 512 tokens would take 400 MB at once, which
+    ONNX Runtime's arena then keeps for the life of the process.
+    """
+    batch: list[_Window] = []
+    for window in windows:
+        if batch and (len(batch) >= most or (len(batch) + 1) * len(batch[0][1]) > _BATCH_TOKENS):
+            yield batch
+            batch = []
+        batch.append(window)
+    if batch:
+        yield batch
 
 
 def _run(session: Any, windows: Sequence[list[int]], words: WordRows) -> np.ndarray:
