@@ -127,6 +127,7 @@ def _fuse(path: Path, packed: Any) -> None:
     The same arithmetic in fewer kernels; when the optimizer cannot (another onnxruntime), the plain graph
     serves as it is.
     """
+    logging.disable(logging.INFO)  # the optimizer logs lines of its own at INFO: not for operators
     try:
         from onnxruntime.transformers import optimizer
 
@@ -139,4 +140,7 @@ def _fuse(path: Path, packed: Any) -> None:
             raise ValueError(f"{fused} attention blocks fused of {int(packed.hyper['layers'])}")
         model.save_model_to_file(str(path))
     except Exception as exc:  # the optimizer's failures are its own types; the unfused graph is correct
+        logging.disable(logging.NOTSET)
         log.info("e5 export: attention not fused (%s: %s); the plain graph serves", type(exc).__name__, exc)
+    finally:
+        logging.disable(logging.NOTSET)
