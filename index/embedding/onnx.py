@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,9 @@ INT8_SUFFIX = "+onnx-int8"  # int8 vectors differ from the model's: the manifest
 
 
 @dataclass
-class _Runtime:
+class OnnxRuntime:
+    """A loaded export: its session, its tokenizer and the vector size."""
+
     session: Any  # onnxruntime.InferenceSession
     tokenizer: Any  # tokenizers.Tokenizer, truncating at the model's max_seq_length
     dimension: int
@@ -64,7 +66,7 @@ class OnnxEmbedder:
         # only in fp32, whose vectors are the same. Passing one in shares an already loaded model.
         self._torch = torch_embedder or SentenceTransformerEmbedder(model, batch_size=batch_size)
         self._fallback = fallback and not quantized
-        self._runtime: _Runtime | None = None
+        self._runtime: OnnxRuntime | None = None
         self._delegate: Embedder | None = None
         self._lock = threading.Lock()
 
@@ -87,19 +89,14 @@ class OnnxEmbedder:
         runtime = self._load()
         if runtime is None:
             return self._torch.embed(texts, progress)
-        out = np.zeros((len(texts), runtime.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        group = self._batch_size * 8  # tokenise a group at a time: all encodings at once would not fit
-        for at in range(0, len(order), group):
-            ids = order[at : at + group]
-            encodings = runtime.tokenizer.encode_batch([texts[i] for i in ids])
-            by_tokens = sorted(range(len(ids)), key=lambda j: -len(encodings[j].ids))
-            for b in range(0, len(by_tokens), self._batch_size):
-                rows = by_tokens[b : b + self._batch_size]
-                out[[ids[j] for j in rows]] = _run(runtime.session, [encodings[j] for j in rows])
-            if progress:
-                progress(len(ids))
-        return out
+        return embed_sorted(
+            texts,
+            runtime.tokenizer,
+            lambda batch: _run(runtime.session, batch),
+            runtime.dimension,
+            self._batch_size,
+            progress,
+        )
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one question."""
@@ -108,7 +105,7 @@ class OnnxEmbedder:
             return self._torch.embed_query(text)
         return _run(runtime.session, [runtime.tokenizer.encode(text)])[0]
 
-    def _load(self) -> _Runtime | None:
+    def _load(self) -> OnnxRuntime | None:
         with self._lock:
             if self._runtime is None and self._delegate is None:
                 try:
@@ -120,33 +117,13 @@ class OnnxEmbedder:
                     self._delegate = self._torch
             return self._runtime
 
-    def _open(self) -> _Runtime:
+    def _open(self) -> OnnxRuntime:
         if not (self.folder / MODEL_FILE).exists():
             self._export()
-        try:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise EmbedderError(f"onnxruntime and tokenizers are needed for ONNX embedding ({exc})") from exc
-        try:
-            meta = json.loads((self.folder / META_FILE).read_text(encoding="utf-8"))
-            tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self._threads
-            options.inter_op_num_threads = 1
-            # Spinning worker threads starve each other on a busy 2-core machine (as with OpenMP).
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            session = ort.InferenceSession(
-                str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # corrupt or foreign files: onnxruntime raises its own types
-            raise EmbedderError(f"Could not load the ONNX export in {self.folder}: {exc}") from exc
-        # sentence-transformers truncates at max_seq_length and pads each batch to its longest text only.
-        tokenizer.enable_truncation(max_length=int(meta["max_seq_length"]))
-        tokenizer.no_padding()
+        runtime = open_export(self.folder, self._threads)
         kind = "int8" if self._quantized else "fp32"
         log.info("Embedding with ONNX Runtime (%s) from %s", kind, self.folder)
-        return _Runtime(session, tokenizer, int(meta["dimension"]))
+        return runtime
 
     def _export(self) -> None:
         raw_model = getattr(self._torch, "raw_model", None)
@@ -154,6 +131,62 @@ class OnnxEmbedder:
             raise NotExportable(f"{self._torch.name} is not a sentence-transformers model")
         log.info("Exporting %s to ONNX in %s (once)", self.name, self.folder)
         export_model(raw_model(), self.folder, quantize=self._quantized)
+
+
+def open_export(folder: Path, threads: int) -> OnnxRuntime:
+    """The session, tokenizer and size of an export folder; EmbedderError naming the folder if unusable."""
+    try:
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise EmbedderError(f"onnxruntime and tokenizers are needed for ONNX embedding ({exc})") from exc
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        session = open_session(folder / MODEL_FILE, threads)
+    except ImportError as exc:
+        raise EmbedderError(f"onnxruntime and tokenizers are needed for ONNX embedding ({exc})") from exc
+    except Exception as exc:  # corrupt or foreign files: onnxruntime raises its own types
+        raise EmbedderError(f"Could not load the ONNX export in {folder}: {exc}") from exc
+    # sentence-transformers truncates at max_seq_length and pads each batch to its longest text only.
+    tokenizer.enable_truncation(max_length=int(meta["max_seq_length"]))
+    tokenizer.no_padding()
+    return OnnxRuntime(session, tokenizer, int(meta["dimension"]))
+
+
+def open_session(path: Path, threads: int) -> Any:
+    """An ONNX Runtime CPU session with `threads` worker threads that sleep rather than spin."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Spinning worker threads starve each other on a busy 2-core machine (as with OpenMP).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def embed_sorted(
+    texts: Sequence[str],
+    tokenizer: Any,
+    run: Callable[[Sequence[Any]], np.ndarray],
+    dimension: int,
+    batch_size: int,
+    progress: ProgressFn | None = None,
+) -> np.ndarray:
+    """Embed longest first, in groups, each batch padded only to its own longest text."""
+    out = np.zeros((len(texts), dimension), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    group = batch_size * 8  # tokenise a group at a time: all encodings at once would not fit
+    for at in range(0, len(order), group):
+        ids = order[at : at + group]
+        encodings = tokenizer.encode_batch([texts[i] for i in ids])
+        by_tokens = sorted(range(len(ids)), key=lambda j: -len(encodings[j].ids))
+        for b in range(0, len(by_tokens), batch_size):
+            rows = by_tokens[b : b + batch_size]
+            out[[ids[j] for j in rows]] = run([encodings[j] for j in rows])
+        if progress:
+            progress(len(ids))
+    return out
 
 
 def _run(session: Any, encodings: Sequence[Any]) -> np.ndarray:

@@ -7,6 +7,7 @@ import logging
 import os
 import uuid
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +30,29 @@ class NotExportable(EmbedderError):
 def export_model(st_model: Any, target: Path, quantize: bool = False) -> Path:
     """Write model.onnx (pooled, L2-normalised output), tokenizer.json and meta.json into `target`."""
     bert, tokenizer, max_len = _parts(st_model)
+
+    def write(folder: Path) -> None:
+        try:
+            _export_graph(bert, tokenizer, folder / MODEL_FILE)
+            if quantize:
+                _quantize(folder / MODEL_FILE)
+        except Exception as exc:  # torch.onnx and the quantizer raise many types; all mean "not exportable"
+            raise NotExportable(f"the ONNX export failed: {type(exc).__name__}: {exc}") from exc
+        tokenizer.backend_tokenizer.save(str(folder / TOKENIZER_FILE))
+        meta = {"max_seq_length": max_len, "dimension": int(st_model.get_embedding_dimension())}
+        (folder / META_FILE).write_text(json.dumps(meta | {"version": EXPORT_VERSION}), encoding="utf-8")
+
+    return write_atomically(target, write)
+
+
+def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
+    """Let `write` fill a temporary folder beside `target`, then rename it: readers see all of it or none."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        try:
-            _export_graph(bert, tokenizer, tmp / MODEL_FILE)
-            if quantize:
-                _quantize(tmp / MODEL_FILE)
-        except Exception as exc:  # torch.onnx and the quantizer raise many types; all mean "not exportable"
-            raise NotExportable(f"the ONNX export failed: {type(exc).__name__}: {exc}") from exc
-        tokenizer.backend_tokenizer.save(str(tmp / TOKENIZER_FILE))
-        meta = {"max_seq_length": max_len, "dimension": int(st_model.get_embedding_dimension())}
-        (tmp / META_FILE).write_text(json.dumps(meta | {"version": EXPORT_VERSION}), encoding="utf-8")
-        os.replace(tmp, target)  # atomic: a reader sees a complete export or none
+        write(tmp)
+        os.replace(tmp, target)
     except OSError as exc:
         # ENOTEMPTY: another process exported the same model first, which is as good.
         if not (target / MODEL_FILE).exists():
