@@ -5,7 +5,9 @@ sentence states the asked fact. What else tells them apart is read here, once pe
 candidates the pipeline already scored: how far the best candidate stands above the rest, whether dense and
 BM25 agree on it, how much of the question the index (and the best candidate's article) covers, whether the
 best sentence holds the type of answer asked for ("how much" wants an amount, "when" a date, "who" a name),
-and whether it contradicts a year the question names ("Who won the 2022 World Cup?" over a 2018 sentence).
+whether it contradicts a year the question names ("Who won the 2022 World Cup?" over a 2018 sentence), and
+where the question's own words besides its names are (index.ranking.relation: "president" in "Who is the
+president of Colombia?", absent from a story about the Colombia national team).
 Small gradient-boosted trees over these (answerability_model.py, fitted by scripts/fit_answerability.py on
 the tune splits only) give the probability that the index answers.
 """
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.ranking.features import FEATURES
-from index.ranking.relation import lacks_count, lacks_place, relation_presence, relation_words, role_absent
+from index.ranking.relation import relation_presence, relation_words, role_absent
 from index.ranking.scorers import ScoringInput
 from index.retrieval.intent import DateIntent, QueryIntent
 from index.store.facts import keys_of
@@ -69,9 +71,7 @@ ANSWERABILITY_FEATURES = (
     "relation_article",  # ... anywhere in its article and title
     "head_window",  # the question's first own word ("president", "population", "born") is in the window
     "head_article",  # ... anywhere in the article
-    "lacks_count",  # a "how many W" question, and the best sentence has no figure next to a W
-    "lacks_place",  # a "where" question, and the best sentence names no place the question lacks
-    "role_absent",  # the question asks for a role or a birth ("president", "born"); the article never names it
+    "role_absent",  # the question asks for a role or a birth ("president", "born") its article never names
 )
 # Word evidence, which means nothing when the question and the best sentence are in different languages
 # (the tune data has no such questions): there the model reads them at their mean, so cosines decide.
@@ -79,7 +79,7 @@ LEXICAL = (
     "bm25_best", "fused_rank", "dense_bm25_article", "best_bm25_article", "overlap", "overlap_title",
     "coverage_window", "coverage_article", "coverage_best", "coverage_local", "rarest_missing",
     "unknown_names", "relation_sentence", "relation_window", "relation_article", "head_window",
-    "head_article", "lacks_count",
+    "head_article",
 )  # fmt: skip
 MEDIAN_DEPTH = 10
 MAX_YEAR_SPAN = 20
@@ -259,8 +259,6 @@ def _type_evidence(job: ScoringInput, base: np.ndarray) -> dict[str, float]:
         "lacks_date": float(types.lacks_date),
         "lacks_name": float(types.lacks_name),
         "lacks_type_top": float(lacks_top),
-        "lacks_count": float(lacks_count(intent.text, sentence, intent.language)),
-        "lacks_place": float(lacks_place(intent.text, sentence)),
         "year_conflict": float(conflict),
         "year_missing": float(missing),
         "year_absent": float(year_absent(job.snap, job.snap.article_row_of(row), dates)),

@@ -18,12 +18,13 @@ from index.store.generations import Snapshot
 from index.text.analysis import analyze
 
 # Words that shape a question without naming what it is about ("how many", "what kind of", "called").
-_SHAPE = frozenset(
+_SHAPE_WORDS = (
     "many much long far old kind type sort name named called happen happened happens say said "
     "cuánto cuanto cuánta cuanta cuántos cuantos cuántas cuantas qué que cuál cual cuáles cuales quién "
     "quien quiénes quienes dónde donde cómo como cuándo cuando ser haber hacer hace hizo llama llamó "
-    "llamado llamada nombre".split()
+    "llamado llamada nombre"
 )
+_SHAPE = frozenset(_SHAPE_WORDS.split())
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -77,44 +78,6 @@ def relation_presence(snap: Snapshot, row: int, words: list[list[str]]) -> Relat
     return RelationPresence(
         float(sentence.mean()), float(window.mean()), float(article.mean()), bool(window[0]), bool(article[0])
     )
-
-
-# "How many tourists...": the counted thing, whose figure an answer states next to it.
-_HOW_MANY = re.compile(r"\b(?:how many|cu[aá]nt[oa]s)\s+(\w+)", re.I)
-_PLACE_QUESTION = re.compile(
-    r"\bwhere\b|\bwhat (?:city|country|town|state|region|place|continent|county|island|province|nation)\b|"
-    r"\bd[oó]nde\b|\bqu[eé] (?:ciudad|pa[ií]s|lugar|regi[oó]n|provincia|estado|localidad)\b",
-    re.I,
-)
-_FIGURE = re.compile(
-    r"^(\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
-    r"thousands?|millions?|billions?|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|"
-    r"cien|ciento|cientos|mil|millones|mill[oó]n)$",
-    re.I,
-)
-NEAR = 4
-
-
-def lacks_count(question: str, sentence: str, language: str) -> bool:
-    """A "how many W" question, and the sentence has no figure within NEAR words of a W."""
-    asked = _HOW_MANY.search(question)
-    if not asked:
-        return False
-    lang = "es" if language == "es" else "en"
-    counted = set(analyze(asked.group(1), lang))
-    words = _WORD.findall(sentence)
-    at = [i for i, w in enumerate(words) if counted & set(analyze(w, lang))]
-    figures = [i for i, w in enumerate(words) if _FIGURE.match(w)]
-    return not any(abs(i - j) <= NEAR for i in at for j in figures)
-
-
-def lacks_place(question: str, sentence: str) -> bool:
-    """A "where" question, and the sentence names nothing (no capitalised word past its first) it lacks."""
-    if not _PLACE_QUESTION.search(question):
-        return False
-    asked = {w.lower() for w in _WORD.findall(question)}
-    words = _WORD.findall(sentence)[1:]
-    return not any(w[0].isupper() and w.lower() not in asked for w in words)
 
 
 # Roles and life events a question can ask about ("Who is the president of...", "When was he born?"),
