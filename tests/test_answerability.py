@@ -207,6 +207,10 @@ def test_a_vetoed_question_keeps_a_fifth_of_its_probability(tmp_path: Path) -> N
     x[3, [ANSWERABILITY_FEATURES.index("year_conflict"), ANSWERABILITY_FEATURES.index("year_absent")]] = 1
     p = _sigmoid(2.0)
     assert model.probability(x).tolist() == pytest.approx([p, p * VETO_FACTOR, p, p * VETO_FACTOR])
+    role = np.zeros((1, len(ANSWERABILITY_FEATURES)))
+    # "Who is the president...?" over a story that names no president.
+    role[0, ANSWERABILITY_FEATURES.index("role_absent")] = 1
+    assert model.probability(role).tolist() == pytest.approx([p * VETO_FACTOR])
 
 
 def test_a_model_file_of_other_features_or_without_provenance_is_refused(tmp_path: Path) -> None:

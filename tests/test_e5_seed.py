@@ -54,6 +54,16 @@ def test_a_question_finds_the_passage_in_the_other_language(
         "How much money does Osorio earn at Zamalek?",  # no amount anywhere: "He now directs Zamalek"
         "Who won the 2022 World Cup?",  # a 2018 World Cup sentence, in a story that never names 2022
         "What is the boiling point of water at sea level?",
+        # Near misses: the names match, the role or life event asked for is nowhere in the story
+        # (index.ranking.relation.role_absent): a sentence about the Colombia national team, José Mejía
+        # the federation's secretary, Osorio's quote about Zamalek, his career, Egypt's league.
+        # Still answered: "What is the population of Bogotá?" (the closest story is Spanish: the English
+        # role words cannot be looked for in it) and "How many goals did Mexico score against Germany?".
+        "Who is the president of Colombia?",
+        "Who is the president of the Honduran federation?",
+        "Who is the president of Zamalek?",
+        "When was Osorio born?",
+        "What is the capital of Egypt?",
     ],
 )
 def test_what_the_articles_do_not_say_is_refused_with_the_closest_passage(
@@ -64,6 +74,15 @@ def test_what_the_articles_do_not_say_is_refused_with_the_closest_passage(
     assert len(answer.quotes) == 1 and answer.message  # the closest passage, shown as such
     assert answer.confidence is not None and answer.threshold is not None
     assert answer.confidence < answer.threshold
+
+
+def test_the_role_the_story_states_is_answered_from_the_sentence_a_near_miss_is_refused_with(
+    e5_seed_answerer: Answerer,
+) -> None:
+    secretary = e5_seed_answerer.ask("Who is the secretary of the Honduran federation?")
+    president = e5_seed_answerer.ask("Who is the president of the Honduran federation?")
+    assert secretary.answered and "José Mejía, secretary" in secretary.quotes[0].text
+    assert not president.answered and "José Mejía, secretary" in president.quotes[0].text
 
 
 def test_the_seed_example_still_quotes_the_six_titles_sentence(e5_seed_answerer: Answerer) -> None:

@@ -5,7 +5,9 @@ sentence states the asked fact. What else tells them apart is read here, once pe
 candidates the pipeline already scored: how far the best candidate stands above the rest, whether dense and
 BM25 agree on it, how much of the question the index (and the best candidate's article) covers, whether the
 best sentence holds the type of answer asked for ("how much" wants an amount, "when" a date, "who" a name),
-and whether it contradicts a year the question names ("Who won the 2022 World Cup?" over a 2018 sentence).
+whether it contradicts a year the question names ("Who won the 2022 World Cup?" over a 2018 sentence), and
+where the question's own words besides its names are (index.ranking.relation: "president" in "Who is the
+president of Colombia?", absent from a story about the Colombia national team).
 Small gradient-boosted trees over these (answerability_model.py, fitted by scripts/fit_answerability.py on
 the tune splits only) give the probability that the index answers.
 """
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.ranking.features import FEATURES
+from index.ranking.relation import relation_presence, relation_words, role_absent
 from index.ranking.scorers import ScoringInput
 from index.retrieval.intent import DateIntent, QueryIntent
 from index.store.facts import keys_of
@@ -27,7 +30,7 @@ from index.text.analysis import analyze
 from index.text.lexicon import YEAR
 
 # The name and version of ANSWERABILITY_FEATURES as a model file records it (bump when one changes meaning).
-ANSWERABILITY_FEATURE_SET = "answerability-v8"
+ANSWERABILITY_FEATURE_SET = "answerability-v9"
 ANSWERABILITY_FEATURES = (
     "confidence",  # the base confidence of the best candidate (cosine mix counted from the unrelated level)
     "sent_cos",  # the best sentence cosine, on the embedder's own scale
@@ -63,13 +66,20 @@ ANSWERABILITY_FEATURES = (
     "sent_cos_second",  # the second best sentence cosine
     "article_cos",  # the best window cosine of the best candidate's article
     "sent_cos_z",  # the best sentence cosine in standard deviations above the candidates' mean
+    "relation_sentence",  # share of the question's own words (not names or figures) in the best sentence
+    "relation_window",  # ... in the sentence, its neighbours and its title
+    "relation_article",  # ... anywhere in its article and title
+    "head_window",  # the question's first own word ("president", "population", "born") is in the window
+    "head_article",  # ... anywhere in the article
+    "role_absent",  # the question asks for a role or a birth ("president", "born") its article never names
 )
 # Word evidence, which means nothing when the question and the best sentence are in different languages
 # (the tune data has no such questions): there the model reads them at their mean, so cosines decide.
 LEXICAL = (
     "bm25_best", "fused_rank", "dense_bm25_article", "best_bm25_article", "overlap", "overlap_title",
     "coverage_window", "coverage_article", "coverage_best", "coverage_local", "rarest_missing",
-    "unknown_names",
+    "unknown_names", "relation_sentence", "relation_window", "relation_article", "head_window",
+    "head_article",
 )  # fmt: skip
 MEDIAN_DEPTH = 10
 MAX_YEAR_SPAN = 20
@@ -205,7 +215,17 @@ def _term_evidence(job: ScoringInput, base: np.ndarray) -> dict[str, float]:
     article_row = job.snap.article_row_of(int(job.candidates.rows[best]))
     story = job.snap.data.articles[article_row].language
     language = job.intent.language
+    row, words = int(job.candidates.rows[best]), relation_words(job.intent.text, language)
+    relation = relation_presence(job.snap, row, words)
+    match = "unknown" in (language, story) or language == story
     return {
+        # A veto, not word evidence read at its mean across languages: it must not fire there.
+        "role_absent": float(match and role_absent(job.snap, row, words, language)),
+        "relation_sentence": relation.sentence,
+        "relation_window": relation.window,
+        "relation_article": relation.article,
+        "head_window": float(relation.head_window),
+        "head_article": float(relation.head_article),
         "overlap": float(f[best, _COLUMN["overlap"]]),
         "overlap_title": float(f[best, _COLUMN["overlap_title"]]),
         "coverage_window": window,
@@ -214,7 +234,7 @@ def _term_evidence(job: ScoringInput, base: np.ndarray) -> dict[str, float]:
         "coverage_local": local,
         "rarest_missing": rarest,
         "unknown_names": unknown_names(job.snap, job.intent),
-        "language_match": float("unknown" in (language, story) or language == story),
+        "language_match": float(match),
         "spanish": float(language == "es"),
     }
 

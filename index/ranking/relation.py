@@ -1,0 +1,142 @@
+"""What a question asks about besides its names: its own words, and where a sentence's article holds them.
+
+"Who is the president of Colombia?" over "After his failed arrival on the Colombia national team...": the
+names match and e5 calls the sentence close, but "president", the relation asked for, is nowhere near it.
+These words are read without IDF weights, because a small index does not know "president" at all (an
+unknown word weighs nothing in index.ranking.answerability.coverage, whereas here it counts as missing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.store.facts import keys_of
+from index.store.generations import Snapshot
+from index.text.analysis import analyze
+
+# Words that shape a question without naming what it is about ("how many", "what kind of", "called").
+_SHAPE_WORDS = (
+    "many much long far old kind type sort name named called happen happened happens say said "
+    "cuánto cuanto cuánta cuanta cuántos cuantos cuántas cuantas qué que cuál cual cuáles cuales quién "
+    "quien quiénes quienes dónde donde cómo como cuándo cuando ser haber hacer hace hizo llama llamó "
+    "llamado llamada nombre"
+)
+_SHAPE = frozenset(_SHAPE_WORDS.split())
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class RelationPresence:
+    """Where the question's own words are, around one sentence (shares in [0, 1]; 1 when it has none)."""
+
+    sentence: float
+    window: float
+    article: float
+    head_window: bool
+    head_article: bool
+
+
+def relation_words(question: str, language: str) -> list[list[str]]:
+    """The question's words that are not names, figures or question-shaping words, each as its terms."""
+    words = _WORD.findall(question)
+    # A capitalised word opening the question ("Who", "Osorio") is not taken for a name: only later ones.
+    names = {w.lower() for i, w in enumerate(words) if i and w[0].isupper()}
+    lang = "es" if language == "es" else "en"
+    out = []
+    for word in (w.lower() for w in words):
+        if word in names or word in _SHAPE or word[0].isdigit():
+            continue
+        terms = analyze(word, lang)
+        if terms and terms not in out:
+            out.append(terms)
+    return out
+
+
+def relation_presence(snap: Snapshot, row: int, words: list[list[str]]) -> RelationPresence:
+    """Shares of `words` held by the sentence at `row`, its window (neighbours, title) and its article."""
+    if not words:
+        return RelationPresence(1.0, 1.0, 1.0, True, True)
+    flat = [t for terms in words for t in terms]
+    owner = np.repeat(np.arange(len(words)), [len(terms) for terms in words])
+    article_row = snap.article_row_of(row)
+    first, end = (int(v) for v in snap.data.article_starts[article_row : article_row + 2])
+    present = snap.facts.batch(np.arange(first, end)).terms.presence(keys_of(flat))
+    title = snap.facts.titles(np.asarray([article_row])).presence(keys_of(flat))[0]
+
+    def held(terms_present: np.ndarray) -> np.ndarray:
+        """Per word: any of its terms present."""
+        out = np.zeros(len(words), dtype=bool)
+        np.logical_or.at(out, owner, terms_present)
+        return out
+
+    sentence = held(present[row - first])
+    window = held(present[max(row - 1, first) - first : min(row + 2, end) - first].any(axis=0) | title)
+    article = held(present.any(axis=0) | title)
+    return RelationPresence(
+        float(sentence.mean()), float(window.mean()), float(article.mean()), bool(window[0]), bool(article[0])
+    )
+
+
+# Roles and life events a question can ask about ("Who is the president of...", "When was he born?"),
+# each with the words an answer would use for it. A story that uses none of them does not state who holds
+# the role, however close e5 puts its sentences about the same people and places.
+ROLES = {
+    "en": (
+        "president presidents presidency presidential", "capital", "population inhabitants residents",
+        "coach coaches coached coaching manager managers trainer", "mayor", "ceo executive",
+        "founder founders founded founding", "owner owners owned owns", "minister ministers premier",
+        "governor governors", "secretary", "chairman chairwoman chairperson chair", "captain captained",
+        "king queen monarch reign reigned", "wife husband spouse married marriage",
+        "born birth birthplace native", "died death dead killed", "successor succeeded succeed",
+        "predecessor preceded",
+    ),
+    "es": (
+        "presidente presidenta presidencia presidió", "capital", "población habitantes",
+        "entrenador entrenadora entrena entrenó técnico técnicos dt seleccionador",
+        "alcalde alcaldesa", "fundador fundadora fundó fundada fundado", "dueño dueña propietario",
+        "ministro ministra ministerio", "gobernador gobernadora", "secretario secretaria",
+        "capitán capitana", "rey reina monarca", "esposa esposo marido casó casado casada",
+        "nació nacido nacida nacimiento natal", "murió muerte muerto muerta falleció fallecido",
+    ),
+}  # fmt: skip
+# "Frédéric Chopin (1 March 1810 – 17 October 1849)": birth and death written as a span of years.
+_LIFESPAN = re.compile(r"\(\s*[^()]{0,30}\b1?\d{3}\b[^()]{0,30}[-–—][^()]{0,30}\b\d{3,4}\s*\)")
+_LIFE = {"born", "died", "nació", "murió"}
+
+
+def _role_terms(language: str) -> list[tuple[frozenset[str], bool]]:
+    """Each role's terms, and whether it is a life event (a lifespan in brackets states it too)."""
+    lang = "es" if language == "es" else "en"
+    return [
+        (frozenset(t for w in group.split() for t in analyze(w, lang)), group.split()[0] in _LIFE)
+        for group in ROLES[lang]
+    ]
+
+
+_ROLE_TERMS = {lang: _role_terms(lang) for lang in ROLES}
+
+
+def asked_role(words: list[list[str]], language: str) -> tuple[frozenset[str], bool] | None:
+    """The role or life event the question's first own word asks about (its terms), if it is one."""
+    if not words:
+        return None
+    head = set(words[0])
+    return next((role for role in _ROLE_TERMS["es" if language == "es" else "en"] if head & role[0]), None)
+
+
+def role_absent(snap: Snapshot, row: int, words: list[list[str]], language: str) -> bool:
+    """Whether the question asks for a role (or a birth, a death) that the sentence's article never names."""
+    role = asked_role(words, language)
+    if role is None:
+        return False
+    terms, life = sorted(role[0]), role[1]
+    article_row = snap.article_row_of(row)
+    first, end = (int(v) for v in snap.data.article_starts[article_row : article_row + 2])
+    if snap.facts.batch(np.arange(first, end)).terms.presence(keys_of(terms)).any():
+        return False
+    if snap.facts.titles(np.asarray([article_row])).presence(keys_of(terms)).any():
+        return False
+    return not (life and any(_LIFESPAN.search(snap.sentence_text(r)) for r in range(first, end)))

@@ -1,0 +1,97 @@
+"""The relation a question asks about (its own words besides names) and where an article holds it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from index.ranking.relation import (
+    asked_role,
+    relation_presence,
+    relation_words,
+    role_absent,
+)
+from index.store.generations import Snapshot
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "words"),
+    [
+        ("Who is the president of Colombia?", "en", [["presid"]]),  # "Colombia" is a name
+        ("When was Osorio born?", "en", [["bear"]]),  # lemmatised as the articles are
+        ("How many games did Mexico win in 2018?", "en", [["game"], ["win"]]),  # no figures, no "how many"
+        ("¿Cuántos partidos dirigió Osorio con México?", "es", [["part", "~partido"], ["dirig", "~dirigio"]]),
+        ("Where is Mexico?", "en", []),  # only a name
+    ],
+)
+def test_the_words_of_a_question_besides_its_names(
+    question: str, language: str, words: list[list[str]]
+) -> None:
+    assert relation_words(question, language) == words
+
+
+STORY = {
+    "osorio.txt": " date 2023-07-12 Osorio led Mexico in 52 matches.\n\n"
+    "He won 33 of them.\n\n"
+    "Later he coached Paraguay; he coaches Zamalek now.\n\n"
+    "José Mejía, secretary of the Honduran Federation, confirmed the offer.",
+}
+
+
+def test_where_the_sentence_its_window_and_its_article_hold_the_asked_relation(
+    make_snapshot: Callable[..., Snapshot],
+) -> None:
+    snap = make_snapshot("osorio", STORY)
+    mejia = 3  # the Honduran federation's secretary, not its president
+    president = relation_presence(
+        snap, mejia, relation_words("Who is the president of the federation?", "en")
+    )
+    assert president.sentence == 0.5 and president.window == 0.5  # "federation", not "president"
+    assert not president.head_window and not president.head_article
+    secretary = relation_presence(
+        snap, mejia, relation_words("Who is the secretary of the federation?", "en")
+    )
+    assert secretary.sentence == 1.0 and secretary.head_window and secretary.head_article
+    # "won" is in the second sentence: the first one's window and article hold it, the first one does not.
+    won = relation_presence(snap, 0, relation_words("How many matches did Osorio win?", "en"))
+    assert won.sentence == 0.5 and won.window == 1.0 and won.article == 1.0
+    coached = relation_presence(snap, 0, relation_words("Who coached Paraguay?", "en"))
+    assert coached.window == 0.0 and coached.article == 1.0 and coached.head_article
+    assert relation_presence(snap, 0, []).head_window  # nothing asked besides names: nothing missing
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "first"),
+    [
+        ("Who is the president of Colombia?", "en", "presid"),
+        ("When was Osorio born?", "en", "bear"),
+        ("¿Quién es el entrenador del Villarreal?", "es", "entren"),
+        ("Who offered Osorio the Honduras job?", "en", None),  # "offer": no role
+    ],
+)
+def test_the_role_a_question_asks_about(question: str, language: str, first: str | None) -> None:
+    role = asked_role(relation_words(question, language), language)
+    assert (role is None) if first is None else (role is not None and first in role[0])
+
+
+LIVES = {
+    "chopin.txt": " date 2020-01-01 Frédéric Chopin (1 March 1810 – 17 October 1849) was a composer.\n\n"
+    "He gave his last concert in Paris.",
+}
+
+
+def test_a_role_or_a_birth_that_the_article_never_names(make_snapshot: Callable[..., Snapshot]) -> None:
+    snap = make_snapshot("osorio", {**STORY, **LIVES})
+    osorio = next(i for i, a in enumerate(snap.data.articles) if a.id.startswith("osorio"))
+    row, chopin = int(snap.data.article_starts[osorio]), int(snap.data.article_starts[1 - osorio])
+
+    def absent(question: str, at: int) -> bool:
+        return role_absent(snap, at, relation_words(question, "en"), "en")
+
+    assert absent("Who is the president of the Honduran Federation?", row)  # its secretary, no president
+    assert not absent("Who is the secretary of the Honduran Federation?", row)  # in another sentence
+    assert not absent("Who coached Paraguay?", row)  # "coached" and "coaches": one role
+    assert not absent("Who fired Osorio?", row)  # not a role: left to the trees
+    assert absent("When was Osorio born?", row)
+    assert not absent("When was Chopin born?", chopin)  # his lifespan in brackets states it
