@@ -89,3 +89,17 @@ def test_the_backend_chooses_what_runs_e5(tmp_path: Path) -> None:
     assert isinstance(make_embedder(E5_MODEL, backend="auto"), E5EngineEmbedder)  # no folder for an export
     with pytest.raises(EmbedderError, match="EMBEDDING_BACKEND=torch cannot run"):
         make_embedder(E5_MODEL, backend="torch", cache_dir=tmp_path)
+
+
+@pytest.mark.model
+def test_the_spin_setting_lets_onnx_runtime_threads_spin(default_embedder: E5OnnxEmbedder) -> None:
+    from index.embedding.onnx import open_session
+
+    assert make_embedder(
+        E5_MODEL, backend="auto", cache_dir=default_embedder.cache_dir, engine_spin=1000
+    ).spin
+    assert not make_embedder(E5_MODEL, backend="auto", cache_dir=default_embedder.cache_dir).spin
+    (graph,) = default_embedder.cache_dir.glob("e5-small-q4-onnx-*/model.onnx")
+    for spin, entry in ((True, "1"), (False, "0")):
+        options = open_session(graph, 2, spin=spin).get_session_options()
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == entry

