@@ -87,3 +87,4 @@ def test_the_python_tokenizer_segments_as_the_engine_and_the_tokenizers_rebuild(
             ids = ours.encode(prefix + text)
             assert ids == rebuilt.encode(prefix + text).ids, text[:60]
             assert len(ids) == engine.token_count(text, is_query=is_query), text[:60]
+    assert ours.encode("passage: a\x00b") == ours.encode("passage: a b")  # as the engine embedder sends it

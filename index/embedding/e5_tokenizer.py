@@ -38,7 +38,8 @@ class PieceTokenizer:
 
     def normalise(self, text: str) -> str:
         """Per-code-point table, runs of spaces collapsed, a leading metaspace, spaces as metaspaces."""
-        text = _SPACES.sub(" ", text.translate(self._table))
+        # A NUL as a space: the engine takes C strings, so E5EngineEmbedder hands it the text that way.
+        text = _SPACES.sub(" ", text.replace("\x00", " ").translate(self._table))
         return ("" if text.startswith(" ") else META) + text.replace(" ", META)
 
     def content(self, text: str) -> list[int]:
