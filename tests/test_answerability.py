@@ -18,6 +18,7 @@ from index.ranking.answerability import (
     ANSWERABILITY_FEATURES,
     asks_for_amount,
     coverage,
+    lacks_amount,
     score_gaps,
     states_amount,
     type_evidence,
@@ -54,10 +55,35 @@ NO_CUES = {"cue_number": False, "cue_date": False, "cue_name": False}
         ("How many matches did he lead?", False),
         ("How much money? Who earns it?", True),
         ("What does Osorio earn praise for?", False),  # no "how much": not an amount
+        ("What is Osorio's salary?", True),
+        ("¿Cuál es el sueldo de Osorio?", True),
+        ("Why was the budget cut?", False),  # about the budget, not its amount
+        ("Which organization received her entire salary?", False),  # a name
+        ("What effect will solar energy have on the price of oil?", False),
+        ("What was the October 2014 purchase price of the Waldorf Astoria?", True),
+        ("¿Cuál fue el coste del festejo?", True),
+        ("¿Qué provocó la caída del precio de los bonos?", False),
     ],
 )
 def test_a_money_question_asks_for_an_amount(question: str, asks: bool) -> None:
     assert asks_for_amount(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "lacks"),
+    [
+        ("How old is Juan Carlos Osorio?", "Osorio is one of the most successful coaches.", True),
+        ("How old is Juan Carlos Osorio?", "Osorio, 62, signed on Monday.", False),
+        ("¿Cuántos años tiene Osorio?", "Osorio nació en 1961 en Santa Rosa de Cabal.", False),
+        ("¿Qué edad tiene Osorio?", "Osorio dirige al Zamalek.", True),
+        ("How old was Monica Bellucci when she filmed Spectre?", "At fifty, she was the oldest.", False),
+        ("¿Cuántos años tiene Rosa Regás?", "Rosa Regás cumplió cincuenta.", False),
+        ("What is Osorio's salary?", "He earns $2 million a year.", False),
+        ("How many titles did he win?", "He won titles.", False),  # numbers are lacks_number's
+    ],
+)
+def test_an_age_or_money_question_lacks_its_amount(question: str, sentence: str, lacks: bool) -> None:
+    assert lacks_amount(question, sentence) is lacks
 
 
 @pytest.mark.parametrize(
@@ -197,7 +223,7 @@ def test_a_model_file_reads_back_as_written(tmp_path: Path) -> None:
     assert model_file.provenance.embedder == "m" and model_file.features == ANSWERABILITY_FEATURE_SET
 
 
-def test_a_vetoed_question_keeps_a_fifth_of_its_probability(tmp_path: Path) -> None:
+def test_a_vetoed_question_keeps_a_tenth_of_its_probability(tmp_path: Path) -> None:
     model, _ = load_answerability(
         _write(tmp_path / "a.json", _trees("gap_next", 2.0, 2.0), {"en": 0.5}, "m", 8)
     )

@@ -64,6 +64,14 @@ def test_a_question_finds_the_passage_in_the_other_language(
         "Who is the president of Zamalek?",
         "When was Osorio born?",
         "What is the capital of Egypt?",
+        # An amount or an age the quoted sentence does not state (answerability.lacks_amount). Still
+        # answered: "¿Cuántos años tiene Osorio?", whose closest sentence holds a figure ("six titles").
+        # The same near misses asked in Spanish about the English stories: the role's English words.
+        "¿Quién es el presidente de Colombia?",
+        "¿Con quién está casado Osorio?",
+        "What is Osorio's salary?",
+        "¿Cuánto gana Osorio en el Zamalek?",
+        "How old is Juan Carlos Osorio?",
     ],
 )
 def test_what_the_articles_do_not_say_is_refused_with_the_closest_passage(

@@ -30,7 +30,7 @@ from index.text.analysis import analyze
 from index.text.lexicon import YEAR
 
 # The name and version of ANSWERABILITY_FEATURES as a model file records it (bump when one changes meaning).
-ANSWERABILITY_FEATURE_SET = "answerability-v9"
+ANSWERABILITY_FEATURE_SET = "answerability-v11"
 ANSWERABILITY_FEATURES = (
     "confidence",  # the base confidence of the best candidate (cosine mix counted from the unrelated level)
     "sent_cos",  # the best sentence cosine, on the embedder's own scale
@@ -54,7 +54,7 @@ ANSWERABILITY_FEATURES = (
     "asks_date",
     "asks_name",
     "lacks_number",  # a "how many/much" question, and the best sentence states no number
-    "lacks_amount",  # a money question ("how much does he earn"), and no amount of money
+    "lacks_amount",  # a money or age question ("how much does he earn", "how old is he"), and no amount
     "lacks_date",  # a "when" question, and no year or month
     "lacks_name",  # a "who" question, and no name the question lacks
     "lacks_type_top",  # a number/date/name question, and none of the TYPE_DEPTH best candidates holds it
@@ -98,13 +98,43 @@ _AMOUNT = re.compile(
 # A name (a capitalised word not opening the question) or a figure.
 _NAMED = re.compile(r"(?<!^)(?<![¿¡])\b[A-ZÁÉÍÓÚÑ][\wáéíóúñ'-]+|\b\d[\d.,]*")
 _HOW_MUCH = re.compile(r"\b(how much|cu[aá]nto|cu[aá]nta)\b", re.I)
+# "What is Osorio's salary?", "¿Cuál es el sueldo de Osorio?": the noun asks for an amount, no "how much".
+# Only as what the question is ("What was the purchase price of...", "¿Cuál fue el coste...?"), not as a
+# topic ("Which organization received her salary?", "What effect will solar energy have on the price...?").
+_MONEY_NOUN = re.compile(
+    r"^\W*(what(?:'s| is| was| are| were)|(?:cu[aá]l|qu[eé]) (?:es|era|fue|será|son|eran|fueron))\b"
+    r"[^?]{0,40}?\b(salary|salaries|wage|wages|fee|fees|price|cost|budget|income|salario|sueldo|precio|"
+    r"costo|coste|presupuesto|honorarios|ingresos)\b",
+    re.I,
+)
+# A figure in digits or words ("seven", "cincuenta"); not "one"/"uno"/"una", which are mostly articles.
+_FIGURE = re.compile(
+    r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundred|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|"
+    r"catorce|quince|dieci\w+|veinte|veinti\w+|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|"
+    r"cien|ciento)\b",
+    re.I,
+)
+_AGE_QUESTION = re.compile(
+    r"\bhow old\b|\bqu[eé] edad\b|\bcu[aá]ntos años (tiene|tenía|tendrá|cumple|cumplió|cumplirá)\b", re.I
+)
 _COLUMN = {name: FEATURES.index(name) for name in FEATURES}
 _CUES = {"number": "cue_number", "date": "cue_date", "name": "cue_name"}
 
 
 def asks_for_amount(question: str) -> bool:
-    """Whether a question asks for an amount of money ("How much does Osorio earn?")."""
-    return bool(_HOW_MUCH.search(question) and _MONEY_QUESTION.search(question))
+    """Whether a question asks for an amount of money ("How much does he earn?", "What is his salary?")."""
+    return bool(_HOW_MUCH.search(question) and _MONEY_QUESTION.search(question)) or bool(
+        _MONEY_NOUN.search(question)
+    )
+
+
+def lacks_amount(question: str, sentence: str) -> bool:
+    """A money question the sentence states no amount for, or an age question ("How old is Osorio?",
+    "¿Cuántos años tiene?") it gives no figure for (an age, or the year of a birth)."""
+    if asks_for_amount(question):
+        return not states_amount(sentence)
+    return bool(_AGE_QUESTION.search(question)) and not _FIGURE.search(sentence)
 
 
 def states_amount(text: str) -> bool:
@@ -169,7 +199,7 @@ def type_evidence(intent: QueryIntent, sentence: str, cues: dict[str, bool]) -> 
     return TypeEvidence(
         asks=asks,
         lacks_number="number" in asks and not cues["cue_number"],
-        lacks_amount=asks_for_amount(intent.text) and not states_amount(sentence),
+        lacks_amount=lacks_amount(intent.text, sentence),
         lacks_date="date" in asks and not cues["cue_date"],
         lacks_name="name" in asks and not cues["cue_name"],
     )
@@ -219,8 +249,8 @@ def _term_evidence(job: ScoringInput, base: np.ndarray) -> dict[str, float]:
     relation = relation_presence(job.snap, row, words)
     match = "unknown" in (language, story) or language == story
     return {
-        # A veto, not word evidence read at its mean across languages: it must not fire there.
-        "role_absent": float(match and role_absent(job.snap, row, words, language)),
+        # A veto, not word evidence read at its mean across languages: it reads the story's own language.
+        "role_absent": float(role_absent(job.snap, row, words, language, story)),
         "relation_sentence": relation.sentence,
         "relation_window": relation.window,
         "relation_article": relation.article,

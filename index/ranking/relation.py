@@ -81,62 +81,83 @@ def relation_presence(snap: Snapshot, row: int, words: list[list[str]]) -> Relat
 
 
 # Roles and life events a question can ask about ("Who is the president of...", "When was he born?"),
-# each with the words an answer would use for it. A story that uses none of them does not state who holds
-# the role, however close e5 puts its sentences about the same people and places.
-ROLES = {
-    "en": (
-        "president presidents presidency presidential", "capital", "population inhabitants residents",
-        "coach coaches coached coaching manager managers trainer", "mayor", "ceo executive",
-        "founder founders founded founding", "owner owners owned owns", "minister ministers premier",
-        "governor governors", "secretary", "chairman chairwoman chairperson chair", "captain captained",
-        "king queen monarch reign reigned", "wife husband spouse married marriage",
-        "born birth birthplace native", "died death dead killed", "successor succeeded succeed",
-        "predecessor preceded",
-    ),
-    "es": (
-        "presidente presidenta presidencia presidió", "capital", "población habitantes",
-        "entrenador entrenadora entrena entrenó técnico técnicos dt seleccionador",
-        "alcalde alcaldesa", "fundador fundadora fundó fundada fundado", "dueño dueña propietario",
-        "ministro ministra ministerio", "gobernador gobernadora", "secretario secretaria",
-        "capitán capitana", "rey reina monarca", "esposa esposo marido casó casado casada",
-        "nació nacido nacida nacimiento natal", "murió muerte muerto muerta falleció fallecido",
-    ),
-}  # fmt: skip
+# each with the words an answer would use for it, per language (a Spanish question about an English story
+# looks for the English words). A story that uses none of them does not state who holds the role, however
+# close e5 puts its sentences about the same people and places.
+ROLES: tuple[dict[str, str], ...] = (
+    {"en": "president presidents presidency presidential",
+     "es": "presidente presidenta presidencia presidió"},
+    {"en": "capital", "es": "capital"},
+    {"en": "population inhabitants residents", "es": "población habitantes"},
+    {"en": "coach coaches coached coaching manager managers trainer",
+     "es": "entrenador entrenadora entrena entrenó técnico técnicos dt seleccionador"},
+    {"en": "mayor", "es": "alcalde alcaldesa"},
+    {"en": "ceo executive", "es": "ejecutivo ejecutiva"},
+    {"en": "founder founders founded founding", "es": "fundador fundadora fundó fundada fundado"},
+    {"en": "owner owners owned owns", "es": "dueño dueña propietario propietaria"},
+    {"en": "minister ministers premier", "es": "ministro ministra ministerio"},
+    {"en": "governor governors", "es": "gobernador gobernadora"},
+    {"en": "secretary", "es": "secretario secretaria"},
+    {"en": "chairman chairwoman chairperson chair"},
+    {"en": "captain captained", "es": "capitán capitana"},
+    {"en": "king queen monarch reign reigned", "es": "rey reina monarca"},
+    {"en": "wife husband spouse married marriage", "es": "esposa esposo marido casó casado casada"},
+    {"en": "born birth birthplace native", "es": "nació nacido nacida nacimiento natal"},
+    {"en": "died death dead killed", "es": "murió muerte muerto muerta falleció fallecido"},
+    {"en": "successor succeeded succeed"},
+    {"en": "predecessor preceded"},
+)  # fmt: skip
 # "Frédéric Chopin (1 March 1810 – 17 October 1849)": birth and death written as a span of years.
 _LIFESPAN = re.compile(r"\(\s*[^()]{0,30}\b1?\d{3}\b[^()]{0,30}[-–—][^()]{0,30}\b\d{3,4}\s*\)")
-_LIFE = {"born", "died", "nació", "murió"}
+_LIFE = {"born", "died"}
 
 
-def _role_terms(language: str) -> list[tuple[frozenset[str], bool]]:
-    """Each role's terms, and whether it is a life event (a lifespan in brackets states it too)."""
-    lang = "es" if language == "es" else "en"
-    return [
-        (frozenset(t for w in group.split() for t in analyze(w, lang)), group.split()[0] in _LIFE)
-        for group in ROLES[lang]
-    ]
+@dataclass(frozen=True)
+class Role:
+    """One role or life event: its terms per language, and whether a lifespan in brackets states it."""
+
+    terms: dict[str, frozenset[str]]
+    life: bool
 
 
-_ROLE_TERMS = {lang: _role_terms(lang) for lang in ROLES}
+def _terms(words: str, language: str) -> frozenset[str]:
+    return frozenset(t for w in words.split() for t in analyze(w, language))
 
 
-def asked_role(words: list[list[str]], language: str) -> tuple[frozenset[str], bool] | None:
-    """The role or life event the question's first own word asks about (its terms), if it is one."""
+def _role(words: dict[str, str]) -> Role:
+    terms = {lang: _terms(text, lang) for lang, text in words.items()}
+    return Role(terms, words["en"].split()[0] in _LIFE)
+
+
+_ROLES = tuple(_role(words) for words in ROLES)
+
+
+def _lang(language: str) -> str:
+    return "es" if language == "es" else "en"
+
+
+def asked_role(words: list[list[str]], language: str) -> Role | None:
+    """The role or life event the question's first own word asks about, if it is one."""
     if not words:
         return None
-    head = set(words[0])
-    return next((role for role in _ROLE_TERMS["es" if language == "es" else "en"] if head & role[0]), None)
+    head, lang = set(words[0]), _lang(language)
+    return next((role for role in _ROLES if head & role.terms.get(lang, frozenset())), None)
 
 
-def role_absent(snap: Snapshot, row: int, words: list[list[str]], language: str) -> bool:
-    """Whether the question asks for a role (or a birth, a death) that the sentence's article never names."""
+def role_absent(snap: Snapshot, row: int, words: list[list[str]], language: str, story: str) -> bool:
+    """Whether the question asks for a role (or a birth, a death) that the sentence's article never names,
+    in the article's own language (`story`; the question's when the article's is not known)."""
     role = asked_role(words, language)
     if role is None:
         return False
-    terms, life = sorted(role[0]), role[1]
+    found = role.terms.get(_lang(language if story == "unknown" else story))
+    if not found:
+        return False  # no words for it in the story's language: nothing to tell from
+    terms = sorted(found)
     article_row = snap.article_row_of(row)
     first, end = (int(v) for v in snap.data.article_starts[article_row : article_row + 2])
     if snap.facts.batch(np.arange(first, end)).terms.presence(keys_of(terms)).any():
         return False
     if snap.facts.titles(np.asarray([article_row])).presence(keys_of(terms)).any():
         return False
-    return not (life and any(_LIFESPAN.search(snap.sentence_text(r)) for r in range(first, end)))
+    return not (role.life and any(_LIFESPAN.search(snap.sentence_text(r)) for r in range(first, end)))
