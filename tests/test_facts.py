@@ -20,7 +20,7 @@ from index.embedding.hashing import HashingEmbedder
 from index.ranking.features import FEATURES, candidate_features
 from index.ranking.tree_features import tree_features
 from index.retrieval.search import retrieve
-from index.store.fact_match import KeyRows, LazyFacts, StoredFacts
+from index.store.fact_match import GatheredSets, KeyRows, LazyFacts, StoredFacts
 from index.store.facts import FACTS_DIR, keys_of
 from index.store.generations import Snapshot, generation_path, load_snapshot
 
@@ -153,6 +153,29 @@ def test_key_rows_match_keys_per_row() -> None:
     assert rows.misses(keys).tolist() == [1, 0, 1]
     assert rows.misses(np.zeros(0, dtype=np.uint64)).tolist() == [3, 0, 3]
     assert keys_of(["a", "a"]).tolist()[0] == keys_of(["a"]).tolist()[0] != keys_of(["b"]).tolist()[0]
+
+
+def test_stored_sets_are_gathered_when_read_and_match_the_extracted_ones(
+    corpus_snapshot: tuple, tmp_path: Path
+) -> None:
+    snap, _ = corpus_snapshot
+    old = tmp_path / "gen"
+    shutil.copytree(snap.path, old)
+    shutil.rmtree(old / FACTS_DIR)
+    rows = np.array([5, 0, 3, 3, len(snap.data.sentences) - 1], dtype=np.int64)
+    stored, extracted = snap.facts.batch(rows), load_snapshot(old).facts.batch(rows)
+    assert isinstance(stored.sets, GatheredSets)
+    assert sorted(stored.sets) == sorted(extracted.sets) and len(stored.sets) == len(extracted.sets)
+    for name in extracted.sets:
+        mine, theirs = stored.sets[name], extracted.sets[name]
+        assert stored.sets[name] is mine  # gathered once per batch
+        assert np.array_equal(mine.starts, theirs.starts)
+        for i in range(len(rows)):  # the same keys per row (stored sets are sorted, extracted ones not)
+            a, b = (
+                mine.values[mine.starts[i] : mine.starts[i + 1]],
+                theirs.values[theirs.starts[i] : theirs.starts[i + 1]],
+            )
+            assert sorted(a.tolist()) == sorted(b.tolist()), (name, i)
 
 
 def test_fast_flags_agree_with_the_regexes_they_replace() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from index.models import Article
-from index.store.facts import FLAGS, SETS, RowFacts, SentenceFacts, extract_sentence, keys_of
+from index.store.facts import FLAGS, SETS, Ragged, RowFacts, SentenceFacts, extract_sentence, keys_of
 from index.text.analysis import analyze
 
 log = logging.getLogger(__name__)
@@ -76,12 +76,33 @@ class FactsBatch:
 
     terms: KeyRows  # analysed terms in sentence order
     distinct: np.ndarray  # number of distinct terms per row
-    sets: dict[str, KeyRows]  # per facts.SETS name
+    sets: Mapping[str, KeyRows]  # per facts.SETS name
     flags: np.ndarray  # bit masks per facts.FLAGS
 
     def flag(self, name: str) -> np.ndarray:
         """Whether each row has the yes/no fact `name` (a facts.FLAGS name)."""
         return (self.flags >> list(FLAGS).index(name)) & 1 == 1
+
+
+class GatheredSets(Mapping[str, KeyRows]):
+    """The stored sets of some rows, each gathered on first use (most feature groups read one or none)."""
+
+    def __init__(self, stored: Mapping[str, Ragged], rows: np.ndarray) -> None:
+        self._stored = stored
+        self._rows = rows
+        self._gathered: dict[str, KeyRows] = {}  # this batch's own, gone with it
+
+    def __getitem__(self, name: str) -> KeyRows:
+        found = self._gathered.get(name)
+        if found is None:
+            found = self._gathered[name] = KeyRows(*self._stored[name].gather(self._rows))
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
 
 
 class FactsSource(Protocol):
@@ -108,7 +129,7 @@ class StoredFacts:
         return FactsBatch(
             terms=KeyRows(*f.terms.gather(rows)),
             distinct=f.distinct[rows],
-            sets={name: KeyRows(*r.gather(rows)) for name, r in f.sets.items()},
+            sets=GatheredSets(f.sets, rows),
             flags=f.flags[rows],
         )
 
