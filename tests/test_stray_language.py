@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from index.embedding.protocol import Embedder
+from index.ranking import stray_language
 from index.ranking.features import sentence_text
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import ProfileSet, RankingProfile
 from index.ranking.results import Ranking, SentenceScore
 from index.ranking.scorers import Scores, ScoringInput
-from index.ranking import stray_language
 from index.ranking.stray_language import crosses_language, sentence_language, stray_last, stray_rows
 from index.retrieval.intent import read_intent
 from index.retrieval.search import ChunkHit

@@ -111,7 +111,7 @@ _NODE_FIELDS = ("feature", "threshold", "left", "right", "leaf", "value")
 
 
 def tree_depths(leaf: np.ndarray, left: np.ndarray, right: np.ndarray, limit: int) -> np.ndarray:
-    """Per tree (rows of the padded node arrays): the most tests a walk from its root makes, at most `limit`."""
+    """Per tree (rows of the padded node arrays): the tests of its longest walk, at most `limit`."""
     depths = np.zeros(len(leaf), dtype=np.int64)
     for tree in range(len(leaf)):
         level, frontier = 0, [0]
