@@ -180,6 +180,26 @@ class LazyFacts:
         return found
 
 
+@dataclass(frozen=True)
+class ArticleTerms:
+    """The terms of one article's sentence rows [first, end) and of its title, gathered once per question."""
+
+    first: int
+    end: int
+    sentences: KeyRows
+    title: KeyRows
+
+    def presence(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which sentences hold each key ((end - first, keys) bool) and whether the title does ((keys,))."""
+        return self.sentences.presence(keys), self.title.presence(keys)[0]
+
+
+def article_terms(facts: FactsSource, article_row: int, first: int, end: int) -> ArticleTerms:
+    """The terms of the article at `article_row`, whose sentences are the rows [first, end)."""
+    sentences = facts.batch(np.arange(first, end)).terms
+    return ArticleTerms(first, end, sentences, facts.titles(np.asarray([article_row])))
+
+
 def facts_source(
     facts: SentenceFacts | None, articles: Sequence[Article], sentences: np.ndarray
 ) -> FactsSource:
