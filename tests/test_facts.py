@@ -20,7 +20,7 @@ from index.embedding.hashing import HashingEmbedder
 from index.ranking.features import FEATURES, candidate_features
 from index.ranking.tree_features import tree_features
 from index.retrieval.search import retrieve
-from index.store.fact_match import GatheredSets, KeyRows, LazyFacts, StoredFacts
+from index.store.fact_match import GatheredSets, KeyRows, LazyFacts, StoredFacts, weighted_share
 from index.store.facts import FACTS_DIR, keys_of
 from index.store.generations import Snapshot, generation_path, load_snapshot
 
@@ -207,3 +207,19 @@ def test_a_build_over_a_generation_without_facts_writes_them(tmp_path: Path) -> 
     assert not summary.up_to_date and summary.embedded_chunks == 0
     assert isinstance(load_snapshot(generation_path(tmp_path / "index")).facts, StoredFacts)  # type: ignore[arg-type]
     assert builder.build(interactive=False).up_to_date
+
+
+def test_weighted_shares_add_the_weights_in_column_order_bit_for_bit() -> None:
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        rows, columns = int(rng.integers(0, 40)), int(rng.integers(0, 9))
+        present = rng.random((rows, columns)) < 0.5
+        weights = [float(w) for w in rng.random(columns) * 10]
+        if trial % 2:  # float32 idf values, as the sparse index gives them
+            weights = np.asarray(weights, dtype=np.float32).tolist()
+        total = sum(weights) or 1.0
+        sums = [sum(w for w, p in zip(weights, row, strict=True) if p) for row in present.tolist()]
+        expected = np.array(sums, dtype=np.float64)
+        got = weighted_share(present, weights, total)
+        assert got.dtype == np.float64
+        assert np.array_equal(got, expected / total)  # Python's own left-to-right sum
