@@ -20,7 +20,7 @@ from index.embedding.hashing import HashingEmbedder
 from index.ranking.features import FEATURES, candidate_features
 from index.ranking.tree_features import tree_features
 from index.retrieval.search import retrieve
-from index.store.fact_match import KeyRows, LazyFacts, StoredFacts
+from index.store.fact_match import GatheredSets, KeyRows, LazyFacts, StoredFacts, weighted_share
 from index.store.facts import FACTS_DIR, keys_of
 from index.store.generations import Snapshot, generation_path, load_snapshot
 
@@ -155,6 +155,29 @@ def test_key_rows_match_keys_per_row() -> None:
     assert keys_of(["a", "a"]).tolist()[0] == keys_of(["a"]).tolist()[0] != keys_of(["b"]).tolist()[0]
 
 
+def test_stored_sets_are_gathered_when_read_and_match_the_extracted_ones(
+    corpus_snapshot: tuple, tmp_path: Path
+) -> None:
+    snap, _ = corpus_snapshot
+    old = tmp_path / "gen"
+    shutil.copytree(snap.path, old)
+    shutil.rmtree(old / FACTS_DIR)
+    rows = np.array([5, 0, 3, 3, len(snap.data.sentences) - 1], dtype=np.int64)
+    stored, extracted = snap.facts.batch(rows), load_snapshot(old).facts.batch(rows)
+    assert isinstance(stored.sets, GatheredSets)
+    assert sorted(stored.sets) == sorted(extracted.sets) and len(stored.sets) == len(extracted.sets)
+    for name in extracted.sets:
+        mine, theirs = stored.sets[name], extracted.sets[name]
+        assert stored.sets[name] is mine  # gathered once per batch
+        assert np.array_equal(mine.starts, theirs.starts)
+        for i in range(len(rows)):  # the same keys per row (stored sets are sorted, extracted ones not)
+            a, b = (
+                mine.values[mine.starts[i] : mine.starts[i + 1]],
+                theirs.values[theirs.starts[i] : theirs.starts[i + 1]],
+            )
+            assert sorted(a.tolist()) == sorted(b.tolist()), (name, i)
+
+
 def test_fast_flags_agree_with_the_regexes_they_replace() -> None:
     from legacy_features import _DATE, _MONTH, _R_NUMBER
 
@@ -184,3 +207,19 @@ def test_a_build_over_a_generation_without_facts_writes_them(tmp_path: Path) -> 
     assert not summary.up_to_date and summary.embedded_chunks == 0
     assert isinstance(load_snapshot(generation_path(tmp_path / "index")).facts, StoredFacts)  # type: ignore[arg-type]
     assert builder.build(interactive=False).up_to_date
+
+
+def test_weighted_shares_add_the_weights_in_column_order_bit_for_bit() -> None:
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        rows, columns = int(rng.integers(0, 40)), int(rng.integers(0, 9))
+        present = rng.random((rows, columns)) < 0.5
+        weights = [float(w) for w in rng.random(columns) * 10]
+        if trial % 2:  # float32 idf values, as the sparse index gives them
+            weights = np.asarray(weights, dtype=np.float32).tolist()
+        total = sum(weights) or 1.0
+        sums = [sum(w for w, p in zip(weights, row, strict=True) if p) for row in present.tolist()]
+        expected = np.array(sums, dtype=np.float64)
+        got = weighted_share(present, weights, total)
+        assert got.dtype == np.float64
+        assert np.array_equal(got, expected / total)  # Python's own left-to-right sum

@@ -17,7 +17,7 @@ from index.ranking.profiles import HAND_THRESHOLD, ProfileSet, RankingProfile, h
 from index.ranking.results import SentenceScore
 from index.ranking.scorers import HAND_WEIGHTS, HandScorer, TreeScorer, hand_scores
 from index.ranking.tree_features import TREE_FEATURES, answer_type_rows, tree_features
-from index.ranking.trees import TreeEnsemble
+from index.ranking.trees import TreeEnsemble, tree_depths
 from index.retrieval.search import retrieve
 
 
@@ -59,6 +59,40 @@ def test_trees_of_different_sizes_are_padded() -> None:
     raw["depth"] = 3
     x = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]], dtype=np.float32)
     np.testing.assert_allclose(TreeEnsemble.from_json(raw).raw_score(x), [1.0, 12.0, 13.0])
+
+
+def test_tree_depths_count_the_tests_of_each_trees_longest_walk() -> None:
+    deep = {
+        "feature": [0, 0, 1, 0, 0],
+        "threshold": [0.5, 0.0, 0.5, 0.0, 0.0],
+        "left": [1, 0, 3, 0, 0],
+        "right": [2, 0, 4, 0, 0],
+        "leaf": [0, 1, 0, 1, 1],
+        "value": [0.0, 1.0, 0.0, 2.0, 3.0],
+    }
+    leaf_only = {name: [0.0] for name in ("feature", "threshold", "left", "right", "value")} | {"leaf": [1]}
+    raw = _model([_stump(0, 0.5, 0.0, 10.0), deep, leaf_only], ("a", "b"))
+    raw["depth"] = 3
+    model = TreeEnsemble.from_json(raw)
+    assert tree_depths(model.leaf, model.left, model.right, 3).tolist() == [1, 2, 0]
+    assert tree_depths(model.leaf, model.left, model.right, 1).tolist() == [1, 1, 0]  # the model's own cap
+
+
+def test_trees_walked_deepest_first_give_the_same_bits_as_every_tree_walked_to_full_depth() -> None:
+    # The shipped English trees (depths 5 to 11 under a nominal 12) against a plain reference walk.
+    model = TreeEnsemble.load(MODELS_DIR / TREES_EN)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(37, len(model.features))).astype(np.float32)
+    x[:5, model.feature[0, 0]] = model.threshold[0, 0]  # exactly at a threshold: goes left
+    node = np.zeros((len(x), len(model.feature)), dtype=np.int64)
+    trees = np.arange(len(model.feature))
+    for _ in range(model.depth):
+        feature, threshold = model.feature[trees, node], model.threshold[trees, node]
+        right = x[np.arange(len(x))[:, None], feature].astype(np.float64) > threshold
+        step = np.where(right, model.right[trees, node], model.left[trees, node])
+        node = np.where(model.leaf[trees, node], node, step)
+    expected = model.baseline + model.value[trees, node].sum(axis=1)
+    assert np.array_equal(model.raw_score(x), expected)  # bit for bit
 
 
 def test_a_broken_model_file_is_named_in_the_error(tmp_path: Path) -> None:

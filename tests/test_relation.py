@@ -6,12 +6,15 @@ from collections.abc import Callable
 
 import pytest
 
+from index.ranking.answerability import coverage
 from index.ranking.relation import (
+    article_terms_of,
     asked_role,
     relation_presence,
     relation_words,
     role_absent,
 )
+from index.store.facts import keys_of
 from index.store.generations import Snapshot
 
 
@@ -100,3 +103,25 @@ def test_a_role_or_a_birth_that_the_article_never_names(make_snapshot: Callable[
     assert role_absent(snap, row, spanish, "es", "en")
     coach = relation_words("¿Quién entrena a Paraguay?", "es")
     assert not role_absent(snap, row, coach, "es", "en")  # "entrena" asks what "coached" names
+
+
+def test_an_articles_terms_gathered_once_give_what_each_reading_gathers_itself(
+    make_snapshot: Callable[..., Snapshot],
+) -> None:
+    snap = make_snapshot("osorio", {**STORY, **LIVES})
+    osorio = next(i for i, a in enumerate(snap.data.articles) if a.id.startswith("osorio"))
+    first, end = (int(v) for v in snap.data.article_starts[osorio : osorio + 2])
+    terms = article_terms_of(snap, first + 1)
+    assert (terms.first, terms.end, terms.sentences.size) == (first, end, end - first)
+    keys = keys_of(["secretari", "presid", "coach", "osorio"])
+    in_sentences, in_title = terms.presence(keys)
+    assert in_sentences.shape == (end - first, 4) and in_title.shape == (4,)
+    assert in_sentences[:, 0].tolist() == [False, False, False, True]  # the secretary: the last sentence
+    assert not in_sentences[:, 1].any() and in_sentences[2, 2] and in_title[3]  # "Osorio" in the title
+    for question in ("Who is the president of the federation?", "Who coached Paraguay?", "When was he born?"):
+        words = relation_words(question, "en")
+        for row in range(first, end):
+            assert relation_presence(snap, row, words, terms) == relation_presence(snap, row, words)
+            gathered = role_absent(snap, row, words, "en", "en", terms)
+            assert gathered == role_absent(snap, row, words, "en", "en")
+            assert coverage(snap, row, ["osorio", "coach"], terms) == coverage(snap, row, ["osorio", "coach"])

@@ -6,17 +6,20 @@ import datetime as dt
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 
 from index.embedding.protocol import Embedder
+from index.ranking import stray_language
 from index.ranking.features import sentence_text
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import ProfileSet, RankingProfile
 from index.ranking.results import Ranking, SentenceScore
 from index.ranking.scorers import Scores, ScoringInput
-from index.ranking.stray_language import crosses_language, stray_last, stray_rows
+from index.ranking.stray_language import crosses_language, sentence_language, stray_last, stray_rows
 from index.retrieval.intent import read_intent
 from index.retrieval.search import ChunkHit
 from index.store.generations import Snapshot
+from index.text.language import detect_language
 
 STORY = (
     " date 2022-04-20 CALI. 7 de agosto de 2021. América y Once Caldas se enfrentaron en el estadio Pascual "
@@ -55,6 +58,23 @@ def test_a_caption_in_another_language_is_stray_for_a_question_in_the_story_lang
     # article's language, except the English quote inside the Spanish story, which is foreign to both.
     assert stray_rows(snap, every, "es") == {english_quote}
     assert stray_rows(snap, every, "unknown") == frozenset()
+
+
+def test_a_sentence_language_is_detected_once_per_snapshot(
+    make_snapshot: Callable[[str, dict[str, str]], Snapshot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snap = make_snapshot("mixed", {"story.txt": STORY, "nota.txt": NOTA})
+    caption, story = _rows(snap, "se enfrentaron", "sought-after")
+    read: list[str] = []
+
+    def counted(text: str) -> str:
+        read.append(text)
+        return detect_language(text)
+
+    monkeypatch.setattr(stray_language, "detect_language", counted)
+    assert [sentence_language(snap, r) for r in (caption, story, caption, story)] == ["es", "en", "es", "en"]
+    assert stray_rows(snap, [caption, story], "en") == {caption}  # read from the snapshot's memo
+    assert read == [sentence_text(snap, caption), sentence_text(snap, story)]
 
 
 def test_stray_sentences_move_behind_every_other_candidate_keeping_their_order() -> None:

@@ -71,13 +71,14 @@ def choose_passages(
     by_row = {s.row: s for s in scored}
     chosen: list[Passage] = []
     covered: set[int] = set()
+    vectors = _SentenceVectors(snap.data.sentence_vectors)
     for candidate in scored:
         if len(chosen) >= count:
             break
         if candidate.row in covered:
             continue
         passage = grow_passage(snap, candidate, by_row, growth=growth)
-        twin = _duplicate_of(snap, passage, chosen)
+        twin = _duplicate_of(vectors, passage, chosen)
         if twin is not None:
             if passage.article_row != twin.article_row and passage.article_row not in twin.also_in:
                 twin.also_in.append(passage.article_row)
@@ -92,11 +93,25 @@ def choose_passages(
     return chosen
 
 
-def _duplicate_of(snap: Snapshot, passage: Passage, chosen: list[Passage]) -> Passage | None:
-    vectors = snap.data.sentence_vectors
-    mine = np.asarray(vectors[passage.best], dtype=np.float32)
+class _SentenceVectors:
+    """Stored sentence vectors as float32, each converted once per question (the chosen passages' best
+    sentences are compared with every later candidate)."""
+
+    def __init__(self, stored: np.ndarray) -> None:
+        self._stored = stored
+        self._converted: dict[int, np.ndarray] = {}
+
+    def __getitem__(self, row: int) -> np.ndarray:
+        found = self._converted.get(row)
+        if found is None:
+            found = self._converted[row] = np.asarray(self._stored[row], dtype=np.float32)
+        return found
+
+
+def _duplicate_of(vectors: _SentenceVectors, passage: Passage, chosen: list[Passage]) -> Passage | None:
+    mine = vectors[passage.best]
     for other in chosen:
-        if float(mine @ np.asarray(vectors[other.best], dtype=np.float32)) >= _DUPLICATE_COSINE:
+        if float(mine @ vectors[other.best]) >= _DUPLICATE_COSINE:
             return other
     return None
 

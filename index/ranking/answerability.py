@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.ranking.features import FEATURES
-from index.ranking.relation import relation_presence, relation_words, role_absent
+from index.ranking.relation import article_terms_of, relation_presence, relation_words, role_absent
 from index.ranking.scorers import ScoringInput
 from index.retrieval.intent import DateIntent, QueryIntent
+from index.store.fact_match import ArticleTerms
 from index.store.facts import keys_of
 from index.store.generations import Snapshot
 from index.text.analysis import analyze
@@ -241,16 +242,17 @@ def _score_evidence(job: ScoringInput, base: np.ndarray) -> dict[str, float]:
 def _term_evidence(job: ScoringInput, base: np.ndarray) -> dict[str, float]:
     """How much of the question the best sentence, its neighbours, its article and the index hold."""
     f, best = job.candidates.features, int(np.argmax(base))
-    window, article, rarest, local = coverage(job.snap, int(job.candidates.rows[best]), job.intent.terms)
-    article_row = job.snap.article_row_of(int(job.candidates.rows[best]))
-    story = job.snap.data.articles[article_row].language
+    row = int(job.candidates.rows[best])
+    terms = article_terms_of(job.snap, row)  # gathered once for the three readings below
+    window, article, rarest, local = coverage(job.snap, row, job.intent.terms, terms)
+    story = job.snap.data.articles[job.snap.article_row_of(row)].language
     language = job.intent.language
-    row, words = int(job.candidates.rows[best]), relation_words(job.intent.text, language)
-    relation = relation_presence(job.snap, row, words)
+    words = relation_words(job.intent.text, language)
+    relation = relation_presence(job.snap, row, words, terms)
     match = "unknown" in (language, story) or language == story
     return {
         # A veto, not word evidence read at its mean across languages: it reads the story's own language.
-        "role_absent": float(role_absent(job.snap, row, words, language, story)),
+        "role_absent": float(role_absent(job.snap, row, words, language, story, terms)),
         "relation_sentence": relation.sentence,
         "relation_window": relation.window,
         "relation_article": relation.article,
@@ -295,20 +297,21 @@ def _type_evidence(job: ScoringInput, base: np.ndarray) -> dict[str, float]:
     }
 
 
-def coverage(snap: Snapshot, row: int, terms: list[str]) -> tuple[float, float, float, float]:
+def coverage(
+    snap: Snapshot, row: int, terms: list[str], article_terms: ArticleTerms | None = None
+) -> tuple[float, float, float, float]:
     """IDF-weighted shares of the question's terms in a sentence's window (it, its neighbours, its title)
     and in its whole article; the IDF of the rarest term the window lacks (0 when it lacks none); and the
     window's share when each term also weighs by its rarity in the article (the story's own topic words,
-    in every other sentence, say little about whether this one answers)."""
+    in every other sentence, say little about whether this one answers). `article_terms`: the article's
+    terms when the caller has gathered them."""
     idf = snap.sparse.idf(terms).astype(np.float64)
     total = float(idf.sum())
     if total <= 0:
         return 0.0, 0.0, 0.0, 0.0
-    keys = keys_of(terms)
-    article_row = snap.article_row_of(row)
-    first, end = (int(v) for v in snap.data.article_starts[article_row : article_row + 2])
-    present = snap.facts.batch(np.arange(first, end)).terms.presence(keys)
-    title = snap.facts.titles(np.asarray([article_row])).presence(keys)[0]
+    found = article_terms or article_terms_of(snap, row)
+    first, end = found.first, found.end
+    present, title = found.presence(keys_of(terms))
     window = present[max(row - 1, first) - first : min(row + 2, end) - first].any(axis=0) | title
     article = present.any(axis=0) | title
     missing = idf[~window]

@@ -16,6 +16,7 @@ from index.retrieval.search import ChunkHit
 from index.store.fact_match import FactsBatch, weighted_share
 from index.store.facts import keys_of
 from index.store.generations import Snapshot
+from index.store.vectors import rows_float32
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "rerank_model.json"
 
@@ -68,7 +69,7 @@ def _window_evidence(
     """Per sentence row: best (window cosine, window BM25, rank score); per article: best (cosine, BM25)."""
     data = snap.data
     rows = np.asarray([h.row for h in hits], dtype=np.int64)
-    cosines = np.asarray(data.chunk_vectors[rows], dtype=np.float32) @ query_vector.astype(np.float32)
+    cosines = rows_float32(data.chunk_vectors, rows) @ query_vector.astype(np.float32)
     best_bm25 = max((h.sparse for h in hits), default=0.0) or 1.0
     per_row: dict[int, tuple[float, float, float]] = {}
     per_article: dict[int, tuple[float, float]] = {}
@@ -93,13 +94,13 @@ def candidate_features(
         return Candidates(rows, np.zeros((0, len(FEATURES)), dtype=np.float32))
     data = snap.data
     query = query_vector.astype(np.float32)
-    sent_cos = np.asarray(data.sentence_vectors[rows], dtype=np.float32) @ query
+    sent_cos = rows_float32(data.sentence_vectors, rows) @ query
     articles = data.sentences[rows, 0].astype(np.int64)
     first = data.article_starts[articles]
     has_prev = rows > first  # the sentence before is in the same article
     # One gather for every previous sentence (row itself where there is none; zeroed below).
     before = np.where(has_prev, rows - 1, rows)
-    prev_cos = np.asarray(data.sentence_vectors[before], dtype=np.float32) @ query
+    prev_cos = rows_float32(data.sentence_vectors, before) @ query
     evidence = np.array(
         [(*per_row[r], *per_article[a]) for r, a in zip(rows.tolist(), articles.tolist(), strict=True)]
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.store.fact_match import ArticleTerms, article_terms
 from index.store.facts import keys_of
 from index.store.generations import Snapshot
 from index.text.analysis import analyze
@@ -55,16 +56,25 @@ def relation_words(question: str, language: str) -> list[list[str]]:
     return out
 
 
-def relation_presence(snap: Snapshot, row: int, words: list[list[str]]) -> RelationPresence:
-    """Shares of `words` held by the sentence at `row`, its window (neighbours, title) and its article."""
+def article_terms_of(snap: Snapshot, row: int) -> ArticleTerms:
+    """The terms of the article holding sentence `row` (its sentences' and its title's)."""
+    article_row = snap.article_row_of(row)
+    first, end = (int(v) for v in snap.data.article_starts[article_row : article_row + 2])
+    return article_terms(snap.facts, article_row, first, end)
+
+
+def relation_presence(
+    snap: Snapshot, row: int, words: list[list[str]], article: ArticleTerms | None = None
+) -> RelationPresence:
+    """Shares of `words` held by the sentence at `row`, its window (neighbours, title) and its article
+    (`article`: its terms when the caller has gathered them)."""
     if not words:
         return RelationPresence(1.0, 1.0, 1.0, True, True)
     flat = [t for terms in words for t in terms]
     owner = np.repeat(np.arange(len(words)), [len(terms) for terms in words])
-    article_row = snap.article_row_of(row)
-    first, end = (int(v) for v in snap.data.article_starts[article_row : article_row + 2])
-    present = snap.facts.batch(np.arange(first, end)).terms.presence(keys_of(flat))
-    title = snap.facts.titles(np.asarray([article_row])).presence(keys_of(flat))[0]
+    gathered = article or article_terms_of(snap, row)
+    first, end = gathered.first, gathered.end
+    present, title = gathered.presence(keys_of(flat))
 
     def held(terms_present: np.ndarray) -> np.ndarray:
         """Per word: any of its terms present."""
@@ -74,9 +84,9 @@ def relation_presence(snap: Snapshot, row: int, words: list[list[str]]) -> Relat
 
     sentence = held(present[row - first])
     window = held(present[max(row - 1, first) - first : min(row + 2, end) - first].any(axis=0) | title)
-    article = held(present.any(axis=0) | title)
+    whole = held(present.any(axis=0) | title)
     return RelationPresence(
-        float(sentence.mean()), float(window.mean()), float(article.mean()), bool(window[0]), bool(article[0])
+        float(sentence.mean()), float(window.mean()), float(whole.mean()), bool(window[0]), bool(whole[0])
     )
 
 
@@ -144,20 +154,26 @@ def asked_role(words: list[list[str]], language: str) -> Role | None:
     return next((role for role in _ROLES if head & role.terms.get(lang, frozenset())), None)
 
 
-def role_absent(snap: Snapshot, row: int, words: list[list[str]], language: str, story: str) -> bool:
+def role_absent(
+    snap: Snapshot,
+    row: int,
+    words: list[list[str]],
+    language: str,
+    story: str,
+    article: ArticleTerms | None = None,
+) -> bool:
     """Whether the question asks for a role (or a birth, a death) that the sentence's article never names,
-    in the article's own language (`story`; the question's when the article's is not known)."""
+    in the article's own language (`story`; the question's when the article's is not known; `article`: its
+    terms when the caller has gathered them)."""
     role = asked_role(words, language)
     if role is None:
         return False
     found = role.terms.get(_lang(language if story == "unknown" else story))
     if not found:
         return False  # no words for it in the story's language: nothing to tell from
-    terms = sorted(found)
-    article_row = snap.article_row_of(row)
-    first, end = (int(v) for v in snap.data.article_starts[article_row : article_row + 2])
-    if snap.facts.batch(np.arange(first, end)).terms.presence(keys_of(terms)).any():
+    article = article or article_terms_of(snap, row)
+    in_sentences, in_title = article.presence(keys_of(sorted(found)))
+    if in_sentences.any() or in_title.any():
         return False
-    if snap.facts.titles(np.asarray([article_row])).presence(keys_of(terms)).any():
-        return False
-    return not (role.life and any(_LIFESPAN.search(snap.sentence_text(r)) for r in range(first, end)))
+    rows = range(article.first, article.end)
+    return not (role.life and any(_LIFESPAN.search(snap.sentence_text(r)) for r in rows))

@@ -11,6 +11,7 @@ from index.ranking.features import FEATURES, Candidates
 from index.ranking.trees import TreeEnsemble
 from index.ranking.wording import WORDING, wording_features
 from index.store.generations import Snapshot
+from index.store.vectors import rows_float32
 
 log = logging.getLogger(__name__)
 MODEL_DIR = Path(__file__).resolve().parent / "models"
@@ -78,14 +79,14 @@ def _relative(x: np.ndarray, columns: list[int]) -> np.ndarray:
 def _pair_cosines(snap: Snapshot, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
     """Cosine of the question with each sentence joined to its next and to its previous sentence."""
     vectors = snap.data.sentence_vectors
-    own = np.asarray(vectors[rows], dtype=np.float32)
+    own = rows_float32(vectors, rows)
     out = np.zeros((len(rows), 2), dtype=np.float32)
     bounds = snap.data.span_bounds[rows]
     for column, offset in enumerate((1, -1)):
         others = rows + offset
         others = np.where((others >= bounds[:, 0]) & (others < bounds[:, 1]), others, rows)
         # The normalised sum of two sentence vectors stands in for embedding the pair: no extra model call.
-        joined = own + np.asarray(vectors[others], dtype=np.float32)
+        joined = own + rows_float32(vectors, others)
         joined /= np.maximum(np.linalg.norm(joined, axis=1, keepdims=True), 1e-6)
         out[:, column] = joined @ query_vector.astype(np.float32)
     return out

@@ -11,6 +11,8 @@ from typing import Any
 import faiss
 import numpy as np
 
+from index.store.vectors import rows_float32
+
 log = logging.getLogger(__name__)
 
 # Exact search over 20k 384-d vectors takes ~2-4 ms on one core; past it the scan grows linearly
@@ -164,7 +166,7 @@ class DenseIndex:
         ids, found = ids[0][keep].astype(np.int64), scores[0][keep]
         if self._exact is not None and len(ids):
             ids = np.sort(ids)  # ascending rows: sequential reads from the memory-mapped vectors
-            found = np.asarray(self._exact[ids], dtype=np.float32) @ query[0]
+            found = rows_float32(self._exact, ids) @ query[0]
             order = np.argsort(-found, kind="stable")[:k]
             return ids[order], found[order]
         return ids[:k], found[:k]

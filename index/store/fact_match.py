@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from index.models import Article
-from index.store.facts import FLAGS, SETS, RowFacts, SentenceFacts, extract_sentence, keys_of
+from index.store.facts import FLAGS, SETS, Ragged, RowFacts, SentenceFacts, extract_sentence, keys_of
 from index.text.analysis import analyze
 
 log = logging.getLogger(__name__)
@@ -76,12 +76,33 @@ class FactsBatch:
 
     terms: KeyRows  # analysed terms in sentence order
     distinct: np.ndarray  # number of distinct terms per row
-    sets: dict[str, KeyRows]  # per facts.SETS name
+    sets: Mapping[str, KeyRows]  # per facts.SETS name
     flags: np.ndarray  # bit masks per facts.FLAGS
 
     def flag(self, name: str) -> np.ndarray:
         """Whether each row has the yes/no fact `name` (a facts.FLAGS name)."""
         return (self.flags >> list(FLAGS).index(name)) & 1 == 1
+
+
+class GatheredSets(Mapping[str, KeyRows]):
+    """The stored sets of some rows, each gathered on first use (most feature groups read one or none)."""
+
+    def __init__(self, stored: Mapping[str, Ragged], rows: np.ndarray) -> None:
+        self._stored = stored
+        self._rows = rows
+        self._gathered: dict[str, KeyRows] = {}  # this batch's own, gone with it
+
+    def __getitem__(self, name: str) -> KeyRows:
+        found = self._gathered.get(name)
+        if found is None:
+            found = self._gathered[name] = KeyRows(*self._stored[name].gather(self._rows))
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
 
 
 class FactsSource(Protocol):
@@ -108,7 +129,7 @@ class StoredFacts:
         return FactsBatch(
             terms=KeyRows(*f.terms.gather(rows)),
             distinct=f.distinct[rows],
-            sets={name: KeyRows(*r.gather(rows)) for name, r in f.sets.items()},
+            sets=GatheredSets(f.sets, rows),
             flags=f.flags[rows],
         )
 
@@ -159,6 +180,26 @@ class LazyFacts:
         return found
 
 
+@dataclass(frozen=True)
+class ArticleTerms:
+    """The terms of one article's sentence rows [first, end) and of its title, gathered once per question."""
+
+    first: int
+    end: int
+    sentences: KeyRows
+    title: KeyRows
+
+    def presence(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which sentences hold each key ((end - first, keys) bool) and whether the title does ((keys,))."""
+        return self.sentences.presence(keys), self.title.presence(keys)[0]
+
+
+def article_terms(facts: FactsSource, article_row: int, first: int, end: int) -> ArticleTerms:
+    """The terms of the article at `article_row`, whose sentences are the rows [first, end)."""
+    sentences = facts.batch(np.arange(first, end)).terms
+    return ArticleTerms(first, end, sentences, facts.titles(np.asarray([article_row])))
+
+
 def facts_source(
     facts: SentenceFacts | None, articles: Sequence[Article], sentences: np.ndarray
 ) -> FactsSource:
@@ -172,8 +213,9 @@ def facts_source(
 
 def weighted_share(present: np.ndarray, weights: Sequence[float], total: float) -> np.ndarray:
     """Per row: the sum of the weights of the columns present, divided by `total`."""
-    # Added column by column, as Python's sum() adds a dict's values: bit-for-bit the per-row results.
-    acc = np.zeros(len(present), dtype=np.float64)
-    for column, weight in enumerate(weights):
-        acc += np.where(present[:, column], weight, 0.0)
-    return acc / total
+    if not len(weights):
+        return np.zeros(len(present), dtype=np.float64) / total
+    # Added column by column, as Python's sum() adds a dict's values: bit-for-bit the per-row results
+    # (a running sum along the row adds in exactly that order, in one call instead of one per column).
+    held = np.where(present[:, : len(weights)], np.asarray(weights, dtype=np.float64), 0.0)
+    return np.add.accumulate(held, axis=1)[:, -1] / total

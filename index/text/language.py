@@ -29,6 +29,9 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     ),
 }
 
+# Each function word's language, for one look-up per word (the two lists share no word).
+_LANGUAGE_OF: dict[str, str] = {word: lang for lang, words in _FUNCTION_WORDS.items() for word in words}
+
 # Enough text to be sure of an article's language; reading more only costs time.
 _MAX_CHARS = 2000
 _MIN_HITS = 2
@@ -47,10 +50,9 @@ def detect_language(text: str) -> str:
     """Return "en", "es" or "unknown" for a text, from counts of common function words."""
     counts = dict.fromkeys(_FUNCTION_WORDS, 0)
     counts["es"] += _MARK_HITS * len(_INVERTED_MARKS.findall(text[:_MAX_CHARS]))
-    for word in _WORD.findall(text[:_MAX_CHARS].lower()):
-        for language, words in _FUNCTION_WORDS.items():
-            if word in words:
-                counts[language] += 1
+    for language in map(_LANGUAGE_OF.get, _WORD.findall(text[:_MAX_CHARS].lower())):
+        if language is not None:
+            counts[language] += 1
     (best, best_count), (_, other_count) = sorted(counts.items(), key=lambda item: item[1], reverse=True)
     if best_count < _MIN_HITS or best_count <= other_count * _MIN_RATIO:
         return "unknown"
