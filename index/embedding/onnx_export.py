@@ -47,9 +47,12 @@ def export_model(st_model: Any, target: Path, quantize: bool = False) -> Path:
 
 def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     """Let `write` fill a temporary folder beside `target`, then rename it: readers see all of it or none."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+    except OSError as exc:  # a read-only index folder, or a file where the folder should be
+        raise EmbedderError(f"Could not write the ONNX export to {target}: {exc}") from exc
     try:
         write(tmp)
         os.replace(tmp, target)
