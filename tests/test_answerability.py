@@ -13,18 +13,20 @@ import pytest
 from index.answer.answerer import Answerer
 from index.embedding.protocol import Embedder
 from index.errors import RankerError
+from index.ranking.answer_types import (
+    asks_for_amount,
+    lacks_amount,
+    states_amount,
+    type_evidence,
+    year_absent,
+    year_evidence,
+)
 from index.ranking.answerability import (
     ANSWERABILITY_FEATURE_SET,
     ANSWERABILITY_FEATURES,
-    asks_for_amount,
     coverage,
-    lacks_amount,
     score_gaps,
-    states_amount,
-    type_evidence,
     unknown_names,
-    year_absent,
-    year_evidence,
 )
 from index.ranking.answerability_model import (
     VETO_FACTOR,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,13 @@ from index.embedding.e5_weights import (
     read_packed,
     state_dict,
 )
-from index.embedding.onnx_export import META_FILE, MODEL_FILE, NotExportable, write_atomically
+from index.embedding.onnx_export import META_FILE, MODEL_FILE, NotExportable, trace_to_onnx, write_atomically
 
 log = logging.getLogger(__name__)
 
 # Bump when the exported graph changes, so cached exports are made again.
 E5_EXPORT_VERSION = 1
 MAX_TOKENS = 512  # e5's position table
-_OPSET = 17
 
 
 def e5_export_folder(cache_dir: Path, source: Path) -> Path:
@@ -104,21 +102,7 @@ def _export_graph(packed: Any, path: Path) -> None:
     hidden = int(packed.hyper["hidden"])
     # A padded batch, so that the traced graph keeps the attention mask path.
     sample = (torch.randn(2, 7, hidden), torch.tensor([[1] * 7, [1] * 4 + [0] * 3]))
-    names = ["inputs_embeds", "attention_mask"]
-    axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"mean_embedding": {0: "batch"}}
-    # The tracer's warnings are about shape checks that are constant for this model; not for users.
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Pooled(_body(packed)),
-            sample,
-            str(path),
-            input_names=names,
-            output_names=["mean_embedding"],
-            dynamic_axes=axes,
-            opset_version=_OPSET,
-            dynamo=False,
-        )
+    trace_to_onnx(Pooled(_body(packed)), sample, ["inputs_embeds", "attention_mask"], "mean_embedding", path)
 
 
 def _fuse(path: Path, packed: Any) -> None:

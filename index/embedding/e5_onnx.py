@@ -26,7 +26,6 @@ from index.embedding.e5_weights import WordRows, bundled_model_file, map_model_f
 from index.embedding.onnx import open_session
 from index.embedding.onnx_export import MODEL_FILE
 from index.embedding.protocol import ProgressFn
-from index.errors import EmbedderError
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +132,7 @@ class E5OnnxEmbedder:
         if not (folder / MODEL_FILE).exists():
             export_e5(source, folder)
         packed = read_packed(source, map_model_file(source))
-        try:
-            session = open_session(folder / MODEL_FILE, self._threads, spin=self.spin)
-        except ImportError as exc:
-            raise EmbedderError(f"onnxruntime is needed for ONNX embedding ({exc})") from exc
-        except Exception as exc:  # corrupt or foreign files: onnxruntime raises its own types
-            raise EmbedderError(f"Could not load the ONNX export in {folder}: {exc}") from exc
+        session = open_session(folder / MODEL_FILE, self._threads, spin=self.spin)
         log.info("Embedding with ONNX Runtime (multilingual-e5-small, 4-bit weights) from %s", folder)
         return _Loaded(session, PieceTokenizer(packed), WordRows(packed), int(packed.hyper["hidden"]))
 

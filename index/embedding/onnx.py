@@ -135,17 +135,15 @@ class OnnxEmbedder:
 
 def open_export(folder: Path, threads: int) -> OnnxRuntime:
     """The session, tokenizer and size of an export folder; EmbedderError naming the folder if unusable."""
+    session = open_session(folder / MODEL_FILE, threads)
     try:
         from tokenizers import Tokenizer
-    except ImportError as exc:
-        raise EmbedderError(f"onnxruntime and tokenizers are needed for ONNX embedding ({exc})") from exc
-    try:
+
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
-        session = open_session(folder / MODEL_FILE, threads)
     except ImportError as exc:
-        raise EmbedderError(f"onnxruntime and tokenizers are needed for ONNX embedding ({exc})") from exc
-    except Exception as exc:  # corrupt or foreign files: onnxruntime raises its own types
+        raise EmbedderError(f"tokenizers is needed for ONNX embedding ({exc})") from exc
+    except Exception as exc:  # missing or foreign files: tokenizers raises its own types
         raise EmbedderError(f"Could not load the ONNX export in {folder}: {exc}") from exc
     # sentence-transformers truncates at max_seq_length and pads each batch to its longest text only.
     tokenizer.enable_truncation(max_length=int(meta["max_seq_length"]))
@@ -154,16 +152,24 @@ def open_export(folder: Path, threads: int) -> OnnxRuntime:
 
 
 def open_session(path: Path, threads: int, spin: bool = False) -> Any:
-    """An ONNX Runtime CPU session whose `threads` worker threads sleep at once (with `spin`: spin first)."""
-    import onnxruntime as ort
+    """An ONNX Runtime CPU session whose `threads` worker threads sleep at once (with `spin`: spin first).
 
+    EmbedderError when onnxruntime is missing or the file is not a model it can load, naming the folder.
+    """
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise EmbedderError(f"onnxruntime is needed for ONNX embedding ({exc})") from exc
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     # Spinning worker threads starve each other on a busy 2-core machine (as with OpenMP); on a host that
     # runs only the bot they save the wake-ups (EMBEDDING_ENGINE_SPIN).
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # missing, corrupt or foreign files: onnxruntime raises its own types
+        raise EmbedderError(f"Could not load the ONNX export in {path.parent}: {exc}") from exc
 
 
 def embed_sorted(

@@ -106,23 +106,30 @@ def _export_graph(bert: Any, tokenizer: Any, path: Path) -> None:
     texts = ["a padded example", "a somewhat longer example sentence"]
     sample = tokenizer(texts, padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"sentence_embedding": {0: "batch"}}
     try:
-        # The tracer's warnings are about shape checks that are constant for this model; not for users.
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                Pooled(bert).eval(),
-                tuple(sample[n] for n in names),
-                str(path),
-                input_names=names,
-                output_names=["sentence_embedding"],
-                dynamic_axes=axes,
-                opset_version=_OPSET,
-                dynamo=False,  # the torch.export path needs onnxscript and fails on this model's masking code
-            )
+        trace_to_onnx(Pooled(bert).eval(), tuple(sample[n] for n in names), names, "sentence_embedding", path)
     finally:
         bert.config._attn_implementation = previous
+
+
+def trace_to_onnx(module: Any, sample: tuple[Any, ...], names: list[str], output: str, path: Path) -> None:
+    """Trace `module` on `sample` into an ONNX file whose batch and token axes stay free."""
+    import torch
+
+    axes = {name: {0: "batch", 1: "tokens"} for name in names} | {output: {0: "batch"}}
+    # The tracer's warnings are about shape checks that are constant for these models; not for users.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module,
+            sample,
+            str(path),
+            input_names=names,
+            output_names=[output],
+            dynamic_axes=axes,
+            opset_version=_OPSET,
+            dynamo=False,  # the torch.export path needs onnxscript and fails on this model's masking code
+        )
 
 
 def _quantize(path: Path) -> None:
