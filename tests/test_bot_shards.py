@@ -17,7 +17,11 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def health(bot: BotProcess) -> dict:
-    return json.loads((bot.workdir / "data" / "health.json").read_text())
+    """The bot's health file; before its first write (the bot is still starting) no shard is reported."""
+    path = bot.workdir / "data" / "health.json"
+    if not path.exists():
+        return {"shards": {}}
+    return json.loads(path.read_text())
 
 
 def test_two_shards_in_one_process_each_reported_and_each_event_handled_once(tmp_path: Path) -> None:
