@@ -299,3 +299,6 @@ def test_the_shipped_e5_model_is_read_with_its_provenance() -> None:
         profile = profiles.for_language(language)
         assert profile.confidence.name.startswith("answerability")
         assert 0.0 < profile.threshold < 1.0
+        # Fitted on hand-translated tune questions (scripts/translations): a cut of its own across languages.
+        assert profile.cross_threshold is not None and 0.0 < profile.cross_threshold < 1.0
+    assert set(recorded.trained_on["across_languages"]) == {"en", "es"}

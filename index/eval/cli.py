@@ -75,7 +75,7 @@ def run_eval(services: Services, args: argparse.Namespace) -> int:
     print(format_summary(f"{args.dataset.name} (threshold {report.threshold:.3f})", report.summary))
     if report.unanswerable_scores:
         n = len(report.unanswerable_scores)
-        abstained = sum(s < report.threshold for s in report.unanswerable_scores)
+        abstained = sum(report.unanswerable_refused)
         print(f"unanswerable: {n} questions, abstained {abstained} ({abstained / n:.3f})")
         print(format_curve(report.curve))
         print(f"threshold answering 95% of the answerable: {report.calibrated:.4f}")

@@ -69,6 +69,9 @@ class EvalReport:
     threshold: float
     results: list[QuestionResult]
     unanswerable_scores: list[float] = field(default_factory=list)
+    # Whether each unanswerable question was refused, at its own cut (a question answered from a story in
+    # another language has the profile's cross-language cut, not `threshold`).
+    unanswerable_refused: list[bool] = field(default_factory=list)
     curve: list[CurvePoint] = field(default_factory=list)
     calibrated: float | None = None
 
@@ -145,7 +148,9 @@ def _evaluate_in(
     threshold = _usual_threshold(results, ranker)
     report = EvalReport(summarise(results, threshold), threshold, results)
     if unanswered:
-        report.unanswerable_scores = [_top_score(answerer, q) for q in unanswered]
+        answers = [answerer.ask(q.question, 1) for q in unanswered]
+        report.unanswerable_scores = [answer_confidence(a) for a in answers]
+        report.unanswerable_refused = [not a.answered for a in answers]
         answerable_scores = [r.top_score for r in results]
         report.curve = abstention_curve(answerable_scores, report.unanswerable_scores)
         report.calibrated = calibrate(answerable_scores)
@@ -196,10 +201,6 @@ def _usual_threshold(results: Sequence[QuestionResult], ranker: RankingPipeline)
     """The threshold most questions were judged by (the fallback profile's when none was asked)."""
     seen = Counter(r.threshold for r in results if r.threshold is not None)
     return seen.most_common(1)[0][0] if seen else ranker.profile("unknown").threshold
-
-
-def _top_score(answerer: Answerer, question: EvalQuestion) -> float:
-    return answer_confidence(answerer.ask(question.question, 1))
 
 
 def _sample(questions: Sequence[EvalQuestion], size: int | None, seed: int) -> list[EvalQuestion]:

@@ -24,6 +24,7 @@ from index.ranking.answerability import (
 from index.ranking.profiles import ProfileSet
 from index.ranking.provenance import ModelFile, Provenance
 from index.ranking.scorers import Scorer, Scores, ScoringInput
+from index.ranking.stray_language import answered_across
 from index.ranking.trees import TreeEnsemble
 
 # Vetoes: evidence too rare in the tune data for the trees to weigh (a few questions in 3700), set by hand,
@@ -46,21 +47,53 @@ _LANGUAGE_MATCH = ANSWERABILITY_FEATURES.index("language_match")
 
 
 @dataclass(frozen=True)
+class CrossLanguageModel:
+    """Trees for questions whose best story is in another language, fitted on those alone, and their cuts."""
+
+    trees: TreeEnsemble
+    thresholds: dict[str, float]  # by the question's language
+
+
+@dataclass(frozen=True)
 class AnswerabilityModel:
     """Trees giving P(the index answers) from one question's features, and the threshold per language."""
 
     trees: TreeEnsemble
     neutral: np.ndarray  # the features' means on the fitting data (word evidence across languages)
     thresholds: dict[str, float]
+    # Questions answered from a story in another language ("¿Quién dirige Zamalek?" over English news): their
+    # cosines run lower, and the same-language cut refused 41-67% of the answerable ones (docs/quality.md,
+    # "Session 9: asking across languages"). None: the trees above, word evidence read at its mean.
+    cross: CrossLanguageModel | None = None
 
     def probability(self, features: np.ndarray) -> np.ndarray:
-        """P(the index answers) for each row of `features`, vetoes applied."""
+        """P(the index answers) for each row of `features`, vetoes applied (the same-language trees)."""
         x = np.atleast_2d(features)
         return self.trees.probability(x) * vetoed(x)
+
+    def judge(self, features: np.ndarray, across: np.ndarray | None = None) -> np.ndarray:
+        """P(the index answers) as served; `across` rows (default: best story foreign) by the cross trees."""
+        x = np.array(np.atleast_2d(features), dtype=np.float64)
+        foreign = x[:, _LANGUAGE_MATCH] == 0
+        across = foreign if across is None else np.asarray(across, dtype=bool)
+        if self.cross is None:
+            across = np.zeros(len(x), dtype=bool)
+        # Word evidence means nothing across languages to trees that never saw such questions.
+        neutral = foreign & ~across
+        x_same = x.copy()
+        x_same[np.ix_(neutral, _LEXICAL)] = self.neutral[_LEXICAL]
+        p = self.probability(x_same)
+        if across.any() and self.cross is not None:
+            p[across] = self.cross.trees.probability(x[across]) * vetoed(x[across])
+        return p
 
     def threshold(self, language: str, fallback: str = "en") -> float:
         """The cut answering 95% of the answerable tune questions in `language` (else the fallback's)."""
         return self.thresholds.get(language, self.thresholds[fallback])
+
+    def cross_threshold(self, language: str) -> float | None:
+        """The cut for `language`'s questions answered from a story in another language (None: its own)."""
+        return None if self.cross is None else self.cross.thresholds.get(language)
 
 
 class AnswerabilityScorer:
@@ -81,9 +114,9 @@ class AnswerabilityScorer:
         if not len(base):
             return Scores(base)
         x = question_features(job, base)
-        if not x[_LANGUAGE_MATCH]:
-            x[_LEXICAL] = self.model.neutral[_LEXICAL]
-        return Scores(spread(base, float(self.model.probability(x)[0])))
+        best = int(job.candidates.rows[int(base.argmax())])
+        across = np.asarray([answered_across(job.snap, best, job.intent.language)])
+        return Scores(spread(base, float(self.model.judge(x, across)[0])))
 
 
 def vetoed(x: np.ndarray) -> np.ndarray:
@@ -113,7 +146,8 @@ def load_answerability(path: Path) -> tuple[AnswerabilityModel, ModelFile]:
         model = AnswerabilityModel(
             trees=TreeEnsemble.from_json(raw, path),
             neutral=np.asarray(raw["neutral"], dtype=np.float64),
-            thresholds={str(k): float(v) for k, v in dict(raw["thresholds"]).items()},
+            thresholds=_thresholds(raw["thresholds"]),
+            cross=_cross_model(raw.get("across_languages"), path),
         )
         if not model.thresholds or len(model.neutral) != len(ANSWERABILITY_FEATURES):
             raise ValueError("thresholds or feature means missing")
@@ -122,15 +156,38 @@ def load_answerability(path: Path) -> tuple[AnswerabilityModel, ModelFile]:
     return model, ModelFile(path, Provenance.from_json(raw, path), ANSWERABILITY_FEATURE_SET)
 
 
+def _thresholds(raw: object) -> dict[str, float]:
+    """A JSON object of language -> cut."""
+    return {str(k): float(v) for k, v in dict(raw).items()}  # type: ignore[call-overload]
+
+
+def _cross_model(raw: object, path: Path) -> CrossLanguageModel | None:
+    """The cross-language part of a model file (None when it has none)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw.get("thresholds"):
+        raise ValueError("across_languages needs trees and thresholds")
+    trees = TreeEnsemble.from_json({**raw, "features": list(ANSWERABILITY_FEATURES)}, path)
+    return CrossLanguageModel(trees, _thresholds(raw["thresholds"]))
+
+
 def model_json(
-    trees: dict[str, Any], neutral: np.ndarray, thresholds: dict[str, float], provenance: Provenance
+    trees: dict[str, Any],
+    neutral: np.ndarray,
+    thresholds: dict[str, float],
+    provenance: Provenance,
+    cross: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON a model file holds: `trees` as index.ranking.trees reads them, plus the rest."""
+    """The JSON a model file holds: `trees` as index.ranking.trees reads them, plus the rest.
+
+    `cross`, when given, is the cross-language trees (the same JSON) with their "thresholds" by language.
+    """
     return {
         **trees,
         "features": list(ANSWERABILITY_FEATURES),
         "neutral": [round(float(v), 6) for v in neutral],
         "thresholds": thresholds,
+        **({} if cross is None else {"across_languages": cross}),
         "provenance": provenance.to_json(),
     }
 
@@ -145,6 +202,7 @@ def with_answerability(profiles: ProfileSet, path: Path) -> ProfileSet:
             profile,
             confidence=AnswerabilityScorer(model, profile.confidence),
             threshold=model.threshold(language, profiles.fallback),
+            cross_threshold=model.cross_threshold(language),
         )
         for language, profile in profiles.profiles.items()
     }

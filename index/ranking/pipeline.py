@@ -11,7 +11,7 @@ from index.ranking.features import candidate_features
 from index.ranking.profiles import ProfileSet, RankingProfile
 from index.ranking.results import GROW_RATIO, Growth, Ranking, SentenceScore
 from index.ranking.scorers import Scores, ScoringInput
-from index.ranking.stray_language import crosses_language, stray_last, stray_rows
+from index.ranking.stray_language import answered_across, crosses_language, stray_last, stray_rows
 from index.retrieval.intent import QueryIntent
 from index.retrieval.search import ChunkHit
 from index.store.generations import Snapshot
@@ -67,7 +67,11 @@ class RankingPipeline:
             by_order, order, grow_ratio = by_confidence, profile.confidence, GROW_RATIO
         ordered = _sorted(rows, by_order, cosines)
         relevance = ordered if by_order is by_confidence else _sorted(rows, by_confidence, cosines)
-        judged = profile.threshold if threshold is None else threshold
+        judged = (
+            _threshold(profile, snap, rows, by_confidence, intent.language)
+            if threshold is None
+            else threshold
+        )
         ordered, relevance = _adjust(snap, intent, profile, ordered, relevance, judged)
         return Ranking(
             order=ordered,
@@ -78,6 +82,16 @@ class RankingPipeline:
             scorer=order.name,
             confidence_scorer=profile.confidence.name,
         )
+
+
+def _threshold(
+    profile: RankingProfile, snap: Snapshot, rows: list[int], scores: Scores, language: str
+) -> float:
+    """The profile's cut: its cross-language one when the most confident candidate is `answered_across`."""
+    if profile.cross_threshold is None or not rows:
+        return profile.threshold
+    across = answered_across(snap, rows[int(scores.values.argmax())], language)
+    return profile.cross_threshold if across else profile.threshold
 
 
 def _answered_in_another_language(snap: Snapshot, rows: list[int], scores: Scores, language: str) -> bool:

@@ -47,6 +47,8 @@ class RankingProfile:
     order: Scorer  # orders the candidates (the quotes)
     confidence: Scorer  # decides whether the index answers at all (on `threshold`'s scale)
     threshold: float
+    # The cut when the most confident candidate's story is in another language (None: `threshold`).
+    cross_threshold: float | None = None
     retrieval: RetrievalParams = field(default_factory=RetrievalParams)
     rerank_chunks: int = RERANK_CHUNKS
     grow_ratio: float = GROW_RATIO
@@ -79,10 +81,17 @@ class ProfileSet:
 
     def deciders(self, min_score: float | None = None) -> dict[str, str]:
         """Language -> what decides whether to answer, and the cut (`min_score` overrides the profiles')."""
-        return {
-            language: f"{p.confidence.name} >= {p.threshold if min_score is None else min_score:.3g}"
-            for language, p in sorted(self.profiles.items())
-        }
+        return {language: _decider(p, min_score) for language, p in sorted(self.profiles.items())}
+
+
+def _decider(profile: RankingProfile, min_score: float | None) -> str:
+    """'scorer >= cut', with the cross-language cut when the profile has one and nothing overrides it."""
+    if min_score is not None:
+        return f"{profile.confidence.name} >= {min_score:.3g}"
+    line = f"{profile.confidence.name} >= {profile.threshold:.3g}"
+    if profile.cross_threshold is not None:
+        line += f" (>= {profile.cross_threshold:.3g} from a story in another language)"
+    return line
 
 
 def hand_set_profiles(threshold: float = HAND_THRESHOLD) -> ProfileSet:

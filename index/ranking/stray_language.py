@@ -68,6 +68,18 @@ def crosses_language(snap: Snapshot, row: int, language: str) -> bool:
     return story not in ("unknown", language) and sentence_language(snap, row) == story
 
 
+def answered_across(snap: Snapshot, row: int, language: str) -> bool:
+    """Whether a question in `language` is answered from another language's story by this sentence.
+
+    A sentence in the question's own language inside a foreign story (a Spanish caption in an English story,
+    asked in Spanish) is not: its words can be read as the question's.
+    """
+    if language == "unknown":
+        return False
+    story = snap.article_of(row).language
+    return story not in ("unknown", language) and sentence_language(snap, row) != language
+
+
 def sentence_language(snap: Snapshot, row: int) -> str:
     """The detected language of one sentence row, detected once per snapshot."""
     # The same stories' sentences lead question after question: a dict per generation, at most one short

@@ -18,6 +18,9 @@ RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the v
 # scored in the caller's: FAISS and scipy's kernels release the GIL, so with a second core free the two
 # overlap. Below it the hand-over would cost about what it saves.
 PARALLEL_MIN = 250_000
+# A question is asked across languages when most of dense's first chunks are from stories in another
+# language: BM25 then matches only its names and figures, and its ranking is mostly noise.
+CROSS_LEAD = 5
 
 
 @dataclass
@@ -48,10 +51,13 @@ def hybrid_search(
     depth: int = 50,
     weights: tuple[float, float] = (1.0, 1.0),
     article_blend: float = 0.0,
+    cross: tuple[str, tuple[float, float]] | None = None,
 ) -> list[ChunkHit]:
     """The chunks that best match the question, best first, from both retrievers.
 
     With `article_blend` > 0 the BM25 ranking is by `blended_scores`: a chunk also counts its article's match.
+    `cross` is (the question's language, the weights to fuse by when `asked_across` finds it is asked across
+    languages).
     """
     dense = (
         _dense_worker(snap).submit(snap.dense.search, query_vector, depth)
@@ -65,6 +71,8 @@ def hybrid_search(
     else:
         sparse_ids, sparse_scores = snap.sparse.search(terms, depth)
     dense_ids, dense_scores = dense.result() if dense is not None else snap.dense.search(query_vector, depth)
+    if cross is not None and asked_across(snap, dense_ids, cross[0]):
+        weights = cross[1]
     fused = reciprocal_rank_fusion([dense_ids, sparse_ids], list(weights))
     dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist(), strict=True))
     sparse_of = dict(zip(sparse_ids.tolist(), sparse_scores.tolist(), strict=True))
@@ -73,6 +81,16 @@ def hybrid_search(
     ]
     hits.sort(key=lambda h: (-h.fused, h.row))
     return hits
+
+
+def asked_across(snap: Snapshot, dense_ids: np.ndarray, language: str) -> bool:
+    """Whether most of dense's first CROSS_LEAD chunks are from stories in a known language not `language`."""
+    if language == "unknown" or not len(dense_ids):
+        return False
+    articles = snap.data.articles
+    lead = snap.data.chunks[dense_ids[:CROSS_LEAD], 0].tolist()
+    foreign = sum(articles[a].language not in ("unknown", language) for a in lead)
+    return foreign * 2 > len(lead)
 
 
 def _dense_worker(snap: Snapshot) -> ThreadPoolExecutor:
@@ -105,6 +123,8 @@ class RetrievalParams:
 
     # (dense, BM25) weights of the fusion.
     fusion_weights: tuple[float, float] = (1.0, 1.0)
+    # The (dense, BM25) weights for a question asked across languages (`asked_across`); None: the same.
+    cross_weights: tuple[float, float] | None = None
     # How much a chunk's BM25 borrows from its whole article's (0: off); see `blended_scores`.
     article_blend: float = 0.0
     depth: int = 50  # chunks each retriever returns
@@ -136,5 +156,6 @@ def retrieve(
         depth=params.depth,
         weights=params.fusion_weights,
         article_blend=params.article_blend,
+        cross=None if params.cross_weights is None else (question.language, params.cross_weights),
     )
     return Retrieval(question.language, question.terms, hits)
