@@ -7,6 +7,16 @@ Usage (from the repository root; needs scikit-learn, a development-only dependen
         --dataset es /work/shared/data/es-news-dev.json @scripts/splits/es-tune.txt \\
         --index-dir /tmp/ev
 
+The cross-language order (index/ranking/models/rerank_cross.e5.json) is the same fit on the hand-translated
+tune questions (scripts/translated_set.py, `--split tune`), labelled by the question's language, each with
+an index folder that is a copy of its articles' e5 index (`--index-dir D`: D/es holds the English SQuAD
+index for the Spanish questions, D/en the Spanish news index for the English ones):
+
+    .venv/bin/python scripts/train_reranker.py --model intfloat/multilingual-e5-small --backend auto \\
+        --dataset es X/squad-es-tune.json @scripts/splits/squad-tune.txt \\
+        --dataset en X/sqac-en-tune.json @scripts/splits/es-tune.txt \\
+        --index-dir D --cv --out index/ranking/models/rerank_cross.e5.json
+
 Each language gets its own standardised logistic regression over index.ranking.features.FEATURES (plus
 the language's own columns, index.ranking.features.LANGUAGE_FEATURES: Spanish adds
 index/ranking/features_es.py's). A candidate sentence is positive when it contains a gold answer

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,12 @@ from index.embedding import Embedder
 from index.errors import RankerError
 from index.ranking.answerability import ANSWERABILITY_FEATURES
 from index.ranking.answerability_model import VETO_FACTOR, load_answerability, with_answerability
+from index.ranking.e5_profiles import E5_EMBEDDER, LOGISTIC_CROSS_E5, CosineMixScorer, e5_profiles
+from index.ranking.features import FEATURES
+from index.ranking.model_files import MODELS_DIR
 from index.ranking.pipeline import RankingPipeline
 from index.ranking.profiles import hand_set_profiles
+from index.ranking.scorers import Scores, ScoringInput
 from index.retrieval.intent import QueryIntent
 from index.retrieval.search import RetrievalParams, asked_across, retrieve
 from index.store.generations import Snapshot
@@ -142,3 +147,46 @@ def test_a_translated_set_keeps_every_paragraph_and_only_the_translated_question
 
 def _qa(qid: str, question: str, answer: str) -> dict[str, object]:
     return {"id": qid, "question": question, "answers": [{"text": answer, "answer_start": 0}]}
+
+
+class _Reversed:
+    """Orders candidates against the sentence cosine: a scorer no other stage would agree with."""
+
+    name = "reversed cosine"
+
+    def score(self, job: ScoringInput) -> Scores:
+        return Scores(1.0 - job.candidates.features[:, FEATURES.index("sent_cos")])
+
+
+def test_a_story_in_another_language_is_ordered_by_the_cross_language_scorer(
+    tiny_answerer: Answerer, fake_embedder: Embedder
+) -> None:
+    base = hand_set_profiles()
+
+    def answerer(**changes: object) -> tuple[Answerer, RankingPipeline]:
+        # Another confidence than the order, as in the e5 profiles, so the cross-language branch is taken.
+        profiles = {
+            lang: replace(p, confidence=CosineMixScorer(), **changes) for lang, p in base.profiles.items()
+        }
+        ranker = RankingPipeline(replace(base, profiles=profiles))
+        return Answerer(tiny_answerer.handle, fake_embedder, ranker=ranker), ranker
+
+    plain, _ = answerer()
+    crossed, ranker = answerer(cross_order=_Reversed(), cross_grow_ratio=1.0)
+    # The sentence most like the question leads the confidence's order, and not the reversed one.
+    assert crossed.ask(SPANISH, 5).quotes[0].text != plain.ask(SPANISH, 5).quotes[0].text
+    # A question in the stories' own language keeps the profile's order.
+    assert [q.text for q in crossed.ask(ENGLISH, 5).quotes] == [q.text for q in plain.ask(ENGLISH, 5).quotes]
+    assert ranker.scorers()["es"] == "hand-set + across languages reversed cosine"
+
+
+def test_the_shipped_cross_language_order_is_read_with_its_provenance() -> None:
+    if not (MODELS_DIR / LOGISTIC_CROSS_E5).exists():
+        pytest.skip("no cross-language order shipped")
+    profiles = e5_profiles()
+    for language in ("en", "es"):
+        order = profiles.for_language(language).cross_order
+        assert order is not None and order.name == f"logistic ({language})"
+        assert profiles.scorers()[language].endswith(f" + across languages logistic ({language})")
+    recorded = {f.path.name: f.provenance for f in profiles.model_files}[LOGISTIC_CROSS_E5]
+    assert recorded.embedder == E5_EMBEDDER and set(recorded.trained_on) >= {"en", "es"}

@@ -100,7 +100,8 @@ def test_stats_name_the_model_and_what_runs_it(
     capsys.readouterr()
     assert cli.main(["stats", *where]) == 0
     out = capsys.readouterr().out
-    assert f"model: {E5_LABEL} (384 dims)" in out and "quote ranking: en trees, es logistic (es)" in out
+    assert f"model: {E5_LABEL} (384 dims)" in out and "quote ranking: en trees + " in out
+    assert ", es logistic (es) + across languages logistic (es)" in out
     assert cli.main(["stats", "--json", *where]) == 0
     assert '"runtime":"ONNX Runtime (4-bit weights)"' in capsys.readouterr().out
 

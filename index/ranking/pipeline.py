@@ -63,8 +63,12 @@ class RankingPipeline:
         order, grow_ratio = profile.order, profile.grow_ratio
         if not same and _answered_in_another_language(snap, rows, by_confidence, intent.language):
             # The order scorer's word features cannot read a story in another language (its terms never
-            # match the question's); the confidence is led by the cross-lingual cosine, so it orders them.
+            # match the question's): the profile's cross-language scorer orders them, else the confidence
+            # (led by the cross-lingual cosine).
             by_order, order, grow_ratio = by_confidence, profile.confidence, GROW_RATIO
+            if profile.cross_order is not None:
+                order, grow_ratio = profile.cross_order, profile.cross_grow_ratio
+                by_order = order.score(job)
         ordered = _sorted(rows, by_order, cosines)
         relevance = ordered if by_order is by_confidence else _sorted(rows, by_confidence, cosines)
         judged = (

@@ -49,6 +49,10 @@ class RankingProfile:
     threshold: float
     # The cut when the most confident candidate's story is in another language (None: `threshold`).
     cross_threshold: float | None = None
+    # Orders a question answered from a story in another language (None: `confidence` does), and the share
+    # of its best sentence's score a neighbour needs to join the quote then.
+    cross_order: Scorer | None = None
+    cross_grow_ratio: float = GROW_RATIO
     retrieval: RetrievalParams = field(default_factory=RetrievalParams)
     rerank_chunks: int = RERANK_CHUNKS
     grow_ratio: float = GROW_RATIO
@@ -77,11 +81,18 @@ class ProfileSet:
 
     def scorers(self) -> dict[str, str]:
         """Language -> the scorer that orders its quotes (for stats and /about)."""
-        return {language: p.order.name for language, p in sorted(self.profiles.items())}
+        return {language: _orderer(p) for language, p in sorted(self.profiles.items())}
 
     def deciders(self, min_score: float | None = None) -> dict[str, str]:
         """Language -> what decides whether to answer, and the cut (`min_score` overrides the profiles')."""
         return {language: _decider(p, min_score) for language, p in sorted(self.profiles.items())}
+
+
+def _orderer(profile: RankingProfile) -> str:
+    """The order scorer's name, and the cross-language one's when the profile has one."""
+    if profile.cross_order is None:
+        return profile.order.name
+    return f"{profile.order.name} + across languages {profile.cross_order.name}"
 
 
 def _decider(profile: RankingProfile, min_score: float | None) -> str:
