@@ -25,6 +25,8 @@ from index.ranking.answerability import (
     ANSWERABILITY_FEATURE_SET,
     ANSWERABILITY_FEATURES,
     coverage,
+    folded,
+    names_missing,
     score_gaps,
     unknown_names,
 )
@@ -302,3 +304,21 @@ def test_the_shipped_e5_model_is_read_with_its_provenance() -> None:
         # Fitted on hand-translated tune questions (scripts/translations): a cut of its own across languages.
         assert profile.cross_threshold is not None and 0.0 < profile.cross_threshold < 1.0
     assert set(recorded.trained_on["across_languages"]) == {"en", "es"}
+
+
+def test_the_names_and_figures_a_question_asks_about_that_its_best_story_never_writes(
+    make_snapshot: Callable[..., Snapshot],
+) -> None:
+    snap = make_snapshot(
+        "zamalek",
+        {"zamalek.txt": "Zamalek won the Egyptian league in 2021 under Juan Carlos Osorio of Bogotá."},
+    )
+    row = 0
+    assert names_missing(snap, row, "¿Cuándo ganó el Zamalek la liga de 2021?") == 0.0
+    # Read as written, across languages and accents: "BOGOTA" is "Bogotá".
+    assert names_missing(snap, row, "Which club did the coach from BOGOTA lead?") == 0.0
+    # A whole word: "Al" (of Al Ahly) is not found inside "Zamalek"; "2019" is nowhere.
+    assert names_missing(snap, row, "Did Al Ahly win in 2019?") == 1.0
+    assert names_missing(snap, row, "Did Zamalek win in 2019?") == 0.5
+    assert names_missing(snap, row, "who won the league?") == 0.0  # nothing named: no evidence either way
+    assert folded("Bogotá ÁFRICA") == "bogota africa" and folded("plain") == "plain"

@@ -15,6 +15,7 @@ the tune splits only) give the probability that the index answers.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from index.text.analysis import analyze
 from index.text.lexicon import YEAR
 
 # The name and version of ANSWERABILITY_FEATURES as a model file records it (bump when one changes meaning).
-ANSWERABILITY_FEATURE_SET = "answerability-v11"
+ANSWERABILITY_FEATURE_SET = "answerability-v12"
 ANSWERABILITY_FEATURES = (
     "confidence",  # the base confidence of the best candidate (cosine mix counted from the unrelated level)
     "sent_cos",  # the best sentence cosine, on the embedder's own scale
@@ -72,6 +73,7 @@ ANSWERABILITY_FEATURES = (
     "head_window",  # the question's first own word ("president", "population", "born") is in the window
     "head_article",  # ... anywhere in the article
     "role_absent",  # the question asks for a role or a birth ("president", "born") its article never names
+    "names_missing_story",  # share of the question's names and figures its best story never writes
 )
 # Word evidence, which means nothing when the question and the best sentence are in different languages
 # (the tune data has no such questions): there the model reads them at their mean, so cosines decide.
@@ -79,9 +81,10 @@ LEXICAL = (
     "bm25_best", "fused_rank", "dense_bm25_article", "best_bm25_article", "overlap", "overlap_title",
     "coverage_window", "coverage_article", "coverage_best", "coverage_local", "rarest_missing",
     "unknown_names", "relation_sentence", "relation_window", "relation_article", "head_window",
-    "head_article",
+    "head_article", "names_missing_story",
 )  # fmt: skip
 MEDIAN_DEPTH = 10
+FOLDED_STORIES = 512
 TYPE_DEPTH = 3
 
 # A name (a capitalised word not opening the question) or a figure.
@@ -163,6 +166,7 @@ def _term_evidence(job: ScoringInput, base: np.ndarray) -> dict[str, float]:
         "coverage_local": local,
         "rarest_missing": rarest,
         "unknown_names": unknown_names(job.snap, job.intent),
+        "names_missing_story": names_missing(job.snap, row, job.intent.text),
         "language_match": float(match),
         "spanish": float(language == "es"),
     }
@@ -219,6 +223,41 @@ def coverage(
         float(missing.max()) if len(missing) else 0.0,
         float(local[window].sum() / max(float(local.sum()), 1e-9)),
     )
+
+
+def names_missing(snap: Snapshot, row: int, question: str) -> float:
+    """Share of the question's names and figures ("Zamalek", "2018") that the row's story never writes.
+
+    Read as written (case and accents folded), not analysed: names cross languages as they are, where the
+    word evidence above compares stems of two languages (an English question about a Spanish story).
+    """
+    names = {folded(w) for w in _NAMED.findall(question)}
+    if not names:
+        return 0.0
+    story = _folded_story(snap, snap.article_row_of(row))
+    # As a whole word: "Al" (Al Ahly) is not in "Zamalek".
+    return sum(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", story) is None for name in names) / len(names)
+
+
+def folded(text: str) -> str:
+    """Lower case without accents: "Bogotá" and "BOGOTA" read alike."""
+    lower = text.lower()
+    if lower.isascii():
+        return lower
+    decomposed = unicodedata.normalize("NFKD", lower)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _folded_story(snap: Snapshot, article_row: int) -> str:
+    """A story's title and text, folded; the last FOLDED_STORIES are kept (the same stories lead again)."""
+    known: dict[int, str] = snap.derived("folded_stories", dict)
+    found = known.get(article_row)
+    if found is None:
+        if len(known) >= FOLDED_STORIES:
+            known.clear()  # bounded: a long-running bot over a large archive would otherwise fold all of it
+        article = snap.data.articles[article_row]
+        found = known[article_row] = folded(f"{article.title}\n{article.text}")
+    return found
 
 
 def unknown_names(snap: Snapshot, intent: QueryIntent) -> float:
