@@ -10,7 +10,7 @@ from index.ranking.dates import apply_date_intent, present_statements_first
 from index.ranking.features import candidate_features
 from index.ranking.profiles import ProfileSet, RankingProfile
 from index.ranking.results import GROW_RATIO, Growth, Ranking, SentenceScore
-from index.ranking.scorers import Scores, ScoringInput
+from index.ranking.scorers import Scorer, Scores, ScoringInput
 from index.ranking.stray_language import answered_across, crosses_language, stray_last, stray_rows
 from index.retrieval.intent import QueryIntent
 from index.retrieval.search import ChunkHit
@@ -57,18 +57,9 @@ class RankingPipeline:
         cands = candidate_features(snap, query_vector, intent.terms, intent.text, top)
         job = ScoringInput(snap, intent, query_vector, cands)
         rows, cosines = cands.rows.tolist(), cands.features[:, 0].tolist()
-        by_order = profile.order.score(job)
-        same = profile.confidence is profile.order
-        by_confidence = by_order if same else profile.confidence.score(job)
-        order, grow_ratio = profile.order, profile.grow_ratio
-        if not same and _answered_in_another_language(snap, rows, by_confidence, intent.language):
-            # The order scorer's word features cannot read a story in another language (its terms never
-            # match the question's): the profile's cross-language scorer orders them, else the confidence
-            # (led by the cross-lingual cosine).
-            by_order, order, grow_ratio = by_confidence, profile.confidence, GROW_RATIO
-            if profile.cross_order is not None:
-                order, grow_ratio = profile.cross_order, profile.cross_grow_ratio
-                by_order = order.score(job)
+        by_confidence = profile.confidence.score(job)
+        order, grow_ratio = _order_scorer(profile, snap, rows, by_confidence, intent.language)
+        by_order = by_confidence if order is profile.confidence else order.score(job)
         ordered = _sorted(rows, by_order, cosines)
         relevance = ordered if by_order is by_confidence else _sorted(rows, by_confidence, cosines)
         judged = (
@@ -86,6 +77,21 @@ class RankingPipeline:
             scorer=order.name,
             confidence_scorer=profile.confidence.name,
         )
+
+
+def _order_scorer(
+    profile: RankingProfile, snap: Snapshot, rows: list[int], by_confidence: Scores, language: str
+) -> tuple[Scorer, float]:
+    """What orders the quotes, and the neighbour share that grows them."""
+    if profile.order is profile.confidence:
+        return profile.order, profile.grow_ratio
+    if not _answered_in_another_language(snap, rows, by_confidence, language):
+        return profile.order, profile.grow_ratio
+    # The order scorer's word features cannot read a story in another language (its terms never match the
+    # question's): the profile's cross-language scorer orders them, else the confidence (cosine-led).
+    if profile.cross_order is not None:
+        return profile.cross_order, profile.cross_grow_ratio
+    return profile.confidence, GROW_RATIO
 
 
 def _threshold(
