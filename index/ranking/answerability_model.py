@@ -62,7 +62,7 @@ class AnswerabilityModel:
     neutral: np.ndarray  # the features' means on the fitting data (word evidence across languages)
     thresholds: dict[str, float]
     # Questions answered from a story in another language ("¿Quién dirige Zamalek?" over English news): their
-    # cosines run lower, and the same-language cut refused 41-67% of the answerable ones (docs/quality.md,
+    # cosines run lower, and the same-language cut refused 41-61% of the answerable ones (docs/quality.md,
     # "Session 9: asking across languages"). None: the trees above, word evidence read at its mean.
     cross: CrossLanguageModel | None = None
 
