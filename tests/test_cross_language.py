@@ -17,6 +17,7 @@ from test_answerability import _sigmoid, _trees, _write
 from index.answer import Answerer
 from index.embedding import Embedder
 from index.errors import RankerError
+from index.eval.run import EvalOptions, evaluate
 from index.ranking.answerability import ANSWERABILITY_FEATURES
 from index.ranking.answerability_model import VETO_FACTOR, load_answerability, with_answerability
 from index.ranking.e5_profiles import E5_EMBEDDER, LOGISTIC_CROSS_E5, CosineMixScorer, e5_profiles
@@ -190,3 +191,24 @@ def test_the_shipped_cross_language_order_is_read_with_its_provenance() -> None:
         assert profiles.scorers()[language].endswith(f" + across languages logistic ({language})")
     recorded = {f.path.name: f.provenance for f in profiles.model_files}[LOGISTIC_CROSS_E5]
     assert recorded.embedder == E5_EMBEDDER and set(recorded.trained_on) >= {"en", "es"}
+
+
+def test_the_evaluation_counts_each_unanswerable_question_refused_at_its_own_cut(
+    fake_embedder: Embedder, tmp_path: Path
+) -> None:
+    fixture = Path(__file__).resolve().parent / "fixtures" / "tiny_squad.json"
+    dataset = json.loads(fixture.read_text(encoding="utf-8"))
+    [glacier] = [a for a in dataset["data"] if a["title"] == "Glacier"]
+    glacier["paragraphs"][0]["qas"].append(_qa("es1", "¿Dónde se forman los glaciares?", "mountains"))
+    (tmp_path / "set.json").write_text(json.dumps(dataset), encoding="utf-8")
+    flat = _trees("gap_next", 0.0, 0.0)  # every question at 0.5: only the cut decides
+    path = _write(
+        tmp_path / "a.json", flat, {"en": 0.6, "es": 0.6}, fake_embedder.name, fake_embedder.dimension
+    )
+    ranker = RankingPipeline(with_answerability(hand_set_profiles(), _with_cross(path, flat, {"es": 0.4})))
+    options = EvalOptions(tmp_path / "set.json", tmp_path / "ix", unanswerable=["Glacier"])
+    report = evaluate(options, fake_embedder, ranker)
+    # Glacier is not indexed: the English question is refused at 0.6; the Spanish one, answered from an
+    # English story, is judged at its cross-language cut 0.4 and answered, though 0.5 < the usual 0.6.
+    assert report.threshold == 0.6 and report.unanswerable_scores == pytest.approx([0.5, 0.5])
+    assert report.unanswerable_refused == [True, False]
