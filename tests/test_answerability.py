@@ -25,7 +25,6 @@ from index.ranking.answerability import (
     ANSWERABILITY_FEATURE_SET,
     ANSWERABILITY_FEATURES,
     coverage,
-    folded,
     names_missing,
     score_gaps,
     unknown_names,
@@ -45,6 +44,7 @@ from index.ranking.provenance import Provenance
 from index.retrieval.intent import parse_date_intent, read_intent
 from index.store.generations import Snapshot
 from index.text.analysis import ANALYZER_VERSION
+from index.text.demonyms import fold
 
 TODAY = dt.date(2024, 6, 1)
 NO_CUES = {"cue_number": False, "cue_date": False, "cue_name": False}
@@ -321,4 +321,4 @@ def test_the_names_and_figures_a_question_asks_about_that_its_best_story_never_w
     assert names_missing(snap, row, "Did Al Ahly win in 2019?") == 1.0
     assert names_missing(snap, row, "Did Zamalek win in 2019?") == 0.5
     assert names_missing(snap, row, "who won the league?") == 0.0  # nothing named: no evidence either way
-    assert folded("Bogotá ÁFRICA") == "bogota africa" and folded("plain") == "plain"
+    assert fold("Bogotá ÁFRICA") == "bogota africa" and fold("plain") == "plain"

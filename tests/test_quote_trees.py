@@ -46,32 +46,27 @@ def test_trees_sum_the_leaves_reached_and_apply_the_sigmoid() -> None:
     np.testing.assert_allclose(model.probability(x), 1 / (1 + np.exp(-expected)))
 
 
+# A tree two tests deep on its right: feature 0 <= 0.5 -> 1.0, else feature 1 <= 0.5 -> 2.0, else 3.0.
+DEEP = {
+    "feature": [0, 0, 1, 0, 0],
+    "threshold": [0.5, 0.0, 0.5, 0.0, 0.0],
+    "left": [1, 0, 3, 0, 0],
+    "right": [2, 0, 4, 0, 0],
+    "leaf": [0, 1, 0, 1, 1],
+    "value": [0.0, 1.0, 0.0, 2.0, 3.0],
+}
+
+
 def test_trees_of_different_sizes_are_padded() -> None:
-    deep = {
-        "feature": [0, 0, 1, 0, 0],
-        "threshold": [0.5, 0.0, 0.5, 0.0, 0.0],
-        "left": [1, 0, 3, 0, 0],
-        "right": [2, 0, 4, 0, 0],
-        "leaf": [0, 1, 0, 1, 1],
-        "value": [0.0, 1.0, 0.0, 2.0, 3.0],
-    }
-    raw = _model([deep, _stump(0, 0.5, 0.0, 10.0)], ("a", "b"))
+    raw = _model([DEEP, _stump(0, 0.5, 0.0, 10.0)], ("a", "b"))
     raw["depth"] = 3
     x = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]], dtype=np.float32)
     np.testing.assert_allclose(TreeEnsemble.from_json(raw).raw_score(x), [1.0, 12.0, 13.0])
 
 
 def test_tree_depths_count_the_tests_of_each_trees_longest_walk() -> None:
-    deep = {
-        "feature": [0, 0, 1, 0, 0],
-        "threshold": [0.5, 0.0, 0.5, 0.0, 0.0],
-        "left": [1, 0, 3, 0, 0],
-        "right": [2, 0, 4, 0, 0],
-        "leaf": [0, 1, 0, 1, 1],
-        "value": [0.0, 1.0, 0.0, 2.0, 3.0],
-    }
     leaf_only = {name: [0.0] for name in ("feature", "threshold", "left", "right", "value")} | {"leaf": [1]}
-    raw = _model([_stump(0, 0.5, 0.0, 10.0), deep, leaf_only], ("a", "b"))
+    raw = _model([_stump(0, 0.5, 0.0, 10.0), DEEP, leaf_only], ("a", "b"))
     raw["depth"] = 3
     model = TreeEnsemble.from_json(raw)
     assert tree_depths(model.leaf, model.left, model.right, 3).tolist() == [1, 2, 0]

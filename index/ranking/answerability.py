@@ -15,7 +15,6 @@ the tune splits only) give the probability that the index answers.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import numpy as np
 
@@ -28,6 +27,7 @@ from index.store.fact_match import ArticleTerms
 from index.store.facts import keys_of
 from index.store.generations import Snapshot
 from index.text.analysis import analyze
+from index.text.demonyms import fold
 from index.text.lexicon import YEAR
 
 # The name and version of ANSWERABILITY_FEATURES as a model file records it (bump when one changes meaning).
@@ -231,21 +231,12 @@ def names_missing(snap: Snapshot, row: int, question: str) -> float:
     Read as written (case and accents folded), not analysed: names cross languages as they are, where the
     word evidence above compares stems of two languages (an English question about a Spanish story).
     """
-    names = {folded(w) for w in _NAMED.findall(question)}
+    names = {fold(w) for w in _NAMED.findall(question)}
     if not names:
         return 0.0
     story = _folded_story(snap, snap.article_row_of(row))
     # As a whole word: "Al" (Al Ahly) is not in "Zamalek".
     return sum(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", story) is None for name in names) / len(names)
-
-
-def folded(text: str) -> str:
-    """Lower case without accents: "Bogotá" and "BOGOTA" read alike."""
-    lower = text.lower()
-    if lower.isascii():
-        return lower
-    decomposed = unicodedata.normalize("NFKD", lower)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _folded_story(snap: Snapshot, article_row: int) -> str:
@@ -256,7 +247,7 @@ def _folded_story(snap: Snapshot, article_row: int) -> str:
         if len(known) >= FOLDED_STORIES:
             known.clear()  # bounded: a long-running bot over a large archive would otherwise fold all of it
         article = snap.data.articles[article_row]
-        found = known[article_row] = folded(f"{article.title}\n{article.text}")
+        found = known[article_row] = fold(f"{article.title}\n{article.text}")
     return found
 
 

@@ -58,15 +58,12 @@ class RankingPipeline:
         job = ScoringInput(snap, intent, query_vector, cands)
         rows, cosines = cands.rows.tolist(), cands.features[:, 0].tolist()
         by_confidence = profile.confidence.score(job)
-        order, grow_ratio = _order_scorer(profile, snap, rows, by_confidence, intent.language)
+        best = rows[int(by_confidence.values.argmax())] if rows else None  # the most confident candidate
+        order, grow_ratio = _order_scorer(profile, snap, best, intent.language)
         by_order = by_confidence if order is profile.confidence else order.score(job)
         ordered = _sorted(rows, by_order, cosines)
         relevance = ordered if by_order is by_confidence else _sorted(rows, by_confidence, cosines)
-        judged = (
-            _threshold(profile, snap, rows, by_confidence, intent.language)
-            if threshold is None
-            else threshold
-        )
+        judged = _threshold(profile, snap, best, intent.language) if threshold is None else threshold
         ordered, relevance = _adjust(snap, intent, profile, ordered, relevance, judged)
         return Ranking(
             order=ordered,
@@ -80,12 +77,12 @@ class RankingPipeline:
 
 
 def _order_scorer(
-    profile: RankingProfile, snap: Snapshot, rows: list[int], by_confidence: Scores, language: str
+    profile: RankingProfile, snap: Snapshot, best: int | None, language: str
 ) -> tuple[Scorer, float]:
     """What orders the quotes, and the neighbour share that grows them."""
-    if profile.order is profile.confidence:
+    if profile.order is profile.confidence or best is None:
         return profile.order, profile.grow_ratio
-    if not _answered_in_another_language(snap, rows, by_confidence, language):
+    if not crosses_language(snap, best, language):  # the best sentence and its story in another language
         return profile.order, profile.grow_ratio
     # The order scorer's word features cannot read a story in another language (its terms never match the
     # question's): the profile's cross-language scorer orders them, else the confidence (cosine-led).
@@ -94,21 +91,11 @@ def _order_scorer(
     return profile.confidence, GROW_RATIO
 
 
-def _threshold(
-    profile: RankingProfile, snap: Snapshot, rows: list[int], scores: Scores, language: str
-) -> float:
+def _threshold(profile: RankingProfile, snap: Snapshot, best: int | None, language: str) -> float:
     """The profile's cut: its cross-language one when the most confident candidate is `answered_across`."""
-    if profile.cross_threshold is None or not rows:
+    if profile.cross_threshold is None or best is None:
         return profile.threshold
-    across = answered_across(snap, rows[int(scores.values.argmax())], language)
-    return profile.cross_threshold if across else profile.threshold
-
-
-def _answered_in_another_language(snap: Snapshot, rows: list[int], scores: Scores, language: str) -> bool:
-    """Whether the most confident candidate and its story are in another language than the question."""
-    if not rows:
-        return False
-    return crosses_language(snap, rows[int(scores.values.argmax())], language)
+    return profile.cross_threshold if answered_across(snap, best, language) else profile.threshold
 
 
 def _adjust(

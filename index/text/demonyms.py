@@ -34,7 +34,10 @@ argelia argelino|túnez tunecino|andalucía andaluz
 
 def fold(word: str) -> str:
     """Lowercase without accents ("Brasileña" -> "brasilena"), as users type and as BM25 terms are folded."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
+    lower = word.lower()
+    if lower.isascii():  # most English text: nothing to decompose (whole stories are folded too)
+        return lower
+    decomposed = unicodedata.normalize("NFKD", lower)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
